@@ -1,0 +1,197 @@
+import { z } from 'zod';
+import { maskUrl, normaliseDatabaseUrl, type NormalisedDatabaseUrl } from './db/database-url';
+import { QUEUE_NAMES, type QueueName } from './queues/queue-names';
+
+/**
+ * The only reader of process.env. `loadConfig` is pure: it validates every variable, reports all
+ * bad ones in one ConfigError, and returns a frozen nested object. `.env.example` repeats these docs.
+ */
+const optionalSecret = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+const intFrom = (def: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+
+const envSchema = z.object({
+  /** development | test | production. Production requires ADMIN_API_KEY and ENCRYPTION_KEY. */
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /** Postgres connection URL. sslmode is read with libpq meanings (see database-url.ts). */
+  DATABASE_URL: z.string().min(1, 'is required (postgres://user:pass@host:5432/db)'),
+  /** PEM text of the CA that signs the database server certificate (Supabase: its own CA). */
+  DATABASE_CA_CERT: optionalSecret,
+  /** Largest number of pooled database connections per process. */
+  DATABASE_POOL_MAX: intFrom(10, 1, 200),
+  /** Redis URL for queues, locks and pub/sub. */
+  REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
+  /** HTTP port of the API. */
+  PORT: intFrom(3000, 0, 65535),
+  /** ThingSpeak read API base URL (the local simulator in development and tests). */
+  THINGSPEAK_BASE_URL: z.string().url().default('https://api.thingspeak.com'),
+  /** Timeout of one ThingSpeak HTTP request. */
+  THINGSPEAK_TIMEOUT_MS: intFrom(10_000, 100, 120_000),
+  /** Bootstraps a superadmin API key with this value at API start. Required in production. */
+  ADMIN_API_KEY: optionalSecret,
+  /** 32 bytes, base64 or hex: encrypts ThingSpeak read keys at rest. Required in production. */
+  ENCRYPTION_KEY: optionalSecret,
+  /** How often the poll tick fans out one poll job per active channel. */
+  POLL_INTERVAL_MS: intFrom(60_000, 1_000),
+  /** How many poll jobs one worker process runs at once. */
+  POLL_CONCURRENCY: intFrom(10, 1, 500),
+  /** How far before the previous fetch a poll looks again, to catch entries written late. */
+  POLL_OVERLAP_MS: intFrom(300_000, 0),
+  /** Prefix of every BullMQ and Evara key in Redis; processes that cooperate share it. */
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/, 'may use letters, digits, ":", "_" and "-"').default('evara'),
+  /** Comma-separated queues this worker process runs, or "all". */
+  WORKER_QUEUES: z.string().default('all'),
+  /** Grace period for running jobs / requests on SIGTERM before the process exits anyway. */
+  SHUTDOWN_TIMEOUT_MS: intFrom(25_000, 1_000),
+  /** pino level. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Deploy version shown in logs and /health (Render sets RENDER_GIT_COMMIT). */
+  APP_VERSION: z.string().optional(),
+  RENDER_GIT_COMMIT: z.string().optional(),
+});
+
+export type ProcessRole = 'api' | 'worker' | 'tool';
+
+export interface Config {
+  readonly role: ProcessRole;
+  readonly env: 'development' | 'test' | 'production';
+  readonly version: string;
+  readonly logLevel: string;
+  readonly db: NormalisedDatabaseUrl & { readonly url: string; readonly poolMax: number };
+  readonly redis: { readonly url: string };
+  readonly api: { readonly port: number; readonly adminApiKey?: string };
+  readonly thingspeak: { readonly baseUrl: string; readonly timeoutMs: number };
+  readonly poll: { readonly intervalMs: number; readonly concurrency: number; readonly overlapMs: number };
+  readonly queues: { readonly prefix: string };
+  readonly worker: { readonly queues: readonly QueueName[] };
+  readonly encryptionKey: Buffer;
+  readonly shutdownTimeoutMs: number;
+  /** Advice found while loading (insecure defaults, Supabase host problems). */
+  readonly warnings: readonly string[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+// A development-only key so a newcomer can run the demo without setting secrets. Never used in production.
+const DEV_ENCRYPTION_KEY: Buffer = Buffer.from('evara-development-only-key-32byt');
+
+function parseEncryptionKey(raw: string): Buffer | undefined {
+  const hex = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : undefined;
+  const key = hex ?? Buffer.from(raw, 'base64');
+  return key.length === 32 ? key : undefined;
+}
+
+function parseQueues(raw: string): { queues?: QueueName[]; problem?: string } {
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (names.length === 0 || (names.length === 1 && names[0] === 'all')) return { queues: [...QUEUE_NAMES] };
+  const unknown = names.filter((n) => !(QUEUE_NAMES as readonly string[]).includes(n));
+  if (unknown.length > 0) {
+    return { problem: `WORKER_QUEUES: unknown queue(s) ${unknown.join(', ')}; known: ${QUEUE_NAMES.join(', ')} or "all"` };
+  }
+  return { queues: [...new Set(names)] as QueueName[] };
+}
+
+export function loadConfig(env: Record<string, string | undefined>, role: ProcessRole): Config {
+  const parsed = envSchema.safeParse(env);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      // Never echo the received value: it may be a secret.
+      problems.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    }
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  const warnings: string[] = [];
+
+  let db: NormalisedDatabaseUrl | undefined;
+  try {
+    db = normaliseDatabaseUrl(e.DATABASE_URL, e.DATABASE_CA_CERT);
+    warnings.push(...db.warnings);
+  } catch (err) {
+    problems.push(`DATABASE_URL: ${(err as Error).message}`);
+  }
+  try {
+    const r = new URL(e.REDIS_URL);
+    if (r.protocol !== 'redis:' && r.protocol !== 'rediss:') problems.push('REDIS_URL: must start with redis:// or rediss://');
+  } catch {
+    problems.push('REDIS_URL: is not a valid URL');
+  }
+
+  const queues = parseQueues(e.WORKER_QUEUES);
+  if (queues.problem) problems.push(queues.problem);
+
+  let encryptionKey: Buffer = DEV_ENCRYPTION_KEY;
+  if (e.ENCRYPTION_KEY) {
+    const key = parseEncryptionKey(e.ENCRYPTION_KEY);
+    if (key) encryptionKey = key;
+    else problems.push('ENCRYPTION_KEY: must be 32 bytes as base64 (44 chars) or hex (64 chars)');
+  } else if (e.NODE_ENV === 'production') {
+    problems.push('ENCRYPTION_KEY: is required in production (32 bytes, base64 or hex: `openssl rand -base64 32`)');
+  } else {
+    warnings.push('ENCRYPTION_KEY is not set: ThingSpeak read keys are encrypted with a development key');
+  }
+
+  if (e.NODE_ENV === 'production' && role === 'api') {
+    if (!e.ADMIN_API_KEY) problems.push('ADMIN_API_KEY: is required in production (at least 32 characters)');
+  }
+  if (e.ADMIN_API_KEY && e.ADMIN_API_KEY.length < 32) {
+    if (e.NODE_ENV === 'production') problems.push('ADMIN_API_KEY: must be at least 32 characters');
+    else warnings.push('ADMIN_API_KEY is shorter than 32 characters: fine for development, refused in production');
+  }
+
+  if (problems.length > 0 || !db || !queues.queues) throw new ConfigError(problems);
+
+  return Object.freeze({
+    role,
+    env: e.NODE_ENV,
+    version: e.APP_VERSION ?? e.RENDER_GIT_COMMIT?.slice(0, 12) ?? 'dev',
+    logLevel: e.LOG_LEVEL,
+    db: Object.freeze({ ...db, url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX }),
+    redis: Object.freeze({ url: e.REDIS_URL }),
+    api: Object.freeze({ port: e.PORT, adminApiKey: e.ADMIN_API_KEY }),
+    thingspeak: Object.freeze({ baseUrl: e.THINGSPEAK_BASE_URL.replace(/\/+$/, ''), timeoutMs: e.THINGSPEAK_TIMEOUT_MS }),
+    poll: Object.freeze({ intervalMs: e.POLL_INTERVAL_MS, concurrency: e.POLL_CONCURRENCY, overlapMs: e.POLL_OVERLAP_MS }),
+    queues: Object.freeze({ prefix: e.QUEUE_PREFIX }),
+    worker: Object.freeze({ queues: Object.freeze(queues.queues) }),
+    encryptionKey,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    warnings: Object.freeze(warnings),
+  });
+}
+
+/** The configuration as it may be logged: hosts and settings, never a password or key. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  return {
+    role: config.role,
+    env: config.env,
+    version: config.version,
+    database: {
+      url: maskUrl(config.db.url),
+      host: config.db.host,
+      port: config.db.port,
+      database: config.db.database,
+      poolerMode: config.db.poolerMode,
+      ssl: config.db.ssl === false ? 'off' : config.db.ssl.rejectUnauthorized === false ? 'on (not verified)' : 'on (verified)',
+      poolMax: config.db.poolMax,
+    },
+    redis: maskUrl(config.redis.url),
+    thingspeak: config.thingspeak.baseUrl,
+    poll: config.poll,
+    queuePrefix: config.queues.prefix,
+    workerQueues: config.worker.queues,
+    adminApiKey: config.api.adminApiKey ? 'set' : 'not set',
+  };
+}
