@@ -1,0 +1,54 @@
+import type { Server } from 'node:http';
+import { ConfigError, describeConfig, loadConfig } from '../shared/config';
+import { createLogger } from '../shared/logger';
+import { createCore } from '../shared/core';
+import { onShutdown } from '../shared/shutdown';
+import { createApp } from './app';
+import { bootstrapAdminKey } from './bootstrap-admin-key';
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env, 'api');
+  const log = createLogger({ service: 'api', version: config.version, level: config.logLevel });
+  const core = createCore(config, log, { redisKind: 'producer' });
+  const lifecycle = { ready: false };
+  const app = createApp(core, lifecycle);
+  const stopBootstrap = bootstrapAdminKey(core);
+
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(config.api.port, () => resolve(s));
+  });
+  // Longer than a load balancer's idle timeout, so it never reuses a socket we just closed.
+  server.keepAliveTimeout = 65_000;
+  lifecycle.ready = true;
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.api.port;
+  log.info({ config: describeConfig(config), port, health: '/health', readiness: '/readyz', api: '/api/v1' }, 'api started');
+  for (const w of config.warnings) log.warn(w);
+
+  onShutdown(
+    log,
+    [
+      {
+        name: 'http',
+        run: async () => {
+          lifecycle.ready = false;
+          stopBootstrap();
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+        },
+      },
+      { name: 'core', run: () => core.close() },
+    ],
+    config.shutdownTimeoutMs,
+  );
+  // server.close waits for open keep-alive sockets; close idle ones at once.
+  process.once('SIGTERM', () => server.closeIdleConnections());
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+  createLogger({ service: 'api', version: 'dev', level: 'info' }).fatal({ err }, 'api failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import { AppError, DependencyUnavailableError, isAppError, ValidationError } from '../../shared/errors';
+import { constraintViolation, isDatabaseUnavailable } from '../../shared/db/db-errors';
+
+export interface ErrorBody {
+  status: 'error';
+  code: string;
+  message: string;
+  requestId: string;
+  details?: unknown;
+  errorId?: string;
+}
+
+function isRedisUnavailable(err: unknown): boolean {
+  const message = (err as { message?: unknown })?.message;
+  return typeof message === 'string' && (message.includes("Stream isn't writeable") || message.includes('Connection is closed') || message.includes('MaxRetriesPerRequestError') || message.includes('Reached the max retries per request limit'));
+}
+
+/** express.json()'s errors, which carry `type` and `status`. */
+function bodyParserError(err: unknown): AppError | undefined {
+  const e = err as { type?: string; status?: number; limit?: number };
+  if (e?.type === 'entity.parse.failed') return new ValidationError('Malformed JSON body: it could not be parsed');
+  if (e?.type === 'entity.too.large') {
+    return new AppError(`The request body is larger than the ${e.limit ?? 'allowed'} bytes accepted`, { code: 'PAYLOAD_TOO_LARGE', kind: 'user', httpStatus: 413 });
+  }
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return new ValidationError('Unsupported body encoding: send UTF-8 JSON');
+  return undefined;
+}
+
+/** Turns any error into the JSON error body; the only AppError -> HTTP mapping in the API. */
+export function errorHandler() {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const requestId = String(req.id ?? '');
+    let appErr: AppError | undefined = isAppError(err) ? err : bodyParserError(err);
+    if (!appErr && isDatabaseUnavailable(err)) {
+      appErr = new DependencyUnavailableError('database', 'The database is unavailable right now; try again shortly', err);
+    } else if (!appErr && isRedisUnavailable(err)) {
+      appErr = new DependencyUnavailableError('redis', 'The job queue (Redis) is unavailable right now; try again shortly', err);
+    } else if (!appErr && constraintViolation(err)) {
+      appErr = new AppError('The change conflicts with existing data', { code: 'CONFLICT', kind: 'user', httpStatus: 409 });
+    }
+
+    if (appErr) {
+      const body: ErrorBody = { status: 'error', code: appErr.code, message: appErr.message, requestId };
+      if (appErr.details !== undefined) body.details = appErr.details;
+      if (appErr instanceof DependencyUnavailableError) {
+        res.setHeader('Retry-After', String(appErr.retryAfterSeconds));
+        req.log.warn({ err: appErr.cause ?? appErr, code: appErr.code }, 'dependency unavailable');
+      } else if (appErr.httpStatus >= 500) {
+        req.log.warn({ err: appErr, code: appErr.code }, 'request failed');
+      }
+      res.status(appErr.httpStatus).json(body);
+      return;
+    }
+
+    const errorId = randomUUID();
+    req.log.error({ err, errorId }, 'unexpected error');
+    const body: ErrorBody = { status: 'error', code: 'INTERNAL_ERROR', message: `Something went wrong on our side (error id ${errorId})`, requestId, errorId };
+    res.status(500).json(body);
+  };
+}

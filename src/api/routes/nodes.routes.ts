@@ -1,0 +1,89 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Core } from '../../shared/core';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../shared/errors';
+import { createNodeSchema, NODE_STATUSES, updateNodeSchema, ANALYTICS_TYPES, NODE_CATEGORIES } from '../../shared/nodes/node';
+import { authOf, requireRole } from '../middleware/auth';
+import { parse } from '../middleware/validate';
+import { paginationSchema, uuidParam } from './pagination';
+
+const listQuery = paginationSchema
+  .extend({
+    communityId: z.string().uuid().optional(),
+    category: z.enum(NODE_CATEGORIES).optional(),
+    analyticsType: z.enum(ANALYTICS_TYPES).optional(),
+    status: z.enum(NODE_STATUSES).optional(),
+    online: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+    search: z.string().trim().min(1).max(100).optional(),
+  })
+  .strict();
+
+export function nodesRoutes(core: Core): Router {
+  const router = Router();
+  const { nodes, communities } = core.repos;
+
+  router.post('/nodes', async (req, res) => {
+    const auth = requireRole(req, 'superadmin', 'distributor');
+    const input = parse(createNodeSchema, req.body, 'body');
+    let communityId = input.communityId;
+    if (!communityId) {
+      if (auth.scope.role !== 'superadmin') throw new ValidationError('Invalid body: body.communityId: is required for a distributor key');
+      communityId = (await communities.findBySlug('default'))?.id;
+      if (!communityId) throw new NotFoundError('The default community is missing: run the migrations', 'COMMUNITY_NOT_FOUND');
+    } else if (!(await communities.findInScope(auth.scope, communityId))) {
+      throw new NotFoundError(`Community ${communityId} was not found`, 'COMMUNITY_NOT_FOUND');
+    }
+    const created = await nodes.create(input, communityId);
+    if (created === 'node_key_taken') throw new ConflictError(`A node with nodeKey "${input.nodeKey}" already exists`, 'NODE_KEY_TAKEN');
+    req.log.info({ nodeId: created.id, channels: created.channels.length }, 'node created');
+    res.status(201).location(`/api/v1/nodes/${created.id}`).json({ data: created });
+  });
+
+  router.get('/nodes', async (req, res) => {
+    const auth = authOf(req);
+    const q = parse(listQuery, req.query, 'query');
+    const { limit, offset, ...filter } = q;
+    const page = await nodes.list(auth.scope, filter, { limit, offset });
+    res.json({ data: page.items, page: { limit, offset, total: page.total } });
+  });
+
+  router.get('/nodes/:id', async (req, res) => {
+    const { id } = parse(uuidParam, req.params, 'path');
+    const node = await nodes.get(authOf(req).scope, id);
+    if (!node) throw new NotFoundError(`Node ${id} was not found`, 'NODE_NOT_FOUND');
+    res.json({ data: node });
+  });
+
+  router.patch('/nodes/:id', async (req, res) => {
+    const auth = requireRole(req, 'superadmin', 'distributor');
+    const { id } = parse(uuidParam, req.params, 'path');
+    const input = parse(updateNodeSchema, req.body, 'body');
+    const node = await nodes.update(auth.scope, id, input);
+    if (!node) throw new NotFoundError(`Node ${id} was not found`, 'NODE_NOT_FOUND');
+    res.json({ data: node });
+  });
+
+  router.delete('/nodes/:id', async (req, res) => {
+    const auth = requireRole(req, 'superadmin', 'distributor');
+    const { id } = parse(uuidParam, req.params, 'path');
+    if (!(await nodes.delete(auth.scope, id))) throw new NotFoundError(`Node ${id} was not found`, 'NODE_NOT_FOUND');
+    res.status(204).end();
+  });
+
+  /** On-demand poll of every active channel of the node; 202 with the job ids. */
+  router.post('/nodes/:id/poll', async (req, res) => {
+    const auth = authOf(req);
+    const { id } = parse(uuidParam, req.params, 'path');
+    const channelIds = await nodes.channelIdsOfNode(auth.scope, id);
+    if (!channelIds) throw new NotFoundError(`Node ${id} was not found`, 'NODE_NOT_FOUND');
+    if (channelIds.length === 0) throw new ForbiddenError('The node has no active channel to poll');
+    const jobs = [];
+    for (const nodeChannelId of channelIds) {
+      const job = await core.producers.enqueuePoll({ nodeChannelId, reason: 'on-demand', meta: { requestId: String(req.id) } });
+      jobs.push({ jobId: job.id, nodeChannelId });
+    }
+    res.status(202).json({ data: { jobId: jobs[0]?.jobId, jobs, statusUrl: `/api/v1/jobs/${jobs[0]?.jobId}` } });
+  });
+
+  return router;
+}

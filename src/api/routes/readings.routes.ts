@@ -1,0 +1,36 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Core } from '../../shared/core';
+import { NotFoundError, ValidationError } from '../../shared/errors';
+import { decodeReadingsCursor } from '../../shared/readings/readings.repository';
+import { authOf } from '../middleware/auth';
+import { parse } from '../middleware/validate';
+import { uuidParam } from './pagination';
+
+const readingsQuery = z
+  .object({
+    from: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).optional(),
+    to: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).optional(),
+    channelId: z.coerce.number().int().positive().optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    order: z.enum(['asc', 'desc']).default('desc'),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
+
+export function readingsRoutes(core: Core): Router {
+  const router = Router();
+  router.get('/nodes/:id/readings', async (req, res) => {
+    const { id } = parse(uuidParam, req.params, 'path');
+    const q = parse(readingsQuery, req.query, 'query');
+    const from = q.from ? new Date(q.from) : undefined;
+    const to = q.to ? new Date(q.to) : undefined;
+    if (from && to && from >= to) throw new ValidationError('Invalid query: query.from: must be earlier than query.to');
+    const before = q.cursor ? decodeReadingsCursor(q.cursor) : undefined;
+    if (q.cursor && !before) throw new ValidationError('Invalid query: query.cursor: is not a cursor this API returned');
+    if (!(await core.repos.nodes.get(authOf(req).scope, id))) throw new NotFoundError(`Node ${id} was not found`, 'NODE_NOT_FOUND');
+    const page = await core.repos.readings.list({ nodeId: id, from, to, channelId: q.channelId, limit: q.limit, order: q.order, before });
+    res.json({ data: page.items, page: { limit: q.limit, order: q.order, nextCursor: page.nextCursor } });
+  });
+  return router;
+}

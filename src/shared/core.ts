@@ -1,0 +1,48 @@
+import type { Config } from './config';
+import type { Logger } from './logger';
+import { createDb, type Db } from './db/knex';
+import { createRedis, type Redis } from './redis';
+import { createQueues, type Queues } from './queues/queues';
+import { createProducers, type Producers } from './queues/producers';
+import { createNodesRepository } from './nodes/nodes.repository';
+import { createCommunitiesRepository } from './communities/communities.repository';
+import { createApiKeysRepository } from './auth/api-keys.repository';
+import { createReadingsRepository } from './readings/readings.repository';
+import { createPollRepository } from './polling/poll.repository';
+import { createThingSpeakClient } from './thingspeak/thingspeak.client';
+
+/** Everything both processes share, built once per process; close() releases it in reverse order. */
+export function createCore(config: Config, log: Logger, opts: { redisKind: 'producer' | 'worker' }) {
+  const db: Db = createDb(config, log.child({ module: 'db' }));
+  const redis: Redis = createRedis(config, log.child({ module: 'redis' }), opts.redisKind);
+  const queues: Queues = createQueues(config, redis);
+  const producers: Producers = createProducers(queues);
+  const thingspeak = createThingSpeakClient({
+    baseUrl: config.thingspeak.baseUrl,
+    timeoutMs: config.thingspeak.timeoutMs,
+    log: log.child({ module: 'thingspeak' }),
+  });
+  return {
+    config,
+    log,
+    db,
+    redis,
+    queues,
+    producers,
+    thingspeak,
+    repos: {
+      nodes: createNodesRepository(db, config.encryptionKey),
+      communities: createCommunitiesRepository(db),
+      apiKeys: createApiKeysRepository(db),
+      readings: createReadingsRepository(db),
+      poll: createPollRepository(db),
+    },
+    async close(): Promise<void> {
+      await queues.close().catch(() => undefined);
+      redis.disconnect();
+      await db.destroy().catch(() => undefined);
+    },
+  };
+}
+
+export type Core = ReturnType<typeof createCore>;

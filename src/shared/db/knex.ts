@@ -1,0 +1,42 @@
+import knex, { type Knex } from 'knex';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+
+export type Db = Knex;
+
+export interface DbOptions {
+  /** Overrides for tests and tools (a different database on the same server). */
+  connectionString?: string;
+  poolMax?: number;
+}
+
+/**
+ * A knex instance whose pool survives outages: pg's defaults wait forever for a connection and
+ * crash the process on a dropped one, so every wait here has a deadline and idle connections drop.
+ */
+export function createDb(config: Config, log: Logger, opts: DbOptions = {}): Db {
+  const db = knex({
+    client: 'pg',
+    connection: {
+      connectionString: opts.connectionString ?? config.db.connectionString,
+      ssl: config.db.ssl,
+      connectionTimeoutMillis: 5_000,
+      // Queries that hang on a half-dead server must fail so jobs and requests can answer.
+      query_timeout: 30_000,
+      keepAlive: true,
+      application_name: `evara-${config.role}`,
+    },
+    pool: {
+      min: 0,
+      max: opts.poolMax ?? config.db.poolMax,
+      idleTimeoutMillis: 30_000,
+      afterCreate(conn: { on: (ev: string, fn: (err: Error) => void) => void }, done: (err: Error | null, c: unknown) => void) {
+        // Without a listener an idle connection killed by a DB restart crashes the process.
+        conn.on('error', (err) => log.warn({ err }, 'database connection lost'));
+        done(null, conn);
+      },
+    },
+    acquireConnectionTimeout: 10_000,
+  });
+  return db;
+}

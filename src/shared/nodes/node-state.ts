@@ -1,0 +1,96 @@
+import type { FieldValueStatus } from '../thingspeak/field-value';
+import type { AnalyticsType, NodeConfig } from './node';
+import { tankCapacityLitres, tankHeightCm, tankLevelPct } from './tank';
+
+export interface ParsedReading {
+  entryId: number;
+  recordedAt: Date;
+  parsed: Record<string, { value: number | null; status: FieldValueStatus }>;
+}
+
+export interface DerivedState {
+  lastReadingAt: Date | null;
+  metrics: Record<string, number | null>;
+  levelPct: number | null;
+  volumeL: number | null;
+  capacityL: number | null;
+  flowRate: number | null;
+  depthM: number | null;
+  note: string | null;
+}
+
+export interface NodeForState {
+  analyticsType: AnalyticsType;
+  config: NodeConfig;
+}
+
+/** Which alias carries the primary value per analytics type, with ThingSpeak field fallbacks. */
+const PRIMARY_ALIASES: Record<AnalyticsType, string[]> = {
+  EvaraTank: ['distance_cm', 'distance', 'field2'],
+  EvaraFlow: ['flow_rate', 'flow', 'field1'],
+  EvaraDeep: ['depth_m', 'depth', 'field2'],
+};
+
+/**
+ * Folds new readings (in event-time order) into the latest metric per alias. A field the entry
+ * did not write (ThingSpeak null) keeps the previous value; a field that reported NaN or garbage
+ * becomes null, because the sensor did report and it was not a number.
+ */
+export function foldMetrics(
+  previous: Record<string, number | null>,
+  previousAt: Date | null,
+  readings: ParsedReading[],
+  mapping: Record<string, string>,
+): { metrics: Record<string, number | null>; lastReadingAt: Date | null } {
+  const ordered = readings
+    .filter((r) => previousAt === null || r.recordedAt.getTime() >= previousAt.getTime())
+    .sort((a, b) => a.recordedAt.getTime() - b.recordedAt.getTime() || a.entryId - b.entryId);
+  const metrics = { ...previous };
+  let lastReadingAt = previousAt;
+  for (const r of ordered) {
+    for (const [field, pv] of Object.entries(r.parsed)) {
+      if (pv.status === 'empty') continue;
+      metrics[mapping[field] ?? field] = pv.value;
+    }
+    lastReadingAt = r.recordedAt;
+  }
+  return { metrics, lastReadingAt };
+}
+
+function primaryValue(node: NodeForState, metrics: Record<string, number | null>): number | null | undefined {
+  const aliases = node.config.primaryMetric ? [node.config.primaryMetric] : PRIMARY_ALIASES[node.analyticsType];
+  for (const a of aliases) if (a in metrics) return metrics[a];
+  return undefined;
+}
+
+/** Derived values an operator reads (level %, litres, flow, depth) from the latest metrics. */
+export function deriveState(node: NodeForState, metrics: Record<string, number | null>, lastReadingAt: Date | null): DerivedState {
+  const base: DerivedState = { lastReadingAt, metrics, levelPct: null, volumeL: null, capacityL: null, flowRate: null, depthM: null, note: null };
+  if (lastReadingAt === null) return { ...base, note: 'no data yet' };
+  const value = primaryValue(node, metrics);
+  switch (node.analyticsType) {
+    case 'EvaraTank': {
+      const tank = node.config.tank;
+      if (!tank) return { ...base, note: 'tank dimensions are not configured' };
+      const capacityL = tankCapacityLitres(tank);
+      const level = tankLevelPct(value ?? null, tankHeightCm(tank));
+      if (!level.ok) return { ...base, capacityL, note: level.reason };
+      return { ...base, capacityL, levelPct: round(level.levelPct, 1), volumeL: round((capacityL * level.levelPct) / 100, 0) };
+    }
+    case 'EvaraFlow':
+      return value === null || value === undefined ? { ...base, note: 'flow rate missing: invalid reading' } : { ...base, flowRate: value };
+    case 'EvaraDeep':
+      return value === null || value === undefined ? { ...base, note: 'depth missing: invalid reading' } : { ...base, depthM: value };
+  }
+}
+
+/** A node is online while its newest reading is younger than three expected intervals. */
+export function isOnline(lastReadingAt: Date | null, expectedIntervalS: number, now: Date): boolean {
+  if (lastReadingAt === null) return false;
+  return now.getTime() - lastReadingAt.getTime() <= expectedIntervalS * 3 * 1000;
+}
+
+function round(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}

@@ -1,0 +1,262 @@
+import type { Knex } from 'knex';
+import type { Db } from '../db/knex';
+import { whereCommunityInScope, type Scope } from '../auth/scope';
+import { encryptSecret } from '../crypto/secret-box';
+import { isOnline } from './node-state';
+import type { CreateNodeInput, NodeChannel, NodeStatus, NodeView, UpdateNodeInput } from './node';
+
+type ChannelInput = CreateNodeInput['channels'][number];
+
+export interface NodeListFilter {
+  communityId?: string;
+  category?: string;
+  analyticsType?: string;
+  status?: NodeStatus;
+  online?: boolean;
+  /** Case-insensitive match on label, node key or location name. */
+  search?: string;
+}
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- rows are mapped field by field below */
+function toChannel(r: any): NodeChannel {
+  return {
+    id: r.id,
+    channelId: Number(r.channel_id),
+    hasReadKey: r.read_key_encrypted !== null,
+    fieldMapping: r.field_mapping ?? {},
+    active: r.active,
+    sync: {
+      epoch: r.epoch ?? 0,
+      storedEntries: Number(r.stored_count ?? 0),
+      highestStoredEntryId: r.last_entry_id ?? 0,
+      thingspeakLastEntryId: r.remote_last_entry_id ?? null,
+      lastPollAt: iso(r.last_poll_at),
+      lastSuccessAt: iso(r.last_success_at),
+      lastError: r.last_error ?? null,
+      lastErrorCode: r.last_error_code ?? null,
+      lastErrorAt: iso(r.last_error_at),
+      consecutiveFailures: r.consecutive_failures ?? 0,
+      missingEntries: r.missing_entries ?? 0,
+      clearedAt: iso(r.cleared_at),
+    },
+  };
+}
+
+function toNodeView(r: any, channels: NodeChannel[], now: Date): NodeView {
+  const lastReadingAt: Date | null = r.last_reading_at ?? null;
+  return {
+    id: r.id,
+    nodeKey: r.node_key,
+    label: r.label,
+    category: r.category,
+    analyticsType: r.analytics_type,
+    communityId: r.community_id,
+    config: r.config ?? {},
+    lat: r.lat,
+    lng: r.lng,
+    locationName: r.location_name,
+    status: r.status,
+    // Computed now, not only at the last poll: a device that went silent shows offline at once.
+    online: isOnline(lastReadingAt, r.expected_interval_s, now),
+    lastSeenAt: iso(r.last_seen_at),
+    expectedIntervalS: r.expected_interval_s,
+    active: r.active,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+    state: {
+      levelPct: num(r.level_pct),
+      volumeL: num(r.volume_l),
+      capacityL: num(r.capacity_l),
+      flowRate: num(r.flow_rate),
+      depthM: num(r.depth_m),
+      metrics: r.metrics ?? {},
+      note: r.derivation_note ?? null,
+      lastReadingAt: iso(lastReadingAt),
+    },
+    channels,
+  };
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+const NODE_COLUMNS = [
+  'nodes.*',
+  'node_state.last_reading_at',
+  'node_state.metrics',
+  'node_state.level_pct',
+  'node_state.volume_l',
+  'node_state.capacity_l',
+  'node_state.flow_rate',
+  'node_state.depth_m',
+  'node_state.derivation_note',
+];
+
+export function createNodesRepository(db: Db, encryptionKey: Buffer) {
+  const sealKey = (key: string | undefined) => (key ? encryptSecret(key, encryptionKey) : null);
+
+  async function insertChannels(trx: Knex.Transaction, nodeId: string, channels: ChannelInput[]): Promise<void> {
+    for (const c of channels) {
+      const [row] = await trx('node_channels')
+        .insert({ node_id: nodeId, channel_id: c.channelId, read_key_encrypted: sealKey(c.readKey), field_mapping: c.fieldMapping, active: c.active })
+        .returning('id');
+      await trx('channel_sync_state').insert({ node_channel_id: (row as { id: string }).id });
+    }
+  }
+
+  async function channelsOf(conn: Knex | Knex.Transaction, nodeIds: string[]): Promise<Map<string, NodeChannel[]>> {
+    const byNode = new Map<string, NodeChannel[]>();
+    if (nodeIds.length === 0) return byNode;
+    const rows = await conn('node_channels')
+      .leftJoin('channel_sync_state', 'channel_sync_state.node_channel_id', 'node_channels.id')
+      .whereIn('node_channels.node_id', nodeIds)
+      .select('node_channels.*', 'channel_sync_state.*', 'node_channels.id as id')
+      .orderBy('node_channels.channel_id');
+    for (const r of rows as Array<{ node_id: string }>) {
+      const list = byNode.get(r.node_id) ?? [];
+      list.push(toChannel(r));
+      byNode.set(r.node_id, list);
+    }
+    return byNode;
+  }
+
+  function scopedNodes(conn: Knex | Knex.Transaction, scope: Scope): Knex.QueryBuilder {
+    return whereCommunityInScope(conn('nodes').leftJoin('node_state', 'node_state.node_id', 'nodes.id'), scope, 'nodes.community_id');
+  }
+
+  async function getInScope(conn: Knex | Knex.Transaction, scope: Scope, id: string): Promise<NodeView | undefined> {
+    const row = await scopedNodes(conn, scope).where('nodes.id', id).first(NODE_COLUMNS);
+    if (!row) return undefined;
+    const channels = await channelsOf(conn, [id]);
+    return toNodeView(row, channels.get(id) ?? [], new Date());
+  }
+
+  return {
+    get: (scope: Scope, id: string) => getInScope(db, scope, id),
+
+    /** Creates the node, its channels, their sync state and an empty state row, all or nothing. */
+    async create(input: CreateNodeInput, communityId: string): Promise<NodeView | 'node_key_taken'> {
+      return db.transaction(async (trx) => {
+        const [row] = await trx('nodes')
+          .insert({
+            node_key: input.nodeKey,
+            label: input.label,
+            category: input.category,
+            analytics_type: input.analyticsType,
+            community_id: communityId,
+            config: input.config,
+            lat: input.lat ?? null,
+            lng: input.lng ?? null,
+            location_name: input.locationName ?? null,
+            expected_interval_s: input.expectedIntervalS,
+          })
+          .onConflict('node_key')
+          .ignore()
+          .returning('id');
+        if (!row) return 'node_key_taken' as const;
+        const id = (row as { id: string }).id;
+        await trx('node_state').insert({ node_id: id });
+        await insertChannels(trx, id, input.channels);
+        return (await getInScope(trx, { role: 'superadmin' }, id))!;
+      });
+    },
+
+    async list(scope: Scope, filter: NodeListFilter, page: { limit: number; offset: number }): Promise<{ items: NodeView[]; total: number }> {
+      const q = scopedNodes(db, scope);
+      if (filter.communityId) q.where('nodes.community_id', filter.communityId);
+      if (filter.category) q.where('nodes.category', filter.category);
+      if (filter.analyticsType) q.where('nodes.analytics_type', filter.analyticsType);
+      if (filter.status) q.where('nodes.status', filter.status);
+      if (filter.online !== undefined) {
+        const cond = "node_state.last_reading_at >= now() - make_interval(secs => nodes.expected_interval_s * 3)";
+        q.where((w) => (filter.online ? w.whereRaw(cond) : w.whereNull('node_state.last_reading_at').orWhereRaw(`NOT (${cond})`)));
+      }
+      if (filter.search) {
+        const like = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        q.where((w) => w.whereILike('nodes.label', like).orWhereILike('nodes.node_key', like).orWhereILike('nodes.location_name', like));
+      }
+      const [rows, count] = await Promise.all([
+        q.clone().select(NODE_COLUMNS).orderBy([{ column: 'nodes.label' }, { column: 'nodes.id' }]).limit(page.limit).offset(page.offset),
+        q.clone().clearSelect().count<{ count: string }[]>('nodes.id as count'),
+      ]);
+      const ids = (rows as Array<{ id: string }>).map((r) => r.id);
+      const channels = await channelsOf(db, ids);
+      const now = new Date();
+      return { items: rows.map((r: { id: string }) => toNodeView(r, channels.get(r.id) ?? [], now)), total: Number(count[0]?.count ?? 0) };
+    },
+
+    async update(scope: Scope, id: string, input: UpdateNodeInput): Promise<NodeView | undefined> {
+      return db.transaction(async (trx) => {
+        const current = await scopedNodes(trx, scope).where('nodes.id', id).forUpdate('nodes').first('nodes.id', 'nodes.status');
+        if (!current) return undefined;
+        const patch: Record<string, unknown> = { updated_at: trx.fn.now() };
+        if (input.label !== undefined) patch.label = input.label;
+        if (input.category !== undefined) patch.category = input.category;
+        if (input.analyticsType !== undefined) patch.analytics_type = input.analyticsType;
+        if (input.config !== undefined) patch.config = input.config;
+        if (input.lat !== undefined) patch.lat = input.lat;
+        if (input.lng !== undefined) patch.lng = input.lng;
+        if (input.locationName !== undefined) patch.location_name = input.locationName;
+        if (input.expectedIntervalS !== undefined) patch.expected_interval_s = input.expectedIntervalS;
+        if (input.active !== undefined) patch.active = input.active;
+        if (input.maintenance === true) patch.status = 'Maintenance';
+        if (input.maintenance === false && current.status === 'Maintenance') patch.status = 'provisioning';
+        await trx('nodes').where({ id }).update(patch);
+
+        if (input.channels) {
+          const existing = (await trx('node_channels').where({ node_id: id }).select('id', 'channel_id')) as Array<{ id: string; channel_id: string }>;
+          const wanted = new Map(input.channels.map((c) => [c.channelId, c]));
+          const removed = existing.filter((e) => !wanted.has(Number(e.channel_id))).map((e) => e.id);
+          if (removed.length > 0) await trx('node_channels').whereIn('id', removed).delete();
+          const kept = new Set(existing.map((e) => Number(e.channel_id)));
+          for (const e of existing) {
+            const c = wanted.get(Number(e.channel_id));
+            if (!c) continue;
+            const chPatch: Record<string, unknown> = { field_mapping: c.fieldMapping, active: c.active };
+            if (c.readKey) chPatch.read_key_encrypted = sealKey(c.readKey);
+            await trx('node_channels').where({ id: e.id }).update(chPatch);
+          }
+          await insertChannels(trx, id, input.channels.filter((c) => !kept.has(c.channelId)));
+        }
+        return getInScope(trx, scope, id);
+      });
+    },
+
+    async delete(scope: Scope, id: string): Promise<boolean> {
+      const row = await whereCommunityInScope(db('nodes').where('nodes.id', id), scope, 'nodes.community_id').first('nodes.id');
+      if (!row) return false;
+      return (await db('nodes').where({ id }).delete()) > 0;
+    },
+
+    /** Active channels of active nodes, for the poll tick. */
+    async listPollableChannels(): Promise<Array<{ nodeChannelId: string }>> {
+      const rows = await db('node_channels')
+        .join('nodes', 'nodes.id', 'node_channels.node_id')
+        .where('node_channels.active', true)
+        .andWhere('nodes.active', true)
+        .select('node_channels.id')
+        .orderBy('node_channels.id');
+      return (rows as Array<{ id: string }>).map((r) => ({ nodeChannelId: r.id }));
+    },
+
+    /** The node owning a channel, if that node is in scope. */
+    async nodeIdOfChannel(scope: Scope, nodeChannelId: string): Promise<string | undefined> {
+      const row = await whereCommunityInScope(
+        db('node_channels').join('nodes', 'nodes.id', 'node_channels.node_id').where('node_channels.id', nodeChannelId),
+        scope,
+        'nodes.community_id',
+      ).first('nodes.id');
+      return (row as { id: string } | undefined)?.id;
+    },
+
+    async channelIdsOfNode(scope: Scope, nodeId: string): Promise<string[] | undefined> {
+      const node = await whereCommunityInScope(db('nodes').where('nodes.id', nodeId), scope, 'nodes.community_id').first('nodes.id');
+      if (!node) return undefined;
+      const rows = (await db('node_channels').where({ node_id: nodeId, active: true }).select('id')) as Array<{ id: string }>;
+      return rows.map((r) => r.id);
+    },
+  };
+}
+
+export type NodesRepository = ReturnType<typeof createNodesRepository>;

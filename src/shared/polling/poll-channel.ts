@@ -1,0 +1,175 @@
+import type { Logger } from '../logger';
+import { decryptSecret } from '../crypto/secret-box';
+import type { Producers } from '../queues/producers';
+import type { ThingSpeakClient } from '../thingspeak/thingspeak.client';
+import { ThingSpeakError } from '../thingspeak/thingspeak.client';
+import type { FeedEntry } from '../thingspeak/feed';
+import { parseFieldValue } from '../thingspeak/field-value';
+import { fetchWindow, MAX_RESULTS } from './fetch-window';
+import type { NewReading, PollRepository, PollTarget } from './poll.repository';
+
+export interface PollDeps {
+  repo: PollRepository;
+  client: ThingSpeakClient;
+  producers: Producers;
+  encryptionKey: Buffer;
+  overlapMs: number;
+  now?: () => Date;
+  /** Page size; tests lower it to exercise window splitting cheaply. */
+  maxResults?: number;
+}
+
+export type PollOutcome =
+  | { outcome: 'skipped'; reason: 'channel-not-found' | 'inactive' }
+  | {
+      outcome: 'polled';
+      inserted: number;
+      epoch: number;
+      cleared: boolean;
+      remoteLastEntryId: number | null;
+      missingEntries: number;
+      status: string;
+      statusChanged: boolean;
+      evaluationEnqueued: boolean;
+    };
+
+// Back-dated entries can carry any time; when ids are missing after the normal window, the
+// whole plausible history is searched once.
+const HISTORY_START = new Date('2000-01-01T00:00:00Z');
+const FUTURE_SLACK_MS = 366 * 24 * 3600 * 1000;
+
+const floorToSecond = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 1000);
+
+function toReading(e: FeedEntry): NewReading {
+  const raw: Record<string, string | null> = {};
+  const parsed: NewReading['parsed'] = {};
+  for (const [field, value] of Object.entries(e.fields)) {
+    raw[field] = value ?? null;
+    const p = parseFieldValue(value);
+    parsed[field] = { value: p.value, status: p.status };
+  }
+  return { entryId: e.entryId, recordedAt: e.createdAt, raw, parsed };
+}
+
+/**
+ * One poll of one channel: ask ThingSpeak for its last entry id, fetch only what is new since the
+ * cursor (splitting windows that come back full, searching history for back-dated entries),
+ * store it idempotently with the cursor in one transaction, then hand new readings to alerts.
+ */
+export async function pollChannel(deps: PollDeps, nodeChannelId: string, log: Logger): Promise<PollOutcome> {
+  const now = deps.now ?? (() => new Date());
+  const target = await deps.repo.loadTarget(nodeChannelId);
+  if (!target) return { outcome: 'skipped', reason: 'channel-not-found' };
+  if (!target.channelActive || !target.node.active) return { outcome: 'skipped', reason: 'inactive' };
+
+  const startedAt = now();
+  try {
+    return await fetchAndStore(deps, target, startedAt, log);
+  } catch (err) {
+    if (err instanceof ThingSpeakError) {
+      await deps.repo.recordFailure(nodeChannelId, err.code, err.message, startedAt);
+    }
+    throw err;
+  }
+}
+
+async function fetchAndStore(deps: PollDeps, target: PollTarget, startedAt: Date, log: Logger): Promise<PollOutcome> {
+  const readKey = target.readKeyEncrypted ? decryptSecret(target.readKeyEncrypted, deps.encryptionKey) : undefined;
+  const maxResults = deps.maxResults ?? MAX_RESULTS;
+  const page = async (start: Date, end: Date) => (await deps.client.getFeed(target.channelId, { readKey, results: maxResults, start, end })).entries;
+
+  const head = await deps.client.getFeed(target.channelId, { readKey, results: 0 });
+  const remoteLast = head.channel.lastEntryId;
+  let epoch = target.sync.epoch;
+  let cursor = target.sync.lastEntryId;
+  let fetchedFrom: Date | null = target.sync.fetchedUntil;
+  // ThingSpeak restarts ids at 1 after a clear, so its last id falls behind our cursor.
+  let cleared = cursor > 0 && (remoteLast === null || remoteLast < cursor);
+  if (cleared) {
+    epoch += 1;
+    cursor = 0;
+    fetchedFrom = null;
+  }
+
+  const end = floorToSecond(new Date(startedAt.getTime() + FUTURE_SLACK_MS));
+  let readings: NewReading[] = [];
+  let missingEntries = 0;
+  if (remoteLast !== null && remoteLast > cursor) {
+    const channelStart = head.channel.createdAt ? new Date(head.channel.createdAt.getTime() - 24 * 3600 * 1000) : HISTORY_START;
+    const start = floorToSecond(fetchedFrom ? new Date(fetchedFrom.getTime() - deps.overlapMs) : channelStart);
+    let entries = await fetchWindow(page, start, end, maxResults);
+
+    if (!cleared && cursor > 0) {
+      // Entries at or below the cursor that we stored with another time: the channel was cleared and
+      // refilled past our cursor between two polls. Start a new epoch and take everything.
+      const seen = entries.filter((e) => e.entryId <= cursor);
+      const stored = await deps.repo.storedTimes(target.nodeChannelId, epoch, seen.map((e) => e.entryId));
+      if (seen.some((e) => stored.has(e.entryId) && stored.get(e.entryId) !== e.createdAt.getTime())) {
+        cleared = true;
+        epoch += 1;
+        cursor = 0;
+        entries = await fetchWindow(page, floorToSecond(channelStart), end, maxResults);
+      }
+    }
+
+    const fresh = new Map<number, FeedEntry>();
+    for (const e of entries) if (e.entryId > cursor) fresh.set(e.entryId, e);
+    const missing = countMissing(fresh, cursor, remoteLast);
+    if (missing > 0) {
+      log.info({ channelId: target.channelId, missing }, 'entries outside the window: searching channel history');
+      for (const e of await fetchWindow(page, HISTORY_START, end, maxResults)) if (e.entryId > cursor) fresh.set(e.entryId, e);
+      missingEntries = countMissing(fresh, cursor, remoteLast);
+      if (missingEntries > 0) log.warn({ channelId: target.channelId, missingEntries }, 'entries announced by ThingSpeak were not served');
+    }
+    readings = [...fresh.values()].map(toReading);
+  }
+
+  const result = await deps.repo.commit({
+    target,
+    epoch,
+    cleared,
+    readings,
+    remoteLastEntryId: remoteLast,
+    // Everything written before startedAt has been seen; the next window starts an overlap earlier
+    // to cover clock skew between us and ThingSpeak.
+    fetchedUntil: remoteLast === null ? null : startedAt,
+    missingEntries,
+    now: startedAt,
+  });
+  if (cleared) log.warn({ channelId: target.channelId, epoch }, 'channel was cleared on ThingSpeak: new epoch started');
+
+  const evaluationEnqueued = result.applied ? await enqueuePendingEvaluation(deps, target.nodeChannelId, target.node.id) : false;
+  log.info({ channelId: target.channelId, inserted: result.inserted, epoch, remoteLast, status: result.status }, 'channel polled');
+  return {
+    outcome: 'polled',
+    inserted: result.inserted,
+    epoch,
+    cleared,
+    remoteLastEntryId: remoteLast,
+    missingEntries,
+    status: result.status,
+    statusChanged: result.statusChanged,
+    evaluationEnqueued,
+  };
+}
+
+function countMissing(fresh: Map<number, FeedEntry>, cursor: number, remoteLast: number): number {
+  let missing = 0;
+  for (let id = cursor + 1; id <= remoteLast; id++) if (!fresh.has(id)) missing++;
+  return missing;
+}
+
+/**
+ * The outbox step: the commit recorded which entries still need evaluating; enqueue that job
+ * (deterministic id, so a repeat adds nothing) and only then clear the record. A crash between
+ * the two is repaired by the next poll of the channel.
+ */
+async function enqueuePendingEvaluation(deps: PollDeps, nodeChannelId: string, nodeId: string): Promise<boolean> {
+  const fresh = await deps.repo.loadTarget(nodeChannelId);
+  const from = fresh?.sync.evalFromEntryId;
+  const to = fresh?.sync.evalToEntryId;
+  if (!fresh || from === null || from === undefined || to === null || to === undefined) return false;
+  await deps.producers.enqueueEvaluation({ nodeId, nodeChannelId, epoch: fresh.sync.epoch, fromEntryId: from, toEntryId: to });
+  await deps.repo.clearPendingEvaluation(nodeChannelId, fresh.sync.epoch, to);
+  return true;
+}

@@ -1,0 +1,231 @@
+import type { Knex } from 'knex';
+import type { Db } from '../db/knex';
+import type { AnalyticsType, NodeConfig, NodeStatus } from '../nodes/node';
+import { deriveState, foldMetrics, isOnline, type ParsedReading } from '../nodes/node-state';
+import type { ParsedFieldValue } from '../thingspeak/field-value';
+
+export interface PollTarget {
+  nodeChannelId: string;
+  channelId: number;
+  readKeyEncrypted: string | null;
+  fieldMapping: Record<string, string>;
+  channelActive: boolean;
+  node: { id: string; analyticsType: AnalyticsType; config: NodeConfig; expectedIntervalS: number; status: NodeStatus; active: boolean };
+  sync: {
+    epoch: number;
+    lastEntryId: number;
+    fetchedUntil: Date | null;
+    evalFromEntryId: number | null;
+    evalToEntryId: number | null;
+  };
+}
+
+export interface NewReading {
+  entryId: number;
+  recordedAt: Date;
+  raw: Record<string, string | null>;
+  parsed: Record<string, Pick<ParsedFieldValue, 'value' | 'status'>>;
+}
+
+export interface CommitInput {
+  target: PollTarget;
+  /** Epoch the readings belong to (target.sync.epoch + 1 when the channel was found cleared). */
+  epoch: number;
+  cleared: boolean;
+  readings: NewReading[];
+  remoteLastEntryId: number | null;
+  fetchedUntil: Date | null;
+  missingEntries: number;
+  now: Date;
+}
+
+export interface CommitResult {
+  inserted: number;
+  fromEntryId: number | null;
+  toEntryId: number | null;
+  status: NodeStatus;
+  statusChanged: boolean;
+  /** false when another poll moved the cursor first; nothing was written. */
+  applied: boolean;
+}
+
+// Postgres allows 65535 bind parameters per statement; 7 columns a row.
+const INSERT_CHUNK = 5_000;
+
+export function createPollRepository(db: Db) {
+  async function updateNodeState(trx: Knex.Transaction, input: CommitInput, inserted: ParsedReading[]): Promise<{ status: NodeStatus; changed: boolean }> {
+    const { target, now } = input;
+    const state = (await trx('node_state').where({ node_id: target.node.id }).forUpdate().first()) as
+      | { last_reading_at: Date | null; metrics: Record<string, number | null> }
+      | undefined;
+    const folded = foldMetrics(state?.metrics ?? {}, state?.last_reading_at ?? null, inserted, target.fieldMapping);
+    const derived = deriveState(target.node, folded.metrics, folded.lastReadingAt);
+    const online = isOnline(folded.lastReadingAt, target.node.expectedIntervalS, now);
+    await trx('node_state')
+      .insert({
+        node_id: target.node.id,
+        last_reading_at: derived.lastReadingAt,
+        metrics: derived.metrics,
+        level_pct: derived.levelPct,
+        volume_l: derived.volumeL,
+        capacity_l: derived.capacityL,
+        flow_rate: derived.flowRate,
+        depth_m: derived.depthM,
+        derivation_note: derived.note,
+        online,
+        updated_at: now,
+      })
+      .onConflict('node_id')
+      .merge();
+    const node = (await trx('nodes').where({ id: target.node.id }).forUpdate().first('status', 'last_seen_at')) as { status: NodeStatus; last_seen_at: Date | null };
+    // Maintenance is an operator's word and Alert belongs to the alert engine; neither is overwritten here.
+    let status: NodeStatus = node.status;
+    if (status === 'provisioning' || status === 'Online' || status === 'Offline') {
+      status = folded.lastReadingAt === null ? 'provisioning' : online ? 'Online' : 'Offline';
+    }
+    const lastSeen = folded.lastReadingAt && (!node.last_seen_at || folded.lastReadingAt > node.last_seen_at) ? folded.lastReadingAt : node.last_seen_at;
+    await trx('nodes').where({ id: target.node.id }).update({ status, last_seen_at: lastSeen });
+    return { status, changed: status !== node.status };
+  }
+
+  return {
+    async loadTarget(nodeChannelId: string): Promise<PollTarget | undefined> {
+      const r = await db('node_channels')
+        .join('nodes', 'nodes.id', 'node_channels.node_id')
+        .join('channel_sync_state', 'channel_sync_state.node_channel_id', 'node_channels.id')
+        .where('node_channels.id', nodeChannelId)
+        .first(
+          'node_channels.id as node_channel_id',
+          'node_channels.channel_id',
+          'node_channels.read_key_encrypted',
+          'node_channels.field_mapping',
+          'node_channels.active as channel_active',
+          'nodes.id as node_id',
+          'nodes.analytics_type',
+          'nodes.config',
+          'nodes.expected_interval_s',
+          'nodes.status',
+          'nodes.active as node_active',
+          'channel_sync_state.epoch',
+          'channel_sync_state.last_entry_id',
+          'channel_sync_state.fetched_until',
+          'channel_sync_state.eval_from_entry_id',
+          'channel_sync_state.eval_to_entry_id',
+        );
+      if (!r) return undefined;
+      return {
+        nodeChannelId: r.node_channel_id,
+        channelId: Number(r.channel_id),
+        readKeyEncrypted: r.read_key_encrypted,
+        fieldMapping: r.field_mapping ?? {},
+        channelActive: r.channel_active,
+        node: { id: r.node_id, analyticsType: r.analytics_type, config: r.config ?? {}, expectedIntervalS: r.expected_interval_s, status: r.status, active: r.node_active },
+        sync: { epoch: r.epoch, lastEntryId: r.last_entry_id, fetchedUntil: r.fetched_until, evalFromEntryId: r.eval_from_entry_id, evalToEntryId: r.eval_to_entry_id },
+      };
+    },
+
+    /** created_at of stored entries, to notice a channel that was cleared and refilled between polls. */
+    async storedTimes(nodeChannelId: string, epoch: number, entryIds: number[]): Promise<Map<number, number>> {
+      if (entryIds.length === 0) return new Map();
+      const rows = (await db('readings')
+        .where({ node_channel_id: nodeChannelId, epoch })
+        .whereIn('entry_id', entryIds.slice(0, 10_000))
+        .select('entry_id', 'recorded_at')) as Array<{ entry_id: number; recorded_at: Date }>;
+      return new Map(rows.map((r) => [r.entry_id, r.recorded_at.getTime()]));
+    },
+
+    /**
+     * Stores new readings, moves the cursor and updates the node's state in one transaction.
+     * Rows already stored are ignored (unique channel + epoch + entry id), so a repeated or
+     * concurrent poll changes nothing. The cursor only moves forward within an epoch.
+     */
+    async commit(input: CommitInput): Promise<CommitResult> {
+      const { target, now } = input;
+      return db.transaction(async (trx) => {
+        const sync = (await trx('channel_sync_state').where({ node_channel_id: target.nodeChannelId }).forUpdate().first()) as
+          | { epoch: number; last_entry_id: number; stored_count: string; eval_from_entry_id: number | null; eval_to_entry_id: number | null }
+          | undefined;
+        if (!sync) return { inserted: 0, fromEntryId: null, toEntryId: null, status: target.node.status, statusChanged: false, applied: false };
+        // Another poll of this channel committed a different epoch meanwhile: let the next poll redo the work.
+        if (sync.epoch !== target.sync.epoch) {
+          return { inserted: 0, fromEntryId: null, toEntryId: null, status: target.node.status, statusChanged: false, applied: false };
+        }
+
+        const insertedRows: ParsedReading[] = [];
+        for (let i = 0; i < input.readings.length; i += INSERT_CHUNK) {
+          const chunk = input.readings.slice(i, i + INSERT_CHUNK);
+          const rows = (await trx('readings')
+            .insert(
+              chunk.map((r) => ({
+                node_channel_id: target.nodeChannelId,
+                node_id: target.node.id,
+                epoch: input.epoch,
+                entry_id: r.entryId,
+                recorded_at: r.recordedAt,
+                raw: r.raw,
+                parsed: r.parsed,
+              })),
+            )
+            .onConflict(['node_channel_id', 'epoch', 'entry_id'])
+            .ignore()
+            .returning(['entry_id', 'recorded_at', 'parsed'])) as Array<{ entry_id: number; recorded_at: Date; parsed: ParsedReading['parsed'] }>;
+          for (const row of rows) insertedRows.push({ entryId: row.entry_id, recordedAt: row.recorded_at, parsed: row.parsed });
+        }
+
+        const ids = insertedRows.map((r) => r.entryId);
+        const maxInserted = ids.length > 0 ? Math.max(...ids) : null;
+        const minInserted = ids.length > 0 ? Math.min(...ids) : null;
+        const baseCursor = input.cleared ? 0 : sync.last_entry_id;
+        const storedBefore = input.cleared ? 0 : Number(sync.stored_count);
+        // Widen a pending (not yet enqueued) evaluation range rather than lose it.
+        const evalFrom = minInserted === null ? sync.eval_from_entry_id : Math.min(minInserted, sync.eval_from_entry_id ?? minInserted);
+        const evalTo = maxInserted === null ? sync.eval_to_entry_id : Math.max(maxInserted, sync.eval_to_entry_id ?? maxInserted);
+        const lastEntryAt = insertedRows.reduce<Date | null>((acc, r) => (acc === null || r.recordedAt > acc ? r.recordedAt : acc), null);
+
+        await trx('channel_sync_state')
+          .where({ node_channel_id: target.nodeChannelId })
+          .update({
+            epoch: input.epoch,
+            last_entry_id: Math.max(baseCursor, maxInserted ?? 0),
+            ...(lastEntryAt ? { last_entry_at: lastEntryAt } : {}),
+            remote_last_entry_id: input.remoteLastEntryId,
+            stored_count: storedBefore + insertedRows.length,
+            fetched_until: input.fetchedUntil,
+            missing_entries: input.missingEntries,
+            last_poll_at: now,
+            last_success_at: now,
+            last_error: null,
+            last_error_code: null,
+            consecutive_failures: 0,
+            ...(input.cleared ? { cleared_at: now, eval_from_entry_id: minInserted, eval_to_entry_id: maxInserted } : { eval_from_entry_id: evalFrom, eval_to_entry_id: evalTo }),
+            updated_at: now,
+          });
+
+        const state = await updateNodeState(trx, input, insertedRows);
+        return { inserted: insertedRows.length, fromEntryId: minInserted, toEntryId: maxInserted, status: state.status, statusChanged: state.changed, applied: true };
+      });
+    },
+
+    /** Clears the evaluation outbox once its job is safely in the alerts queue. */
+    async clearPendingEvaluation(nodeChannelId: string, epoch: number, toEntryId: number): Promise<void> {
+      await db('channel_sync_state')
+        .where({ node_channel_id: nodeChannelId, epoch, eval_to_entry_id: toEntryId })
+        .update({ eval_from_entry_id: null, eval_to_entry_id: null });
+    },
+
+    async recordFailure(nodeChannelId: string, code: string, message: string, now: Date): Promise<void> {
+      await db('channel_sync_state')
+        .where({ node_channel_id: nodeChannelId })
+        .update({
+          last_poll_at: now,
+          last_error: message.slice(0, 500),
+          last_error_code: code,
+          last_error_at: now,
+          consecutive_failures: db.raw('consecutive_failures + 1'),
+          updated_at: now,
+        });
+    },
+  };
+}
+
+export type PollRepository = ReturnType<typeof createPollRepository>;

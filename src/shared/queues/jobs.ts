@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import type { DefaultJobOptions } from 'bullmq';
+import type { QueueName } from './queue-names';
+
+/**
+ * THE job contract: every job name, the queue it goes to and the zod schema of its payload.
+ * Producers (API, tick) and processors (workers) both use these schemas, so a payload that does
+ * not parse is a poisoned message and fails once without retries.
+ */
+const meta = z.object({ requestId: z.string().max(200).optional() }).optional();
+
+export const jobs = {
+  'poll-tick': { queue: 'poll-control', payload: z.object({ meta }) },
+  'poll-channel': {
+    queue: 'poll',
+    payload: z.object({
+      nodeChannelId: z.string().uuid(),
+      reason: z.enum(['tick', 'on-demand']),
+      meta,
+    }),
+  },
+  'evaluate-node': {
+    queue: 'alerts',
+    payload: z.object({
+      nodeId: z.string().uuid(),
+      nodeChannelId: z.string().uuid(),
+      epoch: z.number().int().min(0),
+      /** Entry ids (inclusive) the poll inserted: the readings to evaluate. */
+      fromEntryId: z.number().int().min(0),
+      toEntryId: z.number().int().min(0),
+      meta,
+    }),
+  },
+  'deliver-notification': { queue: 'notifications', payload: z.object({ notificationId: z.string().uuid(), meta }) },
+  'apply-retention': { queue: 'maintenance', payload: z.object({ meta }) },
+} as const satisfies Record<string, { queue: QueueName; payload: z.ZodType }>;
+
+export type JobName = keyof typeof jobs;
+export type JobData<N extends JobName> = z.infer<(typeof jobs)[N]['payload']>;
+
+/** Job names handled on each queue; a worker rejects any other name as poisoned. */
+export function jobNamesOf(queue: QueueName): JobName[] {
+  return (Object.keys(jobs) as JobName[]).filter((name) => jobs[name].queue === queue);
+}
+
+const keepBounded = {
+  removeOnComplete: { age: 24 * 3600, count: 1_000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 5_000 },
+};
+
+/**
+ * Default job options per queue: retries with exponential backoff and jitter live here, on the
+ * queue, so every producer gets the same policy. Completed and failed jobs are kept bounded.
+ */
+export const defaultJobOptions: Record<QueueName, DefaultJobOptions> = {
+  'poll-control': { attempts: 3, backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 }, ...keepBounded },
+  poll: { attempts: 6, backoff: { type: 'exponential', delay: 5_000, jitter: 0.5 }, ...keepBounded },
+  alerts: { attempts: 8, backoff: { type: 'exponential', delay: 2_000, jitter: 0.5 }, ...keepBounded },
+  notifications: { attempts: 10, backoff: { type: 'exponential', delay: 5_000, jitter: 0.5 }, ...keepBounded },
+  maintenance: { attempts: 3, backoff: { type: 'exponential', delay: 60_000, jitter: 0.5 }, ...keepBounded },
+};
+
+/** Deduplication id for polls: at most one pending poll per channel, never two running at once. */
+export function pollDeduplicationId(nodeChannelId: string): string {
+  return `poll:${nodeChannelId}`;
+}
+
+/** Deterministic id so a retried poll enqueues the same evaluation only once. */
+export function evaluateJobId(nodeChannelId: string, epoch: number, toEntryId: number): string {
+  return `evaluate-${nodeChannelId}-${epoch}-${toEntryId}`;
+}

@@ -1,0 +1,41 @@
+import { ConfigError, describeConfig, loadConfig } from '../shared/config';
+import { createLogger } from '../shared/logger';
+import { createCore } from '../shared/core';
+import { onShutdown } from '../shared/shutdown';
+import { startWorkers } from './start-workers';
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env, 'worker');
+  const log = createLogger({ service: 'worker', version: config.version, level: config.logLevel });
+  const core = createCore(config, log, { redisKind: 'worker' });
+  const running = await startWorkers(core);
+  log.info({ config: describeConfig(config), queues: config.worker.queues, pid: process.pid }, 'worker started');
+  for (const w of config.warnings) log.warn(w);
+
+  let forceTimer: NodeJS.Timeout | undefined;
+  onShutdown(
+    log,
+    [
+      {
+        name: 'workers',
+        run: async () => {
+          // Finish active jobs; if they outlast most of the deadline, hand them back to the queue.
+          forceTimer = setTimeout(() => void running.close(true), Math.floor(config.shutdownTimeoutMs * 0.8));
+          await running.close(false);
+          clearTimeout(forceTimer);
+        },
+      },
+      { name: 'core', run: () => core.close() },
+    ],
+    config.shutdownTimeoutMs,
+  );
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(1);
+  }
+  createLogger({ service: 'worker', version: 'dev', level: 'info' }).fatal({ err }, 'worker failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,51 @@
+import type { Worker } from 'bullmq';
+import type { Core } from '../shared/core';
+import type { QueueName } from '../shared/queues/queue-names';
+import { createProcessors } from './handlers';
+import { runWorker } from './run-worker';
+
+export const POLL_TICK_SCHEDULER_ID = 'poll-tick';
+
+export interface RunningWorkers {
+  workers: Map<QueueName, Worker>;
+  /** Waits for active jobs to finish (graceful) or hands them back to the queue (force). */
+  close(force?: boolean): Promise<void>;
+}
+
+/**
+ * Starts one BullMQ Worker per queue in `config.worker.queues`. Redis on our machines keeps nothing
+ * on disk, so the process that runs poll-control (re)creates the tick scheduler on every start;
+ * upsert makes that safe when several processes do it.
+ */
+export async function startWorkers(core: Core): Promise<RunningWorkers> {
+  const { config, log } = core;
+  const processors = createProcessors(core);
+  if (config.worker.queues.includes('poll-control')) {
+    await core.queues['poll-control'].upsertJobScheduler(
+      POLL_TICK_SCHEDULER_ID,
+      { every: config.poll.intervalMs },
+      { name: 'poll-tick', data: {} },
+    );
+  }
+  const workers = new Map<QueueName, Worker>();
+  for (const queue of config.worker.queues) {
+    workers.set(
+      queue,
+      runWorker({
+        queue,
+        connection: core.redis,
+        prefix: config.queues.prefix,
+        processors,
+        log,
+        concurrency: queue === 'poll' ? config.poll.concurrency : queue === 'poll-control' ? 1 : 5,
+      }),
+    );
+  }
+  await Promise.all([...workers.values()].map((w) => w.waitUntilReady()));
+  return {
+    workers,
+    async close(force = false) {
+      await Promise.all([...workers.values()].map((w) => w.close(force)));
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { loadConfig, type Config } from '../../src/shared/config';
+import { createLogger, type Logger } from '../../src/shared/logger';
+import { createCore, type Core } from '../../src/shared/core';
+import { itDatabaseUrl, itRedisUrl } from '../setup/test-env';
+
+/** Every log line a test core wrote, as parsed JSON and as raw text (for secret checks). */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  }
+  text(): string {
+    return this.lines.join('\n');
+  }
+  records(): Array<Record<string, unknown>> {
+    return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+}
+
+export interface TestCore extends Core {
+  logs: LogCapture;
+  prefix: string;
+}
+
+/** Environment for a test process or core: the suite's database, Redis and a unique queue prefix. */
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    DATABASE_URL: itDatabaseUrl(),
+    REDIS_URL: itRedisUrl(),
+    QUEUE_PREFIX: `test-${randomUUID().slice(0, 8)}`,
+    LOG_LEVEL: 'info',
+    POLL_OVERLAP_MS: '300000',
+    ...overrides,
+  };
+}
+
+/** A real core (Postgres, Redis, BullMQ) on a unique queue prefix, logging into memory. */
+export function createTestCore(overrides: Record<string, string> = {}, role: 'api' | 'worker' = 'worker'): TestCore {
+  const config: Config = loadConfig(testEnv(overrides), role);
+  const logs = new LogCapture();
+  const log: Logger = createLogger({ service: role, version: 'test', level: config.logLevel, destination: logs });
+  const core = createCore(config, log, { redisKind: role === 'api' ? 'producer' : 'worker' });
+  const close = core.close;
+  return Object.assign(core, {
+    logs,
+    prefix: config.queues.prefix,
+    async close() {
+      await removeKeys(core, config.queues.prefix);
+      await close();
+    },
+  });
+}
+
+/** Deletes this test's keys so the shared Redis does not fill up across runs. */
+async function removeKeys(core: Core, prefix: string): Promise<void> {
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await core.redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await core.redis.del(...keys);
+    } while (cursor !== '0');
+  } catch {
+    // Redis may be the thing a test stopped; leftover keys are harmless.
+  }
+}
