@@ -45,6 +45,8 @@ const envSchema = z.object({
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/, 'may use letters, digits, ":", "_" and "-"').default('evara'),
   /** Comma-separated queues this worker process runs, or "all". */
   WORKER_QUEUES: z.string().default('all'),
+  /** How long a worker's job lock lasts; a crashed worker's jobs are retried after about this long. */
+  WORKER_LOCK_MS: intFrom(30_000, 1_000, 600_000),
   /** Grace period for running jobs / requests on SIGTERM before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: intFrom(25_000, 1_000),
   /** pino level. */
@@ -67,7 +69,7 @@ export interface Config {
   readonly thingspeak: { readonly baseUrl: string; readonly timeoutMs: number };
   readonly poll: { readonly intervalMs: number; readonly concurrency: number; readonly overlapMs: number };
   readonly queues: { readonly prefix: string };
-  readonly worker: { readonly queues: readonly QueueName[] };
+  readonly worker: { readonly queues: readonly QueueName[]; readonly lockMs: number };
   readonly encryptionKey: Buffer;
   readonly shutdownTimeoutMs: number;
   /** Advice found while loading (insecure defaults, Supabase host problems). */
@@ -165,7 +167,7 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
     thingspeak: Object.freeze({ baseUrl: e.THINGSPEAK_BASE_URL.replace(/\/+$/, ''), timeoutMs: e.THINGSPEAK_TIMEOUT_MS }),
     poll: Object.freeze({ intervalMs: e.POLL_INTERVAL_MS, concurrency: e.POLL_CONCURRENCY, overlapMs: e.POLL_OVERLAP_MS }),
     queues: Object.freeze({ prefix: e.QUEUE_PREFIX }),
-    worker: Object.freeze({ queues: Object.freeze(queues.queues) }),
+    worker: Object.freeze({ queues: Object.freeze(queues.queues), lockMs: e.WORKER_LOCK_MS }),
     encryptionKey,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     warnings: Object.freeze(warnings),

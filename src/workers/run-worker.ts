@@ -14,6 +14,8 @@ export interface RunWorkerOptions {
   log: Logger;
   concurrency: number;
   limiter?: WorkerOptions['limiter'];
+  /** Lock duration; also the stalled-job check interval, so a dead worker's jobs come back after it. */
+  lockMs: number;
 }
 
 /**
@@ -53,7 +55,15 @@ export function runWorker(opts: RunWorkerOptions): Worker {
         throw err;
       }
     },
-    { connection: opts.connection, prefix: opts.prefix, concurrency: opts.concurrency, limiter: opts.limiter, autorun: true },
+    {
+      connection: opts.connection,
+      prefix: opts.prefix,
+      concurrency: opts.concurrency,
+      limiter: opts.limiter,
+      lockDuration: opts.lockMs,
+      stalledInterval: opts.lockMs,
+      autorun: true,
+    },
   );
   worker.on('error', (err) => opts.log.error({ err, queue: opts.queue }, 'worker error'));
   return worker;

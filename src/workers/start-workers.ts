@@ -37,6 +37,7 @@ export async function startWorkers(core: Core): Promise<RunningWorkers> {
         prefix: config.queues.prefix,
         processors,
         log,
+        lockMs: config.worker.lockMs,
         concurrency: queue === 'poll' ? config.poll.concurrency : queue === 'poll-control' ? 1 : 5,
       }),
     );

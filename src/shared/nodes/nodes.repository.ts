@@ -156,7 +156,7 @@ export function createNodesRepository(db: Db, encryptionKey: Buffer) {
           .returning('id');
         if (!row) return 'node_key_taken' as const;
         const id = (row as { id: string }).id;
-        await trx('node_state').insert({ node_id: id });
+        await trx('node_state').insert({ node_id: id, derivation_note: 'no data yet' });
         await insertChannels(trx, id, input.channels);
         return (await getInScope(trx, { role: 'superadmin' }, id))!;
       });

@@ -160,9 +160,9 @@ describe('poll-channel: mirroring a ThingSpeak channel', () => {
     expect(rows[0].parsed).toEqual({ field1: { value: null, status: 'nan' }, field2: { value: 30.72, status: 'ok' } });
     expect(rows[1].parsed.field2).toEqual({ value: 12.5, status: 'decimal_comma' });
     expect(rows[2].parsed).toEqual({ field1: { value: null, status: 'infinite' }, field2: { value: null, status: 'invalid' } });
-    // The newest distance (46 cm) in a 163 cm tank: 71.8 %, of 4,890 L.
+    // The newest distance (46 cm) in a 163 cm tank: 71.8 % (117/163) of 4,890 L = 3,510 L.
     const view = await core.repos.nodes.get({ role: 'superadmin' }, node.id);
-    expect(view?.state).toMatchObject({ levelPct: 71.8, capacityL: 4890, volumeL: 3511 });
+    expect(view?.state).toMatchObject({ levelPct: 71.8, capacityL: 4890, volumeL: 3510 });
     expect(view?.status).toBe('Online');
     expect(view?.state.metrics).toMatchObject({ distance_cm: 46, temperature: null });
   });
