@@ -122,7 +122,7 @@ export function createChannelStore() {
     const from = q.start === undefined ? 0 : lowerBound(byTime, q.start);
     const to = q.end === undefined ? byTime.length : upperBound(byTime, q.end);
     if (to <= from || q.results <= 0) return [];
-    return byTime.slice(from, Math.min(to, from + q.results)).map(toPublic);
+    return byTime.slice(Math.max(from, to - q.results), to).map(toPublic);
   }
 
   function lastEntry(id: number): SimEntry | undefined {

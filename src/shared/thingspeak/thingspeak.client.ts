@@ -58,7 +58,7 @@ export function createThingSpeakClient(options: ThingSpeakClientOptions): ThingS
     const path = `/channels/${channelId}/feeds.json`;
     const query = buildQuery(opts);
     const startedAt = Date.now();
-    const context = { channelId, results: opts.results, start: opts.start, end: opts.end, private: opts.readKey !== undefined };
+    const context = { channelId, results: opts.results, start: opts.start, end: opts.end, private: Boolean(opts.readKey) };
 
     try {
       const { status, headers, text } = await fetchText(`${baseUrl}${path}?${query}`, options.timeoutMs, channelId);
