@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { ConfigError, describeConfig, loadConfig } from '../shared/config';
 import { createLogger } from '../shared/logger';
 import { createCore } from '../shared/core';
+import { waitForRedis } from '../shared/redis';
 import { onShutdown } from '../shared/shutdown';
 import { createApp } from './app';
 import { bootstrapAdminKey } from './bootstrap-admin-key';
@@ -13,6 +14,9 @@ async function main(): Promise<void> {
   const lifecycle = { ready: false };
   const app = createApp(core, lifecycle);
   const stopBootstrap = bootstrapAdminKey(core);
+  // The producer connection fails fast while connecting; give it a moment so the first requests
+  // do not get a 503 for a Redis that is merely still connecting. Start anyway if it is down.
+  await waitForRedis(core.redis, 5_000).catch((err: unknown) => log.warn({ err }, 'redis not ready at start: continuing degraded'));
 
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.api.port, () => resolve(s));

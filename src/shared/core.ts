@@ -15,7 +15,7 @@ import { createThingSpeakClient } from './thingspeak/thingspeak.client';
 export function createCore(config: Config, log: Logger, opts: { redisKind: 'producer' | 'worker' }) {
   const db: Db = createDb(config, log.child({ module: 'db' }));
   const redis: Redis = createRedis(config, log.child({ module: 'redis' }), opts.redisKind);
-  const queues: Queues = createQueues(config, redis);
+  const queues: Queues = createQueues(config, redis, log.child({ module: 'queues' }));
   const producers: Producers = createProducers(queues);
   const thingspeak = createThingSpeakClient({
     baseUrl: config.thingspeak.baseUrl,

@@ -9,6 +9,8 @@ import { createNotImplementedProcessor } from './not-implemented.processor';
 
 export interface JobContext {
   job: Job;
+  /** The worker's lock token for the job (needed to move it to delayed). */
+  token?: string;
   log: Logger;
 }
 

@@ -1,10 +1,9 @@
+import { DelayedError } from 'bullmq';
 import type { Core } from '../shared/core';
 import { tryLock } from '../shared/locks/redis-lock';
 import { pollChannel } from '../shared/polling/poll-channel';
 import type { Processor } from './handlers';
 
-// Longer than any sane poll (paging 8000-row windows), short enough that a crashed holder frees it.
-const LOCK_TTL_MS = 10 * 60 * 1000;
 
 export function createPollChannelProcessor(core: Core): Processor<'poll-channel'> {
   const deps = {
@@ -14,13 +13,17 @@ export function createPollChannelProcessor(core: Core): Processor<'poll-channel'
     encryptionKey: core.config.encryptionKey,
     overlapMs: core.config.poll.overlapMs,
   };
-  return async (data, { log }) => {
+  // Same lifetime as a job lock: a crashed holder frees the channel when its job is found stalled.
+  const lockTtlMs = core.config.worker.lockMs;
+  return async (data, { log, job, token }) => {
     // Deduplication already keeps one poll per channel; the lock also covers a job that BullMQ
     // re-ran after a lost lock while its first run was still going.
-    const lock = await tryLock(core.redis, `${core.config.queues.prefix}:lock:poll:${data.nodeChannelId}`, LOCK_TTL_MS);
+    const lock = await tryLock(core.redis, `${core.config.queues.prefix}:lock:poll:${data.nodeChannelId}`, lockTtlMs);
     if (!lock) {
-      log.info({ nodeChannelId: data.nodeChannelId }, 'channel is being polled by another job: skipped');
-      return { outcome: 'skipped', reason: 'busy' };
+      // Wait for the other run instead of dropping this poll; a delay does not use up an attempt.
+      log.info({ nodeChannelId: data.nodeChannelId }, 'channel is being polled by another job: retrying later');
+      await job.moveToDelayed(Date.now() + Math.ceil(lockTtlMs / 2), token);
+      throw new DelayedError();
     }
     try {
       return await pollChannel(deps, data.nodeChannelId, log);

@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger';
 import { isAppError } from '../shared/errors';
@@ -27,7 +27,7 @@ export function runWorker(opts: RunWorkerOptions): Worker {
   const names = new Set<string>(jobNamesOf(opts.queue));
   const worker = new Worker(
     opts.queue,
-    async (job: Job) => {
+    async (job: Job, token?: string) => {
       const meta = (job.data as { meta?: { requestId?: string } } | undefined)?.meta;
       const log = opts.log.child({ queue: opts.queue, jobName: job.name, jobId: job.id, attempt: job.attemptsMade + 1, requestId: meta?.requestId });
       if (!names.has(job.name)) {
@@ -42,10 +42,11 @@ export function runWorker(opts: RunWorkerOptions): Worker {
       }
       const startedAt = Date.now();
       try {
-        const result = await opts.processors[name](parsed.data as never, { job, log });
+        const result = await opts.processors[name](parsed.data as never, { job, token, log });
         log.debug({ durationMs: Date.now() - startedAt }, 'job done');
         return result;
       } catch (err) {
+        if (err instanceof DelayedError) throw err;
         if (isAppError(err) && err.kind === 'user') {
           log.info({ err }, 'job refused: not retried');
           throw new UnrecoverableError(err.message);

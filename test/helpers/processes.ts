@@ -31,7 +31,7 @@ export function startProcess(entry: 'api/main.ts' | 'workers/main.ts' | 'simulat
     output,
     exited,
     waitForLine: (pattern, timeoutMs = 20_000) =>
-      waitFor(() => output.find((l) => pattern.test(l)), { timeoutMs, what: `a line matching ${pattern} from ${entry} (output so far: ${output.slice(-5).join(' | ')})` }),
+      waitFor(() => output.find((l) => pattern.test(l)) ?? '', { timeoutMs, what: `a line matching ${pattern} from ${entry} (output so far: ${output.slice(-5).join(' | ')})` }),
     kill: (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },

@@ -37,6 +37,13 @@ export function createDb(config: Config, log: Logger, opts: DbOptions = {}): Db 
       },
     },
     acquireConnectionTimeout: 10_000,
+    // knex otherwise prints to the console, unredacted; route it through pino.
+    log: {
+      warn: (message: unknown) => log.warn({ detail: String(message) }, 'knex warning'),
+      error: (message: unknown) => log.debug({ detail: String(message) }, 'knex error'),
+      deprecate: (message: unknown) => log.warn({ detail: String(message) }, 'knex deprecation'),
+      debug: (message: unknown) => log.debug({ detail: String(message) }, 'knex debug'),
+    },
   });
   return db;
 }

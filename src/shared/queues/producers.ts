@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import { DependencyUnavailableError } from '../errors';
 import type { Queues } from './queues';
 import { evaluateJobId, jobs, pollDeduplicationId, type JobData } from './jobs';
 
@@ -8,8 +9,27 @@ export interface PollTarget {
   delayMs?: number;
 }
 
+// BullMQ waits for its connection to become ready before sending a command, so with Redis down an
+// add() would wait for ever; a request must get a 503 instead.
+const ENQUEUE_DEADLINE_MS = 5_000;
+
+async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DependencyUnavailableError('redis', 'The job queue (Redis) is unavailable right now; try again shortly')), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } catch (err) {
+    if (err instanceof DependencyUnavailableError) throw err;
+    throw new DependencyUnavailableError('redis', 'The job queue (Redis) refused the job; try again shortly', err);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Typed ways to enqueue work; the only place jobs are added outside BullMQ's scheduler. */
-export function createProducers(queues: Queues) {
+export function createProducers(queues: Queues, deadlineMs = ENQUEUE_DEADLINE_MS) {
   const pollOptions = (nodeChannelId: string, delayMs = 0) => ({
     delay: delayMs,
     // keepLastIfActive: a poll asked for while one runs waits for it instead of running beside it.
@@ -19,7 +39,7 @@ export function createProducers(queues: Queues) {
   return {
     async enqueuePoll(data: JobData<'poll-channel'>, delayMs = 0): Promise<Job> {
       const payload = jobs['poll-channel'].payload.parse(data);
-      return queues.poll.add('poll-channel', payload, pollOptions(payload.nodeChannelId, delayMs));
+      return withDeadline(queues.poll.add('poll-channel', payload, pollOptions(payload.nodeChannelId, delayMs)), deadlineMs);
     },
 
     async enqueuePolls(targets: PollTarget[], reason: 'tick' | 'on-demand', requestId?: string): Promise<number> {
@@ -27,22 +47,23 @@ export function createProducers(queues: Queues) {
       // addBulk: one round trip per chunk instead of one per channel (10k channels per tick).
       const CHUNK = 500;
       for (let i = 0; i < targets.length; i += CHUNK) {
-        await queues.poll.addBulk(
+        await withDeadline(queues.poll.addBulk(
           targets.slice(i, i + CHUNK).map((t) => ({
             name: 'poll-channel',
             data: { nodeChannelId: t.nodeChannelId, reason, meta: requestId ? { requestId } : undefined },
             opts: pollOptions(t.nodeChannelId, t.delayMs),
           })),
-        );
+        ), deadlineMs);
       }
       return targets.length;
     },
 
     async enqueueEvaluation(data: JobData<'evaluate-node'>): Promise<Job> {
       const payload = jobs['evaluate-node'].payload.parse(data);
-      return queues.alerts.add('evaluate-node', payload, {
-        jobId: evaluateJobId(payload.nodeChannelId, payload.epoch, payload.toEntryId),
-      });
+      return withDeadline(
+        queues.alerts.add('evaluate-node', payload, { jobId: evaluateJobId(payload.nodeChannelId, payload.epoch, payload.toEntryId) }),
+        deadlineMs,
+      );
     },
   };
 }

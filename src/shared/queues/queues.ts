@@ -1,16 +1,27 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config';
+import type { Logger } from '../logger';
 import { defaultJobOptions } from './jobs';
 import { QUEUE_NAMES, type QueueName } from './queue-names';
 
 export type Queues = Record<QueueName, Queue> & { close(): Promise<void> };
 
 /** One BullMQ Queue per contract queue, sharing one connection and the configured prefix. */
-export function createQueues(config: Config, connection: Redis): Queues {
-  const entries = QUEUE_NAMES.map(
-    (name) => [name, new Queue(name, { connection, prefix: config.queues.prefix, defaultJobOptions: defaultJobOptions[name] })] as const,
-  );
+export function createQueues(config: Config, connection: Redis, log: Logger): Queues {
+  let lastErrorLogAt = 0;
+  const entries = QUEUE_NAMES.map((name) => {
+    const queue = new Queue(name, { connection, prefix: config.queues.prefix, defaultJobOptions: defaultJobOptions[name] });
+    // Without a listener BullMQ prints every reconnect failure to the console; the Redis client
+    // already logs outages, so these are kept to one line per 10 s.
+    queue.on('error', (err: Error) => {
+      if (Date.now() - lastErrorLogAt > 10_000) {
+        lastErrorLogAt = Date.now();
+        log.warn({ err, queue: name }, 'queue connection error');
+      }
+    });
+    return [name, queue] as const;
+  });
   const queues = Object.fromEntries(entries) as Record<QueueName, Queue>;
   return Object.assign(queues, {
     async close() {

@@ -62,6 +62,25 @@ describe('poll queues: tick, poll jobs, retries', () => {
     expect(await syncState(core, channel.id)).toMatchObject({ last_error: null, consecutive_failures: 0 });
   });
 
+  test('when another holder has the channel lock, then the poll waits (delayed, no attempt used) and runs once it is free', async () => {
+    const { channel } = await createNode(core);
+    sim.createChannel({ id: channel.channelId });
+    sim.appendGenerated(channel.channelId, 4, { start: new Date(Date.now() - 60_000), stepMs: 10_000 });
+    const lockKey = `${core.prefix}:lock:poll:${channel.id}`;
+    await core.redis.set(lockKey, 'held-by-a-dead-worker', 'PX', 60_000);
+
+    const job = await core.producers.enqueuePoll({ nodeChannelId: channel.id, reason: 'on-demand' });
+    await waitFor(async () => (await core.queues.poll.getJobState(job.id!)) === 'delayed', { what: 'job delayed while the lock is held' });
+    expect(await storedEntries(core, channel.id)).toHaveLength(0);
+    await core.redis.del(lockKey);
+    await core.queues.poll.getJob(job.id!).then((j) => j?.promote());
+
+    await waitFor(async () => (await core.queues.poll.getJobState(job.id!)) === 'completed', { what: 'job completed after the lock was freed' });
+    expect(await storedEntries(core, channel.id)).toHaveLength(4);
+    // BullMQ counts the successful run; a delay that used up an attempt would make this 2.
+    expect((await core.queues.poll.getJob(job.id!))!.attemptsMade).toBe(1);
+  });
+
   test('when a poll job carries a poisoned payload, then it fails once without retries', async () => {
     const job = (await core.queues.poll.add('poll-channel', { nodeChannelId: 'not-a-uuid' })) as Job;
     await waitFor(async () => (await core.queues.poll.getJobState(job.id!)) === 'failed', { what: 'poisoned job failed' });

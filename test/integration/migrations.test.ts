@@ -1,0 +1,52 @@
+import { Client } from 'pg';
+import { loadConfig } from '../../src/shared/config';
+import { createLogger } from '../../src/shared/logger';
+import { createDb } from '../../src/shared/db/knex';
+import { runMigrations } from '../../src/shared/db/migrate';
+import { itDatabaseUrl, withDatabase } from '../setup/test-env';
+
+/** Migrations on a database of their own: apply on empty, roll back to empty, apply again. */
+describe('migrations', () => {
+  const name = `evara_migrations_${process.pid}`;
+  const serverUrl = itDatabaseUrl();
+
+  async function admin(sql: string): Promise<void> {
+    const client = new Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  }
+
+  beforeAll(async () => {
+    await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin(`CREATE DATABASE "${name}"`);
+  });
+
+  afterAll(async () => {
+    await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  });
+
+  test('when migrated on an empty database, then every table and the default community exist; rollback leaves it empty; they apply again', async () => {
+    const config = loadConfig({ DATABASE_URL: withDatabase(serverUrl, name), NODE_ENV: 'test' }, 'tool');
+    const db = createDb(config, createLogger({ service: 'test', version: 'test', level: 'silent' }), { poolMax: 1 });
+    const tables = async () =>
+      (await db('pg_tables').where({ schemaname: 'public' }).whereNot('tablename', 'like', 'knex_%').pluck('tablename')).sort();
+    try {
+      const applied = await runMigrations(db, 'latest');
+      expect(applied.length).toBeGreaterThan(0);
+      expect(await tables()).toEqual(['api_keys', 'channel_sync_state', 'communities', 'distributors', 'node_channels', 'node_state', 'nodes', 'readings']);
+      expect(await db('communities').where({ slug: 'default' }).first('slug')).toEqual({ slug: 'default' });
+      expect(await runMigrations(db, 'status')).toEqual([]);
+
+      expect(await runMigrations(db, 'rollback-all')).toEqual(applied);
+      expect(await tables()).toEqual([]);
+
+      expect(await runMigrations(db, 'latest')).toEqual(applied);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
