@@ -72,7 +72,7 @@ export function deriveState(node: NodeForState, metrics: Record<string, number |
     case 'EvaraTank': {
       const tank = node.config.tank;
       if (!tank) return { ...base, note: 'tank dimensions are not configured' };
-      const capacityL = tankCapacityLitres(tank);
+      const capacityL = round(tankCapacityLitres(tank), 0);
       const level = tankLevelPct(value ?? null, tankHeightCm(tank));
       if (!level.ok) return { ...base, capacityL, note: level.reason };
       return { ...base, capacityL, levelPct: round(level.levelPct, 1), volumeL: round((capacityL * level.levelPct) / 100, 0) };
