@@ -39,6 +39,8 @@ const envSchema = z.object({
   POLL_INTERVAL_MS: intFrom(60_000, 1_000),
   /** How many poll jobs one worker process runs at once. */
   POLL_CONCURRENCY: intFrom(10, 1, 500),
+  /** Poll jobs started per second across all workers (BullMQ's global limiter): politeness to ThingSpeak. */
+  POLL_MAX_PER_SECOND: intFrom(50, 1, 10_000),
   /** How far before the previous fetch a poll looks again, to catch entries written late. */
   POLL_OVERLAP_MS: intFrom(300_000, 0),
   /** Prefix of every BullMQ and Evara key in Redis; processes that cooperate share it. */
@@ -67,7 +69,7 @@ export interface Config {
   readonly redis: { readonly url: string };
   readonly api: { readonly port: number; readonly adminApiKey?: string };
   readonly thingspeak: { readonly baseUrl: string; readonly timeoutMs: number };
-  readonly poll: { readonly intervalMs: number; readonly concurrency: number; readonly overlapMs: number };
+  readonly poll: { readonly intervalMs: number; readonly concurrency: number; readonly overlapMs: number; readonly maxPerSecond: number };
   readonly queues: { readonly prefix: string };
   readonly worker: { readonly queues: readonly QueueName[]; readonly lockMs: number };
   readonly encryptionKey: Buffer;
@@ -165,7 +167,7 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
     redis: Object.freeze({ url: e.REDIS_URL }),
     api: Object.freeze({ port: e.PORT, adminApiKey: e.ADMIN_API_KEY }),
     thingspeak: Object.freeze({ baseUrl: e.THINGSPEAK_BASE_URL.replace(/\/+$/, ''), timeoutMs: e.THINGSPEAK_TIMEOUT_MS }),
-    poll: Object.freeze({ intervalMs: e.POLL_INTERVAL_MS, concurrency: e.POLL_CONCURRENCY, overlapMs: e.POLL_OVERLAP_MS }),
+    poll: Object.freeze({ intervalMs: e.POLL_INTERVAL_MS, concurrency: e.POLL_CONCURRENCY, overlapMs: e.POLL_OVERLAP_MS, maxPerSecond: e.POLL_MAX_PER_SECOND }),
     queues: Object.freeze({ prefix: e.QUEUE_PREFIX }),
     worker: Object.freeze({ queues: Object.freeze(queues.queues), lockMs: e.WORKER_LOCK_MS }),
     encryptionKey,
