@@ -138,7 +138,7 @@ async function fetchAndStore(deps: PollDeps, target: PollTarget, startedAt: Date
   });
   if (cleared) log.warn({ channelId: target.channelId, epoch }, 'channel was cleared on ThingSpeak: new epoch started');
 
-  const evaluationEnqueued = result.applied ? await enqueuePendingEvaluation(deps, target.nodeChannelId, target.node.id) : false;
+  const evaluationEnqueued = result.pendingEvaluation ? await enqueueEvaluation(deps, target, result.pendingEvaluation) : false;
   log.info({ channelId: target.channelId, inserted: result.inserted, epoch, remoteLast, status: result.status }, 'channel polled');
   return {
     outcome: 'polled',
@@ -161,15 +161,11 @@ function countMissing(fresh: Map<number, FeedEntry>, cursor: number, remoteLast:
 
 /**
  * The outbox step: the commit recorded which entries still need evaluating; enqueue that job
- * (deterministic id, so a repeat adds nothing) and only then clear the record. A crash between
- * the two is repaired by the next poll of the channel.
+ * (deterministic id, so a repeat adds nothing) and only then clear the record. A crash or a Redis
+ * failure between the two is repaired by the next poll of the channel, which finds the record.
  */
-async function enqueuePendingEvaluation(deps: PollDeps, nodeChannelId: string, nodeId: string): Promise<boolean> {
-  const fresh = await deps.repo.loadTarget(nodeChannelId);
-  const from = fresh?.sync.evalFromEntryId;
-  const to = fresh?.sync.evalToEntryId;
-  if (!fresh || from === null || from === undefined || to === null || to === undefined) return false;
-  await deps.producers.enqueueEvaluation({ nodeId, nodeChannelId, epoch: fresh.sync.epoch, fromEntryId: from, toEntryId: to });
-  await deps.repo.clearPendingEvaluation(nodeChannelId, fresh.sync.epoch, to);
+async function enqueueEvaluation(deps: PollDeps, target: PollTarget, pending: { epoch: number; fromEntryId: number; toEntryId: number }): Promise<boolean> {
+  await deps.producers.enqueueEvaluation({ nodeId: target.node.id, nodeChannelId: target.nodeChannelId, ...pending });
+  await deps.repo.clearPendingEvaluation(target.nodeChannelId, pending.epoch, pending.toEntryId);
   return true;
 }

@@ -47,6 +47,8 @@ export interface CommitResult {
   statusChanged: boolean;
   /** false when another poll moved the cursor first; nothing was written. */
   applied: boolean;
+  /** The evaluation range left in the outbox by this commit (and any earlier unsent one). */
+  pendingEvaluation: { epoch: number; fromEntryId: number; toEntryId: number } | null;
 }
 
 // Postgres allows 65535 bind parameters per statement; 7 columns a row.
@@ -145,11 +147,10 @@ export function createPollRepository(db: Db) {
         const sync = (await trx('channel_sync_state').where({ node_channel_id: target.nodeChannelId }).forUpdate().first()) as
           | { epoch: number; last_entry_id: number; stored_count: string; eval_from_entry_id: number | null; eval_to_entry_id: number | null }
           | undefined;
-        if (!sync) return { inserted: 0, fromEntryId: null, toEntryId: null, status: target.node.status, statusChanged: false, applied: false };
+        const notApplied = { inserted: 0, fromEntryId: null, toEntryId: null, status: target.node.status, statusChanged: false, applied: false, pendingEvaluation: null };
+        if (!sync) return notApplied;
         // Another poll of this channel committed a different epoch meanwhile: let the next poll redo the work.
-        if (sync.epoch !== target.sync.epoch) {
-          return { inserted: 0, fromEntryId: null, toEntryId: null, status: target.node.status, statusChanged: false, applied: false };
-        }
+        if (sync.epoch !== target.sync.epoch) return notApplied;
 
         const insertedRows: ParsedReading[] = [];
         for (let i = 0; i < input.readings.length; i += INSERT_CHUNK) {
@@ -178,8 +179,9 @@ export function createPollRepository(db: Db) {
         const baseCursor = input.cleared ? 0 : sync.last_entry_id;
         const storedBefore = input.cleared ? 0 : Number(sync.stored_count);
         // Widen a pending (not yet enqueued) evaluation range rather than lose it.
-        const evalFrom = minInserted === null ? sync.eval_from_entry_id : Math.min(minInserted, sync.eval_from_entry_id ?? minInserted);
-        const evalTo = maxInserted === null ? sync.eval_to_entry_id : Math.max(maxInserted, sync.eval_to_entry_id ?? maxInserted);
+        // After a clear the old epoch's pending range is meaningless: only the new entries count.
+        const evalFrom = input.cleared ? minInserted : minInserted === null ? sync.eval_from_entry_id : Math.min(minInserted, sync.eval_from_entry_id ?? minInserted);
+        const evalTo = input.cleared ? maxInserted : maxInserted === null ? sync.eval_to_entry_id : Math.max(maxInserted, sync.eval_to_entry_id ?? maxInserted);
         const lastEntryAt = insertedRows.reduce<Date | null>((acc, r) => (acc === null || r.recordedAt > acc ? r.recordedAt : acc), null);
 
         await trx('channel_sync_state')
@@ -197,12 +199,22 @@ export function createPollRepository(db: Db) {
             last_error: null,
             last_error_code: null,
             consecutive_failures: 0,
-            ...(input.cleared ? { cleared_at: now, eval_from_entry_id: minInserted, eval_to_entry_id: maxInserted } : { eval_from_entry_id: evalFrom, eval_to_entry_id: evalTo }),
+            ...(input.cleared ? { cleared_at: now } : {}),
+            eval_from_entry_id: evalFrom,
+            eval_to_entry_id: evalTo,
             updated_at: now,
           });
 
         const state = await updateNodeState(trx, input, insertedRows);
-        return { inserted: insertedRows.length, fromEntryId: minInserted, toEntryId: maxInserted, status: state.status, statusChanged: state.changed, applied: true };
+        return {
+          inserted: insertedRows.length,
+          fromEntryId: minInserted,
+          toEntryId: maxInserted,
+          status: state.status,
+          statusChanged: state.changed,
+          applied: true,
+          pendingEvaluation: evalFrom !== null && evalTo !== null ? { epoch: input.epoch, fromEntryId: evalFrom, toEntryId: evalTo } : null,
+        };
       });
     },
 

@@ -213,4 +213,22 @@ describe('poll-channel: mirroring a ThingSpeak channel', () => {
     expect(waiting.filter((j) => j.data.nodeChannelId === channel.id)).toHaveLength(1);
     expect(await syncState(core, channel.id)).toMatchObject({ eval_from_entry_id: null, eval_to_entry_id: null });
   });
+
+  test('when handing readings to the alerts queue fails, then the range stays in the outbox and the next poll enqueues it', async () => {
+    const { channel } = await createNode(core);
+    sim.createChannel({ id: channel.channelId });
+    sim.appendGenerated(channel.channelId, 6, { start: new Date(Date.now() - 600_000), stepMs: 30_000 });
+    const failingOnce = {
+      ...deps,
+      producers: { ...deps.producers, enqueueEvaluation: async () => Promise.reject(new Error('redis went away')) },
+    } as PollDeps;
+
+    await expect(pollChannel(failingOnce, channel.id, log)).rejects.toThrow('redis went away');
+    expect(await syncState(core, channel.id)).toMatchObject({ last_entry_id: 6, eval_from_entry_id: 1, eval_to_entry_id: 6 });
+    const retried = await pollChannel(deps, channel.id, log);
+
+    expect(retried).toMatchObject({ inserted: 0, evaluationEnqueued: true });
+    expect((await core.queues.alerts.getJob(`evaluate-${channel.id}-0-6`))?.data).toMatchObject({ fromEntryId: 1, toEntryId: 6 });
+    expect(await syncState(core, channel.id)).toMatchObject({ eval_from_entry_id: null, eval_to_entry_id: null });
+  });
 });
