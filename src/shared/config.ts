@@ -49,6 +49,14 @@ const envSchema = z.object({
   WORKER_QUEUES: z.string().default('all'),
   /** How long a worker's job lock lasts; a crashed worker's jobs are retried after about this long. */
   WORKER_LOCK_MS: intFrom(30_000, 1_000, 600_000),
+  /** Consecutive database-unavailable failures, across all workers, that open the DB circuit breaker. */
+  CIRCUIT_FAILURE_THRESHOLD: intFrom(5, 1, 1_000),
+  /** First wait before probing the database once the breaker is open; doubles after each failed probe. */
+  CIRCUIT_PROBE_BASE_MS: intFrom(60_000, 100),
+  /** Longest wait between two probes of the database while the breaker is open. */
+  CIRCUIT_PROBE_MAX_MS: intFrom(300_000, 100),
+  /** How often each worker checks the breaker (probe due, queue pause agrees with the state). */
+  CIRCUIT_CHECK_MS: intFrom(1_000, 50, 60_000),
   /** Grace period for running jobs / requests on SIGTERM before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: intFrom(25_000, 1_000),
   /** pino level. */
@@ -72,6 +80,7 @@ export interface Config {
   readonly poll: { readonly intervalMs: number; readonly concurrency: number; readonly overlapMs: number; readonly maxPerSecond: number };
   readonly queues: { readonly prefix: string };
   readonly worker: { readonly queues: readonly QueueName[]; readonly lockMs: number };
+  readonly circuit: { readonly failureThreshold: number; readonly probeBaseMs: number; readonly probeMaxMs: number; readonly checkMs: number };
   readonly encryptionKey: Buffer;
   readonly shutdownTimeoutMs: number;
   /** Advice found while loading (insecure defaults, Supabase host problems). */
@@ -170,6 +179,12 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
     poll: Object.freeze({ intervalMs: e.POLL_INTERVAL_MS, concurrency: e.POLL_CONCURRENCY, overlapMs: e.POLL_OVERLAP_MS, maxPerSecond: e.POLL_MAX_PER_SECOND }),
     queues: Object.freeze({ prefix: e.QUEUE_PREFIX }),
     worker: Object.freeze({ queues: Object.freeze(queues.queues), lockMs: e.WORKER_LOCK_MS }),
+    circuit: Object.freeze({
+      failureThreshold: e.CIRCUIT_FAILURE_THRESHOLD,
+      probeBaseMs: e.CIRCUIT_PROBE_BASE_MS,
+      probeMaxMs: Math.max(e.CIRCUIT_PROBE_MAX_MS, e.CIRCUIT_PROBE_BASE_MS),
+      checkMs: e.CIRCUIT_CHECK_MS,
+    }),
     encryptionKey,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     warnings: Object.freeze(warnings),

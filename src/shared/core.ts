@@ -10,6 +10,7 @@ import { createApiKeysRepository } from './auth/api-keys.repository';
 import { createReadingsRepository } from './readings/readings.repository';
 import { createPollRepository } from './polling/poll.repository';
 import { createThingSpeakClient } from './thingspeak/thingspeak.client';
+import { createDbBreaker } from './breaker/db-breaker';
 
 /** Everything both processes share, built once per process; close() releases it in reverse order. */
 export function createCore(config: Config, log: Logger, opts: { redisKind: 'producer' | 'worker' }) {
@@ -22,9 +23,11 @@ export function createCore(config: Config, log: Logger, opts: { redisKind: 'prod
     timeoutMs: config.thingspeak.timeoutMs,
     log: log.child({ module: 'thingspeak' }),
   });
+  const breaker = createDbBreaker(redis, { prefix: config.queues.prefix, ...config.circuit });
   return {
     config,
     log,
+    breaker,
     db,
     redis,
     queues,

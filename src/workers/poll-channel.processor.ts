@@ -2,6 +2,7 @@ import { DelayedError } from 'bullmq';
 import type { Core } from '../shared/core';
 import { tryLock } from '../shared/locks/redis-lock';
 import { pollChannel } from '../shared/polling/poll-channel';
+import { isDatabaseUnavailable } from '../shared/db/db-errors';
 import type { Processor } from './handlers';
 
 
@@ -26,7 +27,20 @@ export function createPollChannelProcessor(core: Core): Processor<'poll-channel'
       throw new DelayedError();
     }
     try {
-      return await pollChannel(deps, data.nodeChannelId, log);
+      const outcome = await pollChannel(deps, data.nodeChannelId, log);
+      await core.breaker.recordSuccess();
+      return outcome;
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) throw err;
+      // Only "the database cannot be reached" counts towards the breaker; the job is parked until
+      // the next probe instead of burning a retry, so no poll is lost to an outage.
+      const result = await core.breaker.recordFailure((err as { code?: string }).code ?? (err as Error).message);
+      if (result.opened) log.warn({ failures: result.failures }, 'database unavailable: circuit opened, entering degraded mode');
+      const snapshot = await core.breaker.snapshot();
+      const waitMs = snapshot.nextProbeAt ? Math.max(snapshot.nextProbeAt - Date.now(), 0) : 0;
+      log.warn({ err, failures: result.failures, circuit: result.state }, 'poll hit an unavailable database: parked');
+      await job.moveToDelayed(Date.now() + waitMs + Math.floor(Math.random() * 1_000), token);
+      throw new DelayedError();
     } finally {
       await lock.release().catch((err: unknown) => log.warn({ err }, 'poll lock release failed'));
     }

@@ -8,6 +8,11 @@ import type { Processor } from './handlers';
  */
 export function createPollTickProcessor(core: Core): Processor<'poll-tick'> {
   return async (_data, { log }) => {
+    // While the database is unavailable the tick does not fan out: polls would only pile up.
+    if ((await core.breaker.snapshot()).state === 'open') {
+      log.info('circuit open: poll tick skipped');
+      return { channels: 0, skipped: 'circuit-open' };
+    }
     const channels = await core.repos.nodes.listPollableChannels();
     const spreadMs = Math.floor(core.config.poll.intervalMs * 0.9);
     const targets = channels.map((c, i) => ({ nodeChannelId: c.nodeChannelId, delayMs: channels.length > 1 ? Math.floor((i * spreadMs) / channels.length) : 0 }));

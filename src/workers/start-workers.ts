@@ -3,11 +3,14 @@ import type { Core } from '../shared/core';
 import type { QueueName } from '../shared/queues/queue-names';
 import { createProcessors } from './handlers';
 import { runWorker } from './run-worker';
+import { startBreakerWatch } from './breaker-watch';
 
 export const POLL_TICK_SCHEDULER_ID = 'poll-tick';
 
 export interface RunningWorkers {
   workers: Map<QueueName, Worker>;
+  /** One breaker check now (tests; the watch also runs on its own timer). */
+  checkBreaker(): Promise<void>;
   /** Waits for active jobs to finish (graceful) or hands them back to the queue (force). */
   close(force?: boolean): Promise<void>;
 }
@@ -45,9 +48,12 @@ export async function startWorkers(core: Core): Promise<RunningWorkers> {
     );
   }
   await Promise.all([...workers.values()].map((w) => w.waitUntilReady()));
+  const breakerWatch = startBreakerWatch(core);
   return {
     workers,
+    checkBreaker: () => breakerWatch.check(),
     async close(force = false) {
+      await breakerWatch.stop();
       await Promise.all([...workers.values()].map((w) => w.close(force)));
     },
   };

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import type { Core } from '../shared/core';
+import { checkDatabase } from '../shared/health/dependency-checks';
+
+/**
+ * Runs in every worker process: keeps the `poll` queue's global pause in agreement with the DB
+ * breaker, and probes the database when a probe is due (one process at a time, by the breaker's
+ * lock). The breaker's own pause is marked with a flag, so an operator's manual pause (no flag)
+ * is never undone, and a crash between tripping and pausing is repaired on the next check.
+ */
+export function startBreakerWatch(core: Core): { stop(): Promise<void>; check(): Promise<void> } {
+  const { breaker, queues, redis, log } = core;
+  const flagKey = `${breaker.keys.state}:paused-by-breaker`;
+  const instance = randomUUID();
+  let running: Promise<void> | undefined;
+  let stopped = false;
+
+  async function pauseForBreaker(): Promise<void> {
+    // Flag first: if we die before pause(), the next check still sees "ours to pause".
+    await redis.set(flagKey, '1');
+    if (!(await queues.poll.isPaused())) {
+      await queues.poll.pause();
+      log.warn({ queue: 'poll' }, 'poll queue paused: database unavailable (circuit open)');
+    }
+  }
+
+  async function resumeAfterBreaker(): Promise<void> {
+    if (!(await redis.exists(flagKey))) return; // paused by an operator, or not paused at all
+    if (await queues.poll.isPaused()) {
+      // The global limiter (POLL_MAX_PER_SECOND) meters out the parked backlog, so resuming
+      // does not stampede the database that just came back.
+      await queues.poll.resume();
+      log.info({ queue: 'poll' }, 'poll queue resumed: database recovered (circuit closed)');
+    }
+    await redis.del(flagKey);
+  }
+
+  async function probe(): Promise<void> {
+    const token = `${instance}:${Date.now()}`;
+    if (!(await breaker.acquireProbe(token, Math.max(core.config.circuit.checkMs * 10, 10_000)))) return;
+    const result = await checkDatabase(core.db, 5_000);
+    const outcome = await breaker.probeResult(token, result.status === 'up', result.status === 'up' ? 'probe ok' : `probe failed: ${result.error ?? 'unknown'}`);
+    if (outcome === 'closed') log.info({ latencyMs: result.latencyMs }, 'database recovered: circuit closed');
+    else if (outcome === 'still-open') log.warn({ error: result.error }, 'database probe failed: circuit stays open');
+  }
+
+  async function check(): Promise<void> {
+    const state = await breaker.snapshot();
+    if (state.state === 'open') {
+      await pauseForBreaker();
+      await probe();
+      if ((await breaker.snapshot()).state === 'closed') await resumeAfterBreaker();
+    } else {
+      await resumeAfterBreaker();
+    }
+  }
+
+  const timer = setInterval(() => {
+    if (running || stopped) return;
+    running = check()
+      .catch((err: unknown) => log.warn({ err }, 'breaker check failed'))
+      .finally(() => {
+        running = undefined;
+      });
+  }, core.config.circuit.checkMs);
+
+  return {
+    check,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
