@@ -11,6 +11,7 @@ import { healthRoutes, type Lifecycle } from './routes/health.routes';
 import { jobsRoutes } from './routes/jobs.routes';
 import { nodesRoutes } from './routes/nodes.routes';
 import { readingsRoutes } from './routes/readings.routes';
+import { systemRoutes } from './routes/system.routes';
 
 export const BODY_LIMIT = '256kb';
 
@@ -31,6 +32,7 @@ export function createApp(core: Core, lifecycle: Lifecycle = { ready: true }): E
   v1.use(nodesRoutes(core));
   v1.use(readingsRoutes(core));
   v1.use(jobsRoutes(core));
+  v1.use(systemRoutes(core));
   app.use('/api/v1', v1);
 
   app.use((req: Request, _res: Response) => {

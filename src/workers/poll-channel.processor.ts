@@ -3,6 +3,7 @@ import type { Core } from '../shared/core';
 import { tryLock } from '../shared/locks/redis-lock';
 import { pollChannel } from '../shared/polling/poll-channel';
 import { isDatabaseUnavailable } from '../shared/db/db-errors';
+import { thingspeakLastSuccessKey } from '../shared/health/health-keys';
 import type { Processor } from './handlers';
 
 
@@ -29,6 +30,7 @@ export function createPollChannelProcessor(core: Core): Processor<'poll-channel'
     try {
       const outcome = await pollChannel(deps, data.nodeChannelId, log);
       await core.breaker.recordSuccess();
+      if (outcome.outcome === 'polled') await core.redis.set(thingspeakLastSuccessKey(core.config.queues.prefix), String(Date.now()));
       return outcome;
     } catch (err) {
       if (!isDatabaseUnavailable(err)) throw err;

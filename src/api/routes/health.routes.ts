@@ -1,13 +1,12 @@
 import { Router } from 'express';
 import type { Core } from '../../shared/core';
-import { checkDatabase, checkRedis, type DependencyStatus } from '../../shared/health/dependency-checks';
+import { buildHealthReport } from '../../shared/health/health-report';
 
 export interface Lifecycle {
   /** false while starting and once shutting down: what /readyz reports. */
   ready: boolean;
 }
 
-const CHECK_TIMEOUT_MS = 1_500;
 const CACHE_MS = 2_000;
 
 /**
@@ -22,20 +21,8 @@ export function healthRoutes(core: Core, lifecycle: Lifecycle): Router {
   let inFlight: Promise<{ at: number; body: unknown; httpStatus: number }> | undefined;
 
   async function report() {
-    const [database, redis]: DependencyStatus[] = await Promise.all([checkDatabase(core.db, CHECK_TIMEOUT_MS), checkRedis(core.redis, CHECK_TIMEOUT_MS)]);
-    const upCount = [database, redis].filter((d) => d!.status === 'up').length;
-    const status = upCount === 2 ? 'ok' : upCount === 0 ? 'down' : 'degraded';
-    return {
-      at: Date.now(),
-      httpStatus: status === 'down' ? 503 : 200,
-      body: {
-        status,
-        services: { database, redis },
-        version: core.config.version,
-        uptime: Math.round((Date.now() - startedAt) / 1000),
-        checkedAt: new Date().toISOString(),
-      },
-    };
+    const body = await buildHealthReport(core, startedAt);
+    return { at: Date.now(), httpStatus: body.status === 'down' ? 503 : 200, body };
   }
 
   router.get('/health', async (_req, res) => {

@@ -142,6 +142,13 @@ export function createDbBreaker(redis: Redis, opts: BreakerOptions) {
         | 'not-open';
     },
 
+    /** 'half_open' while a probe holds the lock: the state /health reports. */
+    async publicState(): Promise<BreakerSnapshot & { publicState: 'closed' | 'open' | 'half_open' }> {
+      const s = await snapshot();
+      const probing = s.state === 'open' && (await redis.exists(keys.probeLock)) === 1;
+      return { ...s, publicState: s.state === 'closed' ? 'closed' : probing ? 'half_open' : 'open' };
+    },
+
     async transitions(limit = 20): Promise<BreakerTransition[]> {
       return (await redis.lrange(keys.transitions, 0, limit - 1)).map((t) => JSON.parse(t) as BreakerTransition);
     },

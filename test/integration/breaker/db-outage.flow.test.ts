@@ -6,6 +6,7 @@ import { storedEntries } from '../../helpers/readings';
 import { createTcpProxy } from '../../helpers/tcp-proxy';
 import { waitFor } from '../../helpers/wait-for';
 import { itDatabaseUrl } from '../../setup/test-env';
+import { apiClient, issueKey } from '../../helpers/http';
 
 /**
  * A worker whose database goes away mid-polling: the breaker opens after exactly the threshold,
@@ -58,6 +59,9 @@ describe('database outage while polling', () => {
       return true;
     };
     await waitFor(mirrored, { what: 'mirrored before the outage', timeoutMs: 20_000 });
+    // An API on the proxied database: what operators see through the outage.
+    const api = apiClient(worker, await issueKey(direct, { role: 'superadmin' }));
+    expect((await api.get('/health').expect(200)).body).toMatchObject({ status: 'ok', services: { circuit: { state: 'closed' }, thingspeak: { status: 'up' } } });
 
     await proxy.cut();
     for (const { channel } of nodes) sim.appendGenerated(channel.channelId, 5, { start: new Date(Date.now() - 5_000), stepMs: 1_000 });
@@ -71,6 +75,15 @@ describe('database outage while polling', () => {
     expect(opened!.failures).toBe(5);
     await waitFor(() => direct.queues.poll.isPaused(), { what: 'poll queue paused, seen from another process' });
     const polledDuringOutage = (await direct.queues.poll.getJobCounts('failed')).failed;
+    const degraded = await waitFor(async () => {
+      const res = await api.get('/health');
+      return res.body.services?.circuit?.state !== 'closed' ? res : undefined;
+    }, { what: '/health reporting the open circuit', timeoutMs: 10_000 });
+    expect(degraded!.status).toBe(200);
+    expect(degraded!.body).toMatchObject({ status: 'degraded', services: { database: { status: 'down' }, redis: { status: 'up' }, queues: { poll: { paused: true } } } });
+    await api.get('/readyz').expect(200);
+    const refused = await api.get('/api/v1/nodes').expect(503);
+    expect(refused.body.code).toBe('DATABASE_UNAVAILABLE');
 
     for (const { channel } of nodes) sim.appendGenerated(channel.channelId, 3, { start: new Date(Date.now() - 2_000), stepMs: 500 });
     await proxy.start();
@@ -85,6 +98,10 @@ describe('database outage while polling', () => {
     }
     expect(polledDuringOutage).toBe(0); // parked, not failed: no attempts burnt
     expect((await direct.breaker.transitions()).map((t) => `${t.from}->${t.to}`)).toEqual(['open->closed', 'closed->open']);
+    const circuit = await api.get('/api/v1/system/circuit').expect(200);
+    expect(circuit.body.data).toMatchObject({ state: 'closed', failures: 0, threshold: 5 });
+    expect(circuit.body.data.transitions.map((t: { to: string }) => t.to)).toEqual(['closed', 'open']);
+    await waitFor(async () => (await api.get('/health')).body.status === 'ok', { what: '/health ok again' });
   });
 
   test('when an operator paused the queue by hand, then the breaker does not resume it', async () => {

@@ -1,0 +1,75 @@
+import type { Core } from '../core';
+import { checkDatabase, checkRedis, type DependencyStatus } from './dependency-checks';
+import { thingspeakLastSuccessKey } from './health-keys';
+
+const CHECK_TIMEOUT_MS = 1_500;
+
+export type OverallStatus = 'ok' | 'degraded' | 'down';
+
+export interface HealthReport {
+  status: OverallStatus;
+  services: {
+    database: DependencyStatus;
+    redis: DependencyStatus;
+    thingspeak: { status: 'up' | 'stale' | 'unknown'; lastSuccessAt: string | null };
+    circuit: { state: 'closed' | 'open' | 'half_open' | 'unknown'; failures: number | null; openedAt: string | null; nextProbeAt: string | null };
+    queues: { poll: { paused: boolean; waiting: number; active: number; delayed: number; failed: number } | { error: string } };
+  };
+  version: string;
+  uptime: number;
+  checkedAt: string;
+}
+
+async function orUndefined<T>(work: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([work, new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), CHECK_TIMEOUT_MS)))]);
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() : null);
+
+/**
+ * The dependency report behind GET /health: every check has a short deadline, and Redis-held
+ * facts (breaker, queue, last ThingSpeak success) are simply "unknown" when Redis is down.
+ * ok: all fine. degraded: usable but something is wrong. down: neither database nor Redis answers.
+ */
+export async function buildHealthReport(core: Core, startedAt: number): Promise<HealthReport> {
+  const [database, redis, circuit, counts, paused, lastTs] = await Promise.all([
+    checkDatabase(core.db, CHECK_TIMEOUT_MS),
+    checkRedis(core.redis, CHECK_TIMEOUT_MS),
+    orUndefined(core.breaker.publicState()),
+    orUndefined(core.queues.poll.getJobCounts('waiting', 'active', 'delayed', 'failed')),
+    orUndefined(core.queues.poll.isPaused()),
+    orUndefined(core.redis.get(thingspeakLastSuccessKey(core.config.queues.prefix))),
+  ]);
+  const lastSuccess = lastTs ? Number(lastTs) : null;
+  const staleAfterMs = core.config.poll.intervalMs * 3;
+  const thingspeak = {
+    status: lastSuccess === null ? ('unknown' as const) : Date.now() - lastSuccess <= staleAfterMs ? ('up' as const) : ('stale' as const),
+    lastSuccessAt: iso(lastSuccess),
+  };
+  const circuitView = circuit
+    ? { state: circuit.publicState, failures: circuit.failures, openedAt: iso(circuit.openedAt), nextProbeAt: iso(circuit.nextProbeAt) }
+    : { state: 'unknown' as const, failures: null, openedAt: null, nextProbeAt: null };
+  const poll =
+    counts && paused !== undefined
+      ? { paused, waiting: counts.waiting ?? 0, active: counts.active ?? 0, delayed: counts.delayed ?? 0, failed: counts.failed ?? 0 }
+      : { error: 'queue state unavailable' };
+
+  let status: OverallStatus = 'ok';
+  if (database.status === 'down' && redis.status === 'down') status = 'down';
+  else if (database.status === 'down' || redis.status === 'down' || circuitView.state !== 'closed' || thingspeak.status === 'stale') status = 'degraded';
+
+  return {
+    status,
+    services: { database, redis, thingspeak, circuit: circuitView, queues: { poll } },
+    version: core.config.version,
+    uptime: Math.round((Date.now() - startedAt) / 1000),
+    checkedAt: new Date().toISOString(),
+  };
+}
