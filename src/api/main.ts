@@ -6,6 +6,7 @@ import { waitForRedis } from '../shared/redis';
 import { onShutdown } from '../shared/shutdown';
 import { createApp } from './app';
 import { bootstrapAdminKey } from './bootstrap-admin-key';
+import { waitForDatabase } from '../shared/db/wait-for-database';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, 'api');
@@ -13,6 +14,11 @@ async function main(): Promise<void> {
   const core = createCore(config, log, { redisKind: 'producer' });
   const lifecycle = { ready: false };
   const app = createApp(core, lifecycle);
+  if (!(await waitForDatabase(core.db, log, config.dbInit))) {
+    // Start anyway: health and non-database routes answer, database routes give a fast 503, and
+    // the pool reconnects by itself when the database returns.
+    log.warn('starting degraded: database unavailable');
+  }
   const stopBootstrap = bootstrapAdminKey(core);
   // The producer connection fails fast while connecting; give it a moment so the first requests
   // do not get a 503 for a Redis that is merely still connecting. Start anyway if it is down.

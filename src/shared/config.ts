@@ -49,6 +49,10 @@ const envSchema = z.object({
   WORKER_QUEUES: z.string().default('all'),
   /** How long a worker's job lock lasts; a crashed worker's jobs are retried after about this long. */
   WORKER_LOCK_MS: intFrom(30_000, 1_000, 600_000),
+  /** Tries of the first database connection at start, with doubling waits, before starting degraded. */
+  DB_INIT_ATTEMPTS: intFrom(3, 1, 100),
+  /** First wait between start-up connection tries (2 s, 4 s, 8 s by default). */
+  DB_INIT_BACKOFF_MS: intFrom(2_000, 10),
   /** Consecutive database-unavailable failures, across all workers, that open the DB circuit breaker. */
   CIRCUIT_FAILURE_THRESHOLD: intFrom(5, 1, 1_000),
   /** First wait before probing the database once the breaker is open; doubles after each failed probe. */
@@ -83,6 +87,7 @@ export interface Config {
   readonly circuit: { readonly failureThreshold: number; readonly probeBaseMs: number; readonly probeMaxMs: number; readonly checkMs: number };
   readonly encryptionKey: Buffer;
   readonly shutdownTimeoutMs: number;
+  readonly dbInit: { readonly attempts: number; readonly backoffMs: number };
   /** Advice found while loading (insecure defaults, Supabase host problems). */
   readonly warnings: readonly string[];
 }
@@ -187,6 +192,7 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
     }),
     encryptionKey,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    dbInit: Object.freeze({ attempts: e.DB_INIT_ATTEMPTS, backoffMs: e.DB_INIT_BACKOFF_MS }),
     warnings: Object.freeze(warnings),
   });
 }

@@ -3,11 +3,17 @@ import { createLogger } from '../shared/logger';
 import { createCore } from '../shared/core';
 import { onShutdown } from '../shared/shutdown';
 import { startWorkers } from './start-workers';
+import { waitForDatabase } from '../shared/db/wait-for-database';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, 'worker');
   const log = createLogger({ service: 'worker', version: config.version, level: config.logLevel });
   const core = createCore(config, log, { redisKind: 'worker' });
+  if (!(await waitForDatabase(core.db, log, config.dbInit))) {
+    // Start anyway, degraded: with the breaker open the poll queue waits for a probe to succeed.
+    await core.breaker.forceOpen('database unreachable at worker start');
+    log.warn('starting degraded: database unavailable, circuit open until a probe succeeds');
+  }
   const running = await startWorkers(core);
   log.info({ config: describeConfig(config), queues: config.worker.queues, pid: process.pid }, 'worker started');
   for (const w of config.warnings) log.warn(w);

@@ -53,6 +53,19 @@ redis.call('PUBLISH', KEYS[3], cjson.encode({type = 'breaker', transition = cjso
 return {'open', failures, 1}
 `;
 
+// Opens at once (a process that starts while the database is down); no-op when already open.
+const FORCE_OPEN = `
+local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
+if state == 'open' then return 0 end
+local now = tonumber(ARGV[1])
+redis.call('HSET', KEYS[1], 'state', 'open', 'openedAt', now, 'nextProbeAt', now + tonumber(ARGV[2]), 'probeAttempts', 0, 'reason', ARGV[3])
+local t = cjson.encode({at = now, from = 'closed', to = 'open', reason = ARGV[3]})
+redis.call('LPUSH', KEYS[2], t)
+redis.call('LTRIM', KEYS[2], 0, ${MAX_TRANSITIONS_KEPT - 1})
+redis.call('PUBLISH', KEYS[3], cjson.encode({type = 'breaker', transition = cjson.decode(t)}))
+return 1
+`;
+
 // A success resets the count only while closed.
 const RECORD_SUCCESS = `
 local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
@@ -117,6 +130,11 @@ export function createDbBreaker(redis: Redis, opts: BreakerOptions) {
         number,
       ];
       return { state, failures, opened: opened === 1 };
+    },
+
+    /** Opens the breaker now; true if this call opened it. */
+    async forceOpen(reason: string): Promise<boolean> {
+      return (await redis.eval(FORCE_OPEN, 3, keys.state, keys.transitions, keys.events, now(), opts.probeBaseMs, reason.slice(0, 200))) === 1;
     },
 
     async recordSuccess(): Promise<BreakerState> {

@@ -99,6 +99,12 @@ describe('db breaker (state in Redis)', () => {
     expect(await b.probeResult('tb', true, 'ok')).toBe('closed');
   });
 
+  test('when a process starting without a database forces it open, then it opens once with a probe scheduled', async () => {
+    expect(await a.forceOpen('database unreachable at worker start')).toBe(true);
+    expect(await b.forceOpen('second process')).toBe(false);
+    expect(await a.snapshot()).toMatchObject({ state: 'open', nextProbeAt: 1_060_000, reason: 'database unreachable at worker start' });
+  });
+
   test('when the breaker opens, then the transition is published for other processes', async () => {
     const sub = new IORedis(itRedisUrl());
     try {
