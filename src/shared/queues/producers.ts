@@ -30,16 +30,21 @@ async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
 
 /** Typed ways to enqueue work; the only place jobs are added outside BullMQ's scheduler. */
 export function createProducers(queues: Queues, deadlineMs = ENQUEUE_DEADLINE_MS) {
-  const pollOptions = (nodeChannelId: string, delayMs = 0) => ({
+  const pollOptions = (nodeChannelId: string, delayMs = 0, reason: 'tick' | 'on-demand' = 'tick') => ({
     delay: delayMs,
-    // keepLastIfActive: a poll asked for while one runs waits for it instead of running beside it.
-    deduplication: { id: pollDeduplicationId(nodeChannelId), keepLastIfActive: true },
+    deduplication: {
+      id: pollDeduplicationId(nodeChannelId),
+      // A poll asked for while one runs waits for it instead of running beside it.
+      keepLastIfActive: true,
+      // An on-demand poll that meets a tick's poll still delayed by the spreading pulls it forward.
+      reschedule: reason === 'on-demand',
+    },
   });
 
   return {
     async enqueuePoll(data: JobData<'poll-channel'>, delayMs = 0): Promise<Job> {
       const payload = jobs['poll-channel'].payload.parse(data);
-      return withDeadline(queues.poll.add('poll-channel', payload, pollOptions(payload.nodeChannelId, delayMs)), deadlineMs);
+      return withDeadline(queues.poll.add('poll-channel', payload, pollOptions(payload.nodeChannelId, delayMs, payload.reason)), deadlineMs);
     },
 
     async enqueuePolls(targets: PollTarget[], reason: 'tick' | 'on-demand', requestId?: string): Promise<number> {
@@ -51,7 +56,7 @@ export function createProducers(queues: Queues, deadlineMs = ENQUEUE_DEADLINE_MS
           targets.slice(i, i + CHUNK).map((t) => ({
             name: 'poll-channel',
             data: { nodeChannelId: t.nodeChannelId, reason, meta: requestId ? { requestId } : undefined },
-            opts: pollOptions(t.nodeChannelId, t.delayMs),
+            opts: pollOptions(t.nodeChannelId, t.delayMs, reason),
           })),
         ), deadlineMs);
       }
