@@ -46,6 +46,7 @@ async function main(): Promise<void> {
       CIRCUIT_PROBE_BASE_MS: '2000',
       CIRCUIT_PROBE_MAX_MS: '4000',
       CIRCUIT_CHECK_MS: '250',
+      CIRCUIT_RAMP_MS: '2000',
       LOG_LEVEL: 'warn',
       PORT: '0',
     };

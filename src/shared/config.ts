@@ -59,6 +59,8 @@ const envSchema = z.object({
   CIRCUIT_PROBE_BASE_MS: intFrom(60_000, 100),
   /** Longest wait between two probes of the database while the breaker is open. */
   CIRCUIT_PROBE_MAX_MS: intFrom(300_000, 100),
+  /** Window over which polls parked by an outage are spread after recovery, so they do not stampede. */
+  CIRCUIT_RAMP_MS: intFrom(30_000, 0),
   /** How often each worker checks the breaker (probe due, queue pause agrees with the state). */
   CIRCUIT_CHECK_MS: intFrom(1_000, 50, 60_000),
   /** Grace period for running jobs / requests on SIGTERM before the process exits anyway. */
@@ -84,7 +86,7 @@ export interface Config {
   readonly poll: { readonly intervalMs: number; readonly concurrency: number; readonly overlapMs: number; readonly maxPerSecond: number };
   readonly queues: { readonly prefix: string };
   readonly worker: { readonly queues: readonly QueueName[]; readonly lockMs: number };
-  readonly circuit: { readonly failureThreshold: number; readonly probeBaseMs: number; readonly probeMaxMs: number; readonly checkMs: number };
+  readonly circuit: { readonly failureThreshold: number; readonly probeBaseMs: number; readonly probeMaxMs: number; readonly checkMs: number; readonly rampMs: number };
   readonly encryptionKey: Buffer;
   readonly shutdownTimeoutMs: number;
   readonly dbInit: { readonly attempts: number; readonly backoffMs: number };
@@ -189,6 +191,7 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
       probeBaseMs: e.CIRCUIT_PROBE_BASE_MS,
       probeMaxMs: Math.max(e.CIRCUIT_PROBE_MAX_MS, e.CIRCUIT_PROBE_BASE_MS),
       checkMs: e.CIRCUIT_CHECK_MS,
+      rampMs: e.CIRCUIT_RAMP_MS,
     }),
     encryptionKey,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

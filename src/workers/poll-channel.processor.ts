@@ -41,7 +41,8 @@ export function createPollChannelProcessor(core: Core): Processor<'poll-channel'
       const snapshot = await core.breaker.snapshot();
       const waitMs = snapshot.nextProbeAt ? Math.max(snapshot.nextProbeAt - Date.now(), 0) : 0;
       log.warn({ err, failures: result.failures, circuit: result.state }, 'poll hit an unavailable database: parked');
-      await job.moveToDelayed(Date.now() + waitMs + Math.floor(Math.random() * 1_000), token);
+      // Spread over the ramp window after the next probe: the backlog returns gradually.
+      await job.moveToDelayed(Date.now() + waitMs + Math.floor(Math.random() * core.config.circuit.rampMs), token);
       throw new DelayedError();
     } finally {
       await lock.release().catch((err: unknown) => log.warn({ err }, 'poll lock release failed'));

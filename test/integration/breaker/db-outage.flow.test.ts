@@ -35,6 +35,7 @@ describe('database outage while polling', () => {
       CIRCUIT_PROBE_BASE_MS: '500',
       CIRCUIT_PROBE_MAX_MS: '1000',
       CIRCUIT_CHECK_MS: '100',
+      CIRCUIT_RAMP_MS: '300',
       POLL_CONCURRENCY: '2',
     });
     running = await startWorkers(worker);

@@ -44,6 +44,7 @@ describe('one breaker shared by two worker processes', () => {
       CIRCUIT_PROBE_BASE_MS: '400',
       CIRCUIT_PROBE_MAX_MS: '800',
       CIRCUIT_CHECK_MS: '100',
+      CIRCUIT_RAMP_MS: '300',
     });
     const w1 = startProcess('workers/main.ts', env);
     const w2 = startProcess('workers/main.ts', env);
