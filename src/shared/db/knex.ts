@@ -15,12 +15,14 @@ export interface DbOptions {
  * crash the process on a dropped one, so every wait here has a deadline and idle connections drop.
  */
 export function createDb(config: Config, log: Logger, opts: DbOptions = {}): Db {
+  // A request must answer fast (503) when the database is unreachable; a job can afford to wait longer.
+  const isApi = config.role === 'api';
   const db = knex({
     client: 'pg',
     connection: {
       connectionString: opts.connectionString ?? config.db.connectionString,
       ssl: config.db.ssl,
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: isApi ? 2_000 : 5_000,
       // Queries that hang on a half-dead server must fail so jobs and requests can answer.
       query_timeout: 30_000,
       keepAlive: true,
@@ -36,7 +38,7 @@ export function createDb(config: Config, log: Logger, opts: DbOptions = {}): Db 
         done(null, conn);
       },
     },
-    acquireConnectionTimeout: 10_000,
+    acquireConnectionTimeout: isApi ? 3_000 : 10_000,
     // knex otherwise prints to the console, unredacted; route it through pino.
     log: {
       warn: (message: unknown) => log.warn({ detail: String(message) }, 'knex warning'),
