@@ -9,9 +9,17 @@ export function createTcpProxy(target: { host: string; port: number }) {
   const sockets = new Set<net.Socket>();
   let server: net.Server | undefined;
   let port = 0;
+  let blackholed = false;
 
   function listen(): Promise<number> {
     server = net.createServer((client) => {
+      if (blackholed) {
+        // A host that accepts and never answers: clients wait for their own timeouts.
+        sockets.add(client);
+        client.on('close', () => sockets.delete(client));
+        client.on('error', () => client.destroy());
+        return;
+      }
       const upstream = net.connect(target.port, target.host);
       for (const s of [client, upstream]) {
         sockets.add(s);
@@ -28,6 +36,11 @@ export function createTcpProxy(target: { host: string; port: number }) {
 
   return {
     start: listen,
+    /** Keeps accepting but never answers (a hung database), after killing open connections. */
+    blackhole(on = true): void {
+      blackholed = on;
+      if (on) for (const socket of sockets) socket.destroy();
+    },
     /** Stops accepting and kills every open connection. */
     async cut(): Promise<void> {
       const s = server;

@@ -25,6 +25,7 @@ const UNAVAILABLE_CODES = new Set([
 const UNAVAILABLE_MESSAGES = [
   'Connection terminated unexpectedly',
   'Connection terminated due to connection timeout',
+  'timeout expired', // pg's connectionTimeoutMillis against a host that accepts and never answers
   'timeout exceeded when trying to connect',
   'Timeout acquiring a connection',
   'Client has encountered a connection error',

@@ -51,14 +51,13 @@ describe('one breaker shared by two worker processes', () => {
     procs.push(w1, w2);
     await Promise.all([w1.waitForLine(/worker started/), w2.waitForLine(/worker started/)]);
 
-    await proxy.cut();
-    // Slow ThingSpeak answers keep each worker busy so both take jobs before the breaker opens.
-    sim.setLatency(100);
+    // A database that hangs: each failing poll holds its worker for the connect timeout (5 s), so
+    // both workers (concurrency 1) are busy failing at the same time and both add to the count.
+    proxy.blackhole();
     await direct.producers.enqueuePolls(nodes.map(({ channel }) => ({ nodeChannelId: channel.id })), 'on-demand');
-    await waitFor(async () => (await direct.breaker.snapshot()).state === 'open', { what: 'breaker open', timeoutMs: 20_000 });
+    await waitFor(async () => (await direct.breaker.snapshot()).state === 'open', { what: 'breaker open', timeoutMs: 40_000 });
     await waitFor(() => direct.queues.poll.isPaused(), { what: 'queue paused' });
-    sim.setLatency(0);
-    await proxy.start();
+    proxy.blackhole(false);
     await waitFor(async () => (await direct.breaker.snapshot()).state === 'closed', { what: 'closed', timeoutMs: 20_000 });
     await waitFor(async () => {
       for (const { channel } of nodes) if ((await storedEntries(direct, channel.id)).length !== 5) return false;

@@ -6,6 +6,7 @@ describe('isDatabaseUnavailable', () => {
     [{ code: '57P01', message: 'terminating connection due to administrator command' }],
     [{ code: '53300' }],
     [new Error('Connection terminated unexpectedly')],
+    [new Error('timeout expired')],
     [new Error('Knex: Timeout acquiring a connection. The pool is probably full.')],
     [Object.assign(new Error('wrapped'), { cause: { code: 'ETIMEDOUT' } })],
   ])('when the error is %o, then the database counts as unavailable', (err) => {
