@@ -81,20 +81,6 @@ describe('poll queues: tick, poll jobs, retries', () => {
     expect((await core.queues.poll.getJob(job.id!))!.attemptsMade).toBe(1);
   });
 
-  test("when an on-demand poll meets a tick's poll still delayed by the spreading, then it runs now", async () => {
-    const { channel } = await createNode(core);
-    sim.createChannel({ id: channel.channelId });
-    sim.appendGenerated(channel.channelId, 2, { start: new Date(Date.now() - 60_000), stepMs: 10_000 });
-    await core.producers.enqueuePolls([{ nodeChannelId: channel.id, delayMs: 3_600_000 }], 'tick');
-
-    const job = await core.producers.enqueuePoll({ nodeChannelId: channel.id, reason: 'on-demand' });
-
-    await waitFor(async () => (await storedEntries(core, channel.id)).length === 2, { what: 'polled without waiting an hour' });
-    const delayed = await core.queues.poll.getJobs(['delayed']);
-    expect(delayed.filter((j) => j.data.nodeChannelId === channel.id)).toHaveLength(0);
-    expect(job.id).toBeDefined();
-  });
-
   test('when a poll job carries a poisoned payload, then it fails once without retries', async () => {
     const job = (await core.queues.poll.add('poll-channel', { nodeChannelId: 'not-a-uuid' })) as Job;
     await waitFor(async () => (await core.queues.poll.getJobState(job.id!)) === 'failed', { what: 'poisoned job failed' });
