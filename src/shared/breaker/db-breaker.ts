@@ -37,32 +37,38 @@ export interface BreakerOptions {
 
 const MAX_TRANSITIONS_KEPT = 100;
 
-// KEYS[1] state hash, KEYS[2] transitions list, KEYS[3] events channel
+// Shared Lua helpers: every script that changes the state records the transition the same way.
+// Keys are the same in every script that uses them: KEYS[1] state hash, KEYS[2] transitions
+// list, KEYS[3] events channel.
+const LUA_HELPERS = `
+local function record_transition(now, from, to, reason)
+  local t = cjson.encode({at = now, from = from, to = to, reason = reason})
+  redis.call('LPUSH', KEYS[2], t)
+  redis.call('LTRIM', KEYS[2], 0, ${MAX_TRANSITIONS_KEPT - 1})
+  redis.call('PUBLISH', KEYS[3], cjson.encode({type = 'breaker', transition = cjson.decode(t)}))
+end
+local function open_breaker(now, probe_base_ms, reason)
+  redis.call('HSET', KEYS[1], 'state', 'open', 'openedAt', now, 'nextProbeAt', now + probe_base_ms, 'probeAttempts', 0, 'reason', reason)
+  record_transition(now, 'closed', 'open', reason)
+end
+`;
+
 // ARGV: now, threshold, probeBaseMs, reason
-const RECORD_FAILURE = `
+const RECORD_FAILURE = `${LUA_HELPERS}
 local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
 if state ~= 'closed' then return {'open', tonumber(redis.call('HGET', KEYS[1], 'failures') or '0'), 0} end
 local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
 if failures < tonumber(ARGV[2]) then return {'closed', failures, 0} end
-local now = tonumber(ARGV[1])
-redis.call('HSET', KEYS[1], 'state', 'open', 'openedAt', now, 'nextProbeAt', now + tonumber(ARGV[3]), 'probeAttempts', 0, 'reason', ARGV[4])
-local t = cjson.encode({at = now, from = 'closed', to = 'open', reason = ARGV[4]})
-redis.call('LPUSH', KEYS[2], t)
-redis.call('LTRIM', KEYS[2], 0, ${MAX_TRANSITIONS_KEPT - 1})
-redis.call('PUBLISH', KEYS[3], cjson.encode({type = 'breaker', transition = cjson.decode(t)}))
+open_breaker(tonumber(ARGV[1]), tonumber(ARGV[3]), ARGV[4])
 return {'open', failures, 1}
 `;
 
 // Opens at once (a process that starts while the database is down); no-op when already open.
-const FORCE_OPEN = `
+// ARGV: now, probeBaseMs, reason
+const FORCE_OPEN = `${LUA_HELPERS}
 local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
 if state == 'open' then return 0 end
-local now = tonumber(ARGV[1])
-redis.call('HSET', KEYS[1], 'state', 'open', 'openedAt', now, 'nextProbeAt', now + tonumber(ARGV[2]), 'probeAttempts', 0, 'reason', ARGV[3])
-local t = cjson.encode({at = now, from = 'closed', to = 'open', reason = ARGV[3]})
-redis.call('LPUSH', KEYS[2], t)
-redis.call('LTRIM', KEYS[2], 0, ${MAX_TRANSITIONS_KEPT - 1})
-redis.call('PUBLISH', KEYS[3], cjson.encode({type = 'breaker', transition = cjson.decode(t)}))
+open_breaker(tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3])
 return 1
 `;
 
@@ -75,7 +81,7 @@ return state
 
 // KEYS[1] state hash, KEYS[2] transitions, KEYS[3] events, KEYS[4] probe lock
 // ARGV: now, ok (1|0), probeBaseMs, probeMaxMs, reason, lock token
-const PROBE_RESULT = `
+const PROBE_RESULT = `${LUA_HELPERS}
 if redis.call('GET', KEYS[4]) ~= ARGV[6] then return 'lost-lock' end
 redis.call('DEL', KEYS[4])
 local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
@@ -84,10 +90,7 @@ local now = tonumber(ARGV[1])
 if ARGV[2] == '1' then
   redis.call('HSET', KEYS[1], 'state', 'closed', 'failures', 0, 'probeAttempts', 0, 'reason', ARGV[5])
   redis.call('HDEL', KEYS[1], 'openedAt', 'nextProbeAt')
-  local t = cjson.encode({at = now, from = 'open', to = 'closed', reason = ARGV[5]})
-  redis.call('LPUSH', KEYS[2], t)
-  redis.call('LTRIM', KEYS[2], 0, ${MAX_TRANSITIONS_KEPT - 1})
-  redis.call('PUBLISH', KEYS[3], cjson.encode({type = 'breaker', transition = cjson.decode(t)}))
+  record_transition(now, 'open', 'closed', ARGV[5])
   return 'closed'
 end
 local attempts = redis.call('HINCRBY', KEYS[1], 'probeAttempts', 1)
