@@ -12,6 +12,10 @@ import { jobsRoutes } from './routes/jobs.routes';
 import { nodesRoutes } from './routes/nodes.routes';
 import { readingsRoutes } from './routes/readings.routes';
 import { systemRoutes } from './routes/system.routes';
+import { alertsRoutes } from './routes/alerts.routes';
+import { alertRulesRoutes } from './routes/alert-rules.routes';
+import { maintenanceWindowsRoutes } from './routes/maintenance-windows.routes';
+import { webhooksRoutes } from './routes/webhooks.routes';
 
 export const BODY_LIMIT = '256kb';
 
@@ -33,6 +37,10 @@ export function createApp(core: Core, lifecycle: Lifecycle = { ready: true }): E
   v1.use(readingsRoutes(core));
   v1.use(jobsRoutes(core));
   v1.use(systemRoutes(core));
+  v1.use(alertRulesRoutes(core));
+  v1.use(alertsRoutes(core));
+  v1.use(maintenanceWindowsRoutes(core));
+  v1.use(webhooksRoutes(core));
   app.use('/api/v1', v1);
 
   app.use((req: Request, _res: Response) => {

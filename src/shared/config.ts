@@ -63,6 +63,34 @@ const envSchema = z.object({
   CIRCUIT_RAMP_MS: intFrom(30_000, 0),
   /** How often each worker checks the breaker (probe due, queue pause agrees with the state). */
   CIRCUIT_CHECK_MS: intFrom(1_000, 50, 60_000),
+  /** Alerts raised from data older than this are marked catch-up and page nobody (backfills, outages). */
+  ALERT_CATCHUP_AGE_MS: intFrom(3_600_000, 0),
+  /** How often built-in conditions (node offline, channel access lost) are checked. */
+  ALERT_SWEEP_MS: intFrom(60_000, 100),
+  /** Consecutive access failures (-1, 401, 404) on a channel before "channel access lost" opens. */
+  ALERT_ACCESS_LOST_AFTER: intFrom(3, 1, 1_000),
+  /** How long a metric must keep reporting NaN or garbage before a data-quality alert opens. */
+  ALERT_DATA_QUALITY_MS: intFrom(1_800_000, 0),
+  /** How often the notification outbox is swept for notifications whose delivery job was never queued. */
+  NOTIFY_RELAY_MS: intFrom(30_000, 100),
+  /** Timeout of one webhook delivery attempt. */
+  WEBHOOK_TIMEOUT_MS: intFrom(10_000, 100, 120_000),
+  /** Interval between WebSocket pings; a client that missed the previous pong is dropped. */
+  WS_HEARTBEAT_MS: intFrom(30_000, 100),
+  /** A WebSocket client with more unsent bytes than this is too slow and is disconnected. */
+  WS_MAX_BUFFERED_BYTES: intFrom(1_048_576, 1_024),
+  /** Window over which node status changes are batched into BATCH_STATUS_UPDATE. */
+  WS_BATCH_MS: intFrom(1_000, 0, 60_000),
+  /** Readings older than this many days are deleted by the daily retention job. */
+  RETENTION_READINGS_DAYS: intFrom(30, 1),
+  /** Resolved alerts (and their notifications) older than this many days are deleted. */
+  RETENTION_ALERTS_DAYS: intFrom(90, 1),
+  /** Audit log entries older than this many days are deleted. */
+  RETENTION_AUDIT_DAYS: intFrom(365, 1),
+  /** Rows deleted per statement, so no table is locked for long. */
+  RETENTION_BATCH_SIZE: intFrom(5_000, 1, 100_000),
+  /** When the retention job runs (cron, UTC). */
+  RETENTION_CRON: z.string().min(9).default('30 3 * * *'),
   /** Grace period for running jobs / requests on SIGTERM before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: intFrom(25_000, 1_000),
   /** pino level. */
@@ -87,6 +115,10 @@ export interface Config {
   readonly queues: { readonly prefix: string };
   readonly worker: { readonly queues: readonly QueueName[]; readonly lockMs: number };
   readonly circuit: { readonly failureThreshold: number; readonly probeBaseMs: number; readonly probeMaxMs: number; readonly checkMs: number; readonly rampMs: number };
+  readonly alerts: { readonly catchUpAgeMs: number; readonly sweepMs: number; readonly accessLostAfter: number; readonly dataQualityMs: number };
+  readonly notifications: { readonly relayMs: number; readonly webhookTimeoutMs: number };
+  readonly ws: { readonly heartbeatMs: number; readonly maxBufferedBytes: number; readonly batchMs: number };
+  readonly retention: { readonly readingsDays: number; readonly alertsDays: number; readonly auditDays: number; readonly batchSize: number; readonly cron: string };
   readonly encryptionKey: Buffer;
   readonly shutdownTimeoutMs: number;
   readonly dbInit: { readonly attempts: number; readonly backoffMs: number };
@@ -192,6 +224,21 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
       probeMaxMs: Math.max(e.CIRCUIT_PROBE_MAX_MS, e.CIRCUIT_PROBE_BASE_MS),
       checkMs: e.CIRCUIT_CHECK_MS,
       rampMs: e.CIRCUIT_RAMP_MS,
+    }),
+    alerts: Object.freeze({
+      catchUpAgeMs: e.ALERT_CATCHUP_AGE_MS,
+      sweepMs: e.ALERT_SWEEP_MS,
+      accessLostAfter: e.ALERT_ACCESS_LOST_AFTER,
+      dataQualityMs: e.ALERT_DATA_QUALITY_MS,
+    }),
+    notifications: Object.freeze({ relayMs: e.NOTIFY_RELAY_MS, webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS }),
+    ws: Object.freeze({ heartbeatMs: e.WS_HEARTBEAT_MS, maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES, batchMs: e.WS_BATCH_MS }),
+    retention: Object.freeze({
+      readingsDays: e.RETENTION_READINGS_DAYS,
+      alertsDays: e.RETENTION_ALERTS_DAYS,
+      auditDays: e.RETENTION_AUDIT_DAYS,
+      batchSize: e.RETENTION_BATCH_SIZE,
+      cron: e.RETENTION_CRON,
     }),
     encryptionKey,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

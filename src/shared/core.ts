@@ -11,6 +11,7 @@ import { createReadingsRepository } from './readings/readings.repository';
 import { createPollRepository } from './polling/poll.repository';
 import { createThingSpeakClient } from './thingspeak/thingspeak.client';
 import { createDbBreaker } from './breaker/db-breaker';
+import { createLiveEventPublisher } from './events/live-events';
 
 /** Everything both processes share, built once per process; close() releases it in reverse order. */
 export function createCore(config: Config, log: Logger, opts: { redisKind: 'producer' | 'worker' }) {
@@ -24,6 +25,7 @@ export function createCore(config: Config, log: Logger, opts: { redisKind: 'prod
     log: log.child({ module: 'thingspeak' }),
   });
   const breaker = createDbBreaker(redis, { prefix: config.queues.prefix, ...config.circuit });
+  const events = createLiveEventPublisher(redis, config.queues.prefix, log.child({ module: 'live-events' }));
   return {
     config,
     log,
@@ -32,6 +34,7 @@ export function createCore(config: Config, log: Logger, opts: { redisKind: 'prod
     redis,
     queues,
     producers,
+    events,
     thingspeak,
     repos: {
       nodes: createNodesRepository(db, config.encryptionKey),

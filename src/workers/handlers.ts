@@ -5,7 +5,11 @@ import type { JobData, JobName } from '../shared/queues/jobs';
 import { createPollTickProcessor } from './poll-tick.processor';
 import { createPollChannelProcessor } from './poll-channel.processor';
 import { createEvaluateNodeProcessor } from './evaluate-node.processor';
-import { createNotImplementedProcessor } from './not-implemented.processor';
+import { createSweepConditionsProcessor } from './sweep-conditions.processor';
+import { createDeliverNotificationProcessor } from './deliver-notification.processor';
+import { createRelayNotificationsProcessor } from './relay-notifications.processor';
+import { createNotifySystemEventProcessor } from './notify-system-event.processor';
+import { createApplyRetentionProcessor } from './apply-retention.processor';
 
 export interface JobContext {
   job: Job;
@@ -24,7 +28,10 @@ export function createProcessors(core: Core): Processors {
     'poll-tick': createPollTickProcessor(core),
     'poll-channel': createPollChannelProcessor(core),
     'evaluate-node': createEvaluateNodeProcessor(core),
-    'deliver-notification': createNotImplementedProcessor('webhook delivery'),
-    'apply-retention': createNotImplementedProcessor('retention'),
+    'sweep-conditions': createSweepConditionsProcessor(core),
+    'deliver-notification': createDeliverNotificationProcessor(core),
+    'relay-notifications': createRelayNotificationsProcessor(core),
+    'notify-system-event': createNotifySystemEventProcessor(core),
+    'apply-retention': createApplyRetentionProcessor(core),
   };
 }

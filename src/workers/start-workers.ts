@@ -6,6 +6,9 @@ import { runWorker } from './run-worker';
 import { startBreakerWatch } from './breaker-watch';
 
 export const POLL_TICK_SCHEDULER_ID = 'poll-tick';
+export const SWEEP_CONDITIONS_SCHEDULER_ID = 'sweep-conditions';
+export const RELAY_NOTIFICATIONS_SCHEDULER_ID = 'relay-notifications';
+export const RETENTION_SCHEDULER_ID = 'apply-retention';
 
 export interface RunningWorkers {
   workers: Map<QueueName, Worker>;
@@ -29,6 +32,15 @@ export async function startWorkers(core: Core): Promise<RunningWorkers> {
       { every: config.poll.intervalMs },
       { name: 'poll-tick', data: {} },
     );
+  }
+  if (config.worker.queues.includes('alerts')) {
+    await core.queues.alerts.upsertJobScheduler(SWEEP_CONDITIONS_SCHEDULER_ID, { every: config.alerts.sweepMs }, { name: 'sweep-conditions', data: {} });
+  }
+  if (config.worker.queues.includes('notifications')) {
+    await core.queues.notifications.upsertJobScheduler(RELAY_NOTIFICATIONS_SCHEDULER_ID, { every: config.notifications.relayMs }, { name: 'relay-notifications', data: {} });
+  }
+  if (config.worker.queues.includes('maintenance')) {
+    await core.queues.maintenance.upsertJobScheduler(RETENTION_SCHEDULER_ID, { pattern: config.retention.cron, tz: 'UTC' }, { name: 'apply-retention', data: {} });
   }
   const workers = new Map<QueueName, Worker>();
   for (const queue of config.worker.queues) {

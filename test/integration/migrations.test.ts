@@ -37,11 +37,27 @@ describe('migrations', () => {
     try {
       const applied = await runMigrations(db, 'latest');
       expect(applied.length).toBeGreaterThan(0);
-      expect(await tables()).toEqual(['api_keys', 'channel_sync_state', 'communities', 'distributors', 'node_channels', 'node_state', 'nodes', 'readings']);
+      expect(await tables()).toEqual([
+        'alert_condition_state',
+        'alert_rules',
+        'alerts',
+        'api_keys',
+        'audit_log',
+        'channel_sync_state',
+        'communities',
+        'distributors',
+        'maintenance_windows',
+        'node_channels',
+        'node_state',
+        'nodes',
+        'notifications',
+        'readings',
+        'webhook_subscriptions',
+      ]);
       expect(await db('communities').where({ slug: 'default' }).first('slug')).toEqual({ slug: 'default' });
       expect(await runMigrations(db, 'status')).toEqual([]);
 
-      expect(await runMigrations(db, 'rollback-all')).toEqual(applied);
+      expect(await runMigrations(db, 'rollback-all')).toEqual([...applied].reverse());
       expect(await tables()).toEqual([]);
 
       expect(await runMigrations(db, 'latest')).toEqual(applied);

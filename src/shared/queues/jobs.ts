@@ -31,7 +31,23 @@ export const jobs = {
       meta,
     }),
   },
+  /** Periodic: built-in conditions that no new reading triggers (node offline, channel access lost). */
+  'sweep-conditions': { queue: 'alerts', payload: z.object({ meta }) },
+  /** One webhook delivery; the notification row (outbox + delivery log) holds everything else. */
   'deliver-notification': { queue: 'notifications', payload: z.object({ notificationId: z.string().uuid(), meta }) },
+  /** Periodic: queues deliveries whose outbox row was written but never enqueued (a crash in between). */
+  'relay-notifications': { queue: 'notifications', payload: z.object({ meta }) },
+  /** A breaker transition (degraded mode entered or left), fanned out to subscribers of system events. */
+  'notify-system-event': {
+    queue: 'notifications',
+    payload: z.object({
+      event: z.enum(['system.degraded', 'system.recovered']),
+      /** Time of the breaker transition (ms); with the event it names the notification. */
+      at: z.number().int().min(0),
+      reason: z.string().max(500),
+      meta,
+    }),
+  },
   'apply-retention': { queue: 'maintenance', payload: z.object({ meta }) },
 } as const satisfies Record<string, { queue: QueueName; payload: z.ZodType }>;
 
@@ -63,6 +79,16 @@ export const defaultJobOptions: Record<QueueName, DefaultJobOptions> = {
 /** Deduplication id for polls: at most one pending poll per channel, never two running at once. */
 export function pollDeduplicationId(nodeChannelId: string): string {
   return `poll:${nodeChannelId}`;
+}
+
+/** The delivery job's id is the notification id: relaying an outbox row twice queues it once. */
+export function deliverJobId(notificationId: string): string {
+  return `deliver-${notificationId}`;
+}
+
+/** One fan-out per breaker transition, however many workers notice it. */
+export function systemEventJobId(event: string, at: number): string {
+  return `system-${event}-${at}`;
 }
 
 /** Deterministic id so a retried poll enqueues the same evaluation only once. */

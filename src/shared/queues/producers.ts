@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import { DependencyUnavailableError } from '../errors';
 import type { Queues } from './queues';
-import { evaluateJobId, jobs, pollDeduplicationId, type JobData } from './jobs';
+import { deliverJobId, evaluateJobId, jobs, pollDeduplicationId, systemEventJobId, type JobData } from './jobs';
 
 export interface PollTarget {
   nodeChannelId: string;
@@ -69,6 +69,26 @@ export function createProducers(queues: Queues, deadlineMs = ENQUEUE_DEADLINE_MS
         queues.alerts.add('evaluate-node', payload, { jobId: evaluateJobId(payload.nodeChannelId, payload.epoch, payload.toEntryId) }),
         deadlineMs,
       );
+    },
+
+    /** Queues deliveries for outbox rows; the job id makes a second relay of one row a no-op. */
+    async enqueueDeliveries(notificationIds: string[]): Promise<void> {
+      if (notificationIds.length === 0) return;
+      await withDeadline(
+        queues.notifications.addBulk(
+          notificationIds.map((notificationId) => ({
+            name: 'deliver-notification',
+            data: jobs['deliver-notification'].payload.parse({ notificationId }),
+            opts: { jobId: deliverJobId(notificationId) },
+          })),
+        ),
+        deadlineMs,
+      );
+    },
+
+    async enqueueSystemEvent(data: JobData<'notify-system-event'>): Promise<Job> {
+      const payload = jobs['notify-system-event'].payload.parse(data);
+      return withDeadline(queues.notifications.add('notify-system-event', payload, { jobId: systemEventJobId(payload.event, payload.at) }), deadlineMs);
     },
   };
 }
