@@ -12,6 +12,9 @@ import { createPollRepository } from './polling/poll.repository';
 import { createThingSpeakClient } from './thingspeak/thingspeak.client';
 import { createDbBreaker } from './breaker/db-breaker';
 import { createLiveEventPublisher } from './events/live-events';
+import { createAlertsRepository } from './alerts/alerts.repository';
+import { createAlertRulesRepository } from './alerts/alert-rules.repository';
+import { createMaintenanceWindowsRepository } from './alerts/maintenance-windows.repository';
 
 /** Everything both processes share, built once per process; close() releases it in reverse order. */
 export function createCore(config: Config, log: Logger, opts: { redisKind: 'producer' | 'worker' }) {
@@ -42,6 +45,9 @@ export function createCore(config: Config, log: Logger, opts: { redisKind: 'prod
       apiKeys: createApiKeysRepository(db),
       readings: createReadingsRepository(db),
       poll: createPollRepository(db),
+      alerts: createAlertsRepository(db),
+      alertRules: createAlertRulesRepository(db),
+      maintenance: createMaintenanceWindowsRepository(db),
     },
     async close(): Promise<void> {
       await queues.close().catch(() => undefined);

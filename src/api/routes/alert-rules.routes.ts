@@ -1,7 +1,109 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import type { Core } from '../../shared/core';
+import { NotFoundError, ValidationError } from '../../shared/errors';
+import { checkMergedRule, createRuleSchema, updateRuleSchema } from '../../shared/alerts/alert';
+import type { NodeView } from '../../shared/nodes/node';
+import { NODE_CATEGORIES } from '../../shared/nodes/node';
+import { authOf } from '../middleware/auth';
+import { parse } from '../middleware/validate';
+import { paginationSchema, uuidParam } from './pagination';
 
-// Placeholder while issue 4 is built.
-export function alertRulesRoutes(_core: Core): Router {
-  return Router();
+const listQuery = paginationSchema
+  .extend({
+    nodeId: z.string().uuid().optional(),
+    communityId: z.string().uuid().optional(),
+    category: z.enum(NODE_CATEGORIES).optional(),
+    enabled: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  })
+  .strict();
+
+const DERIVED_BY_TYPE: Record<NodeView['analyticsType'], readonly string[]> = {
+  EvaraTank: ['level_pct', 'volume_l'],
+  EvaraFlow: ['flow_rate'],
+  EvaraDeep: ['depth_m'],
+};
+
+/** The names a rule on this node can watch: its field aliases, raw fields and derived values. */
+function metricsOf(node: NodeView): string[] {
+  const names = new Set<string>(DERIVED_BY_TYPE[node.analyticsType]);
+  for (const c of node.channels) {
+    for (const [field, alias] of Object.entries(c.fieldMapping)) {
+      names.add(field);
+      names.add(alias);
+    }
+  }
+  return [...names].sort();
+}
+
+/**
+ * Threshold rules, per node or per category within a community. Every role may manage the rules
+ * of what it can see (a customer watches its own tanks); scope is checked on every route.
+ */
+export function alertRulesRoutes(core: Core): Router {
+  const router = Router();
+  const { alertRules, nodes, communities } = core.repos;
+
+  router.post('/alert-rules', async (req, res) => {
+    const auth = authOf(req);
+    const input = parse(createRuleSchema, req.body, 'body');
+    let communityId: string;
+    if (input.nodeId) {
+      const node = await nodes.get(auth.scope, input.nodeId);
+      if (!node) throw new NotFoundError(`Node ${input.nodeId} was not found`, 'NODE_NOT_FOUND');
+      const available = metricsOf(node);
+      if (!available.includes(input.metric)) {
+        throw new ValidationError(`Invalid body: body.metric: "${input.metric}" is not reported by this node; available: ${available.join(', ')}`);
+      }
+      communityId = node.communityId;
+    } else {
+      const requested = input.communityId ?? (auth.scope.role === 'customer' ? auth.scope.communityId : undefined);
+      if (!requested) throw new ValidationError('Invalid body: body.communityId: is required for a category rule');
+      if (!(await communities.findInScope(auth.scope, requested))) throw new NotFoundError(`Community ${requested} was not found`, 'COMMUNITY_NOT_FOUND');
+      communityId = requested;
+    }
+    const rule = await alertRules.create(input, communityId);
+    req.log.info({ ruleId: rule.id, nodeId: rule.nodeId, category: rule.category }, 'alert rule created');
+    res.status(201).location(`/api/v1/alert-rules/${rule.id}`).json({ data: rule });
+  });
+
+  router.get('/alert-rules', async (req, res) => {
+    const { limit, offset, ...filter } = parse(listQuery, req.query, 'query');
+    const page = await alertRules.list(authOf(req).scope, filter, { limit, offset });
+    res.json({ data: page.items, page: { limit, offset, total: page.total } });
+  });
+
+  router.get('/alert-rules/:id', async (req, res) => {
+    const { id } = parse(uuidParam, req.params, 'path');
+    const rule = await alertRules.get(authOf(req).scope, id);
+    if (!rule) throw new NotFoundError(`Alert rule ${id} was not found`, 'ALERT_RULE_NOT_FOUND');
+    res.json({ data: rule });
+  });
+
+  router.patch('/alert-rules/:id', async (req, res) => {
+    const auth = authOf(req);
+    const { id } = parse(uuidParam, req.params, 'path');
+    const input = parse(updateRuleSchema, req.body, 'body');
+    let metricProblem: string | undefined;
+    if (input.metric !== undefined) {
+      const current = await alertRules.get(auth.scope, id);
+      const node = current?.nodeId ? await nodes.get(auth.scope, current.nodeId) : undefined;
+      if (node && !metricsOf(node).includes(input.metric)) {
+        metricProblem = `body.metric: "${input.metric}" is not reported by this node; available: ${metricsOf(node).join(', ')}`;
+      }
+    }
+    if (metricProblem) throw new ValidationError(`Invalid body: ${metricProblem}`);
+    const updated = await alertRules.update(auth.scope, id, input, checkMergedRule);
+    if (!updated) throw new NotFoundError(`Alert rule ${id} was not found`, 'ALERT_RULE_NOT_FOUND');
+    if ('problem' in updated) throw new ValidationError(`Invalid body: body.clearThreshold: ${updated.problem}`);
+    res.json({ data: updated });
+  });
+
+  router.delete('/alert-rules/:id', async (req, res) => {
+    const { id } = parse(uuidParam, req.params, 'path');
+    if (!(await alertRules.delete(authOf(req).scope, id))) throw new NotFoundError(`Alert rule ${id} was not found`, 'ALERT_RULE_NOT_FOUND');
+    res.status(204).end();
+  });
+
+  return router;
 }

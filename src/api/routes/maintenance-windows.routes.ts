@@ -1,7 +1,92 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import type { Core } from '../../shared/core';
+import { NotFoundError, ValidationError } from '../../shared/errors';
+import { recordAudit } from '../../shared/audit/audit-log.repository';
+import { authOf } from '../middleware/auth';
+import { parse } from '../middleware/validate';
+import { paginationSchema, uuidParam } from './pagination';
 
-// Placeholder while issue 4 is built.
-export function maintenanceWindowsRoutes(_core: Core): Router {
-  return Router();
+const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' });
+
+const createBody = z
+  .object({
+    nodeId: z.string().uuid().optional(),
+    communityId: z.string().uuid().optional(),
+    startsAt: isoTime,
+    endsAt: isoTime,
+    reason: z.string().trim().min(1).max(500),
+  })
+  .strict()
+  .refine((b) => !(b.nodeId && b.communityId), { message: 'give nodeId (one node) or communityId (all its nodes), not both', path: ['nodeId'] })
+  .refine((b) => new Date(b.endsAt) > new Date(b.startsAt), { message: 'must be later than startsAt', path: ['endsAt'] })
+  .refine((b) => new Date(b.endsAt).getTime() - new Date(b.startsAt).getTime() <= 90 * 24 * 3600_000, { message: 'a window may last at most 90 days', path: ['endsAt'] });
+
+const listQuery = paginationSchema
+  .extend({
+    nodeId: z.string().uuid().optional(),
+    communityId: z.string().uuid().optional(),
+    /** Only windows in force now. */
+    active: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+    includePast: z.enum(['true', 'false']).transform((v) => v === 'true').default(false),
+  })
+  .strict();
+
+/** Maintenance windows: while one is in force, alerts of its node (or community) neither open nor notify. */
+export function maintenanceWindowsRoutes(core: Core): Router {
+  const router = Router();
+  const { maintenance, nodes, communities } = core.repos;
+
+  router.post('/maintenance-windows', async (req, res) => {
+    const auth = authOf(req);
+    const input = parse(createBody, req.body, 'body');
+    let communityId: string;
+    if (input.nodeId) {
+      const node = await nodes.get(auth.scope, input.nodeId);
+      if (!node) throw new NotFoundError(`Node ${input.nodeId} was not found`, 'NODE_NOT_FOUND');
+      communityId = node.communityId;
+    } else {
+      const requested = input.communityId ?? (auth.scope.role === 'customer' ? auth.scope.communityId : undefined);
+      if (!requested) throw new ValidationError('Invalid body: body.nodeId: give nodeId or communityId');
+      if (!(await communities.findInScope(auth.scope, requested))) throw new NotFoundError(`Community ${requested} was not found`, 'COMMUNITY_NOT_FOUND');
+      communityId = requested;
+    }
+    const actor = { keyId: auth.key.id, label: `${auth.key.label} (${auth.key.prefix})` };
+    const window = await core.db.transaction(async (trx) => {
+      const created = await maintenance.create(
+        { communityId, nodeId: input.nodeId ?? null, startsAt: new Date(input.startsAt), endsAt: new Date(input.endsAt), reason: input.reason, createdBy: actor.label },
+        trx,
+      );
+      await recordAudit(trx, { actor, action: 'maintenance.create', resourceType: 'maintenance_window', resourceId: created.id, communityId, details: { nodeId: created.nodeId, startsAt: input.startsAt, endsAt: input.endsAt, reason: input.reason } });
+      return created;
+    });
+    res.status(201).location(`/api/v1/maintenance-windows/${window.id}`).json({ data: window });
+  });
+
+  router.get('/maintenance-windows', async (req, res) => {
+    const { limit, offset, active, includePast, ...filter } = parse(listQuery, req.query, 'query');
+    const page = await maintenance.list(authOf(req).scope, { ...filter, activeAt: active ? new Date() : undefined, includePast }, { limit, offset });
+    res.json({ data: page.items, page: { limit, offset, total: page.total } });
+  });
+
+  router.get('/maintenance-windows/:id', async (req, res) => {
+    const { id } = parse(uuidParam, req.params, 'path');
+    const window = await maintenance.get(authOf(req).scope, id);
+    if (!window) throw new NotFoundError(`Maintenance window ${id} was not found`, 'MAINTENANCE_WINDOW_NOT_FOUND');
+    res.json({ data: window });
+  });
+
+  router.delete('/maintenance-windows/:id', async (req, res) => {
+    const auth = authOf(req);
+    const { id } = parse(uuidParam, req.params, 'path');
+    await core.db.transaction(async (trx) => {
+      const window = await maintenance.get(auth.scope, id, trx);
+      if (!window) throw new NotFoundError(`Maintenance window ${id} was not found`, 'MAINTENANCE_WINDOW_NOT_FOUND');
+      await maintenance.delete(id, trx);
+      await recordAudit(trx, { actor: { keyId: auth.key.id, label: `${auth.key.label} (${auth.key.prefix})` }, action: 'maintenance.delete', resourceType: 'maintenance_window', resourceId: id, communityId: window.communityId, details: { reason: window.reason } });
+    });
+    res.status(204).end();
+  });
+
+  return router;
 }

@@ -1,0 +1,59 @@
+import type { Core } from '../../src/shared/core';
+import { encryptSecret } from '../../src/shared/crypto/secret-box';
+import { evaluateJobId } from '../../src/shared/queues/jobs';
+import { waitFor } from './wait-for';
+
+/** The factory tank is 1.63 m tall: the distance (cm) the sensor reports at a level %. */
+export function levelToDistance(levelPct: number): number {
+  return Math.round((163 - (163 * levelPct) / 100) * 100) / 100;
+}
+
+export interface AlertRow {
+  id: string;
+  rule_id: string | null;
+  condition_key: string;
+  kind: string;
+  severity: string;
+  status: string;
+  catch_up: boolean;
+  triggered_at: Date;
+  resolved_at: Date | null;
+  resolved_by: string | null;
+  resolved_value: number | null;
+  title: string;
+  message: string;
+}
+
+export async function alertsOf(core: Core, nodeId: string): Promise<AlertRow[]> {
+  return (await core.db('alerts').where({ node_id: nodeId }).orderBy([{ column: 'triggered_at' }, { column: 'opened_at' }])) as AlertRow[];
+}
+
+export async function notificationsOf(core: Core, subscriptionId: string): Promise<Array<{ id: string; event: string; alert_id: string | null; payload: Record<string, unknown>; enqueued_at: Date | null }>> {
+  return core.db('notifications').where({ subscription_id: subscriptionId }).orderBy('created_at');
+}
+
+/** A webhook subscription row (the subscriptions API is tested on its own); URL never called here. */
+export async function addSubscription(core: Core, opts: { events: string[]; communityId?: string | null }): Promise<{ id: string }> {
+  const [row] = (await core
+    .db('webhook_subscriptions')
+    .insert({ url: 'http://127.0.0.1:9/unused', events: opts.events, community_id: opts.communityId ?? null, secret_encrypted: encryptSecret('test-secret', core.config.encryptionKey) })
+    .returning('id')) as Array<{ id: string }>;
+  return row!;
+}
+
+/**
+ * Polls a channel on demand and waits for the poll and for the evaluation of what it stored.
+ * Returns the entry range the poll handed to the alerts queue.
+ */
+export async function pollAndEvaluate(core: Core, nodeChannelId: string): Promise<{ from: number; to: number }> {
+  const before = (await core.db('channel_sync_state').where({ node_channel_id: nodeChannelId }).first('last_entry_id', 'epoch')) as { last_entry_id: number; epoch: number };
+  const job = await core.producers.enqueuePoll({ nodeChannelId, reason: 'on-demand' });
+  await waitFor(async () => (await core.queues.poll.getJobState(job.id!)) === 'completed', { what: `poll of ${nodeChannelId}`, timeoutMs: 20_000 });
+  const after = (await core.db('channel_sync_state').where({ node_channel_id: nodeChannelId }).first('last_entry_id', 'epoch')) as { last_entry_id: number; epoch: number };
+  const range = { from: before.epoch === after.epoch ? before.last_entry_id + 1 : 1, to: after.last_entry_id };
+  if (after.last_entry_id !== before.last_entry_id || after.epoch !== before.epoch) {
+    const id = evaluateJobId(nodeChannelId, after.epoch, after.last_entry_id);
+    await waitFor(async () => (await core.queues.alerts.getJobState(id)) === 'completed', { what: `evaluation ${id}`, timeoutMs: 20_000 });
+  }
+  return range;
+}
