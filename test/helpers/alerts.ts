@@ -57,3 +57,19 @@ export async function pollAndEvaluate(core: Core, nodeChannelId: string): Promis
   }
   return range;
 }
+
+/** Stores readings as a poll would (entry ids from 1), for tests that drive evaluation directly. */
+export async function insertReadings(core: Core, target: { nodeId: string; nodeChannelId: string }, entries: Array<{ at: number; fields: Record<string, number | 'nan'> }>, firstEntryId = 1): Promise<{ from: number; to: number }> {
+  await core.db('readings').insert(
+    entries.map((e, i) => ({
+      node_channel_id: target.nodeChannelId,
+      node_id: target.nodeId,
+      epoch: 0,
+      entry_id: firstEntryId + i,
+      recorded_at: new Date(e.at),
+      raw: Object.fromEntries(Object.entries(e.fields).map(([k, v]) => [k, String(v)])),
+      parsed: Object.fromEntries(Object.entries(e.fields).map(([k, v]) => [k, v === 'nan' ? { value: null, status: 'nan' } : { value: v, status: 'ok' }])),
+    })),
+  );
+  return { from: firstEntryId, to: firstEntryId + entries.length - 1 };
+}
