@@ -73,3 +73,8 @@ export async function insertReadings(core: Core, target: { nodeId: string; nodeC
   );
   return { from: firstEntryId, to: firstEntryId + entries.length - 1 };
 }
+
+/** Deactivates the subscriptions addSubscription made, so later test files' events do not reach them. */
+export async function retireSubscriptions(core: Core): Promise<void> {
+  await core.db('webhook_subscriptions').where({ url: 'http://127.0.0.1:9/unused' }).update({ active: false });
+}

@@ -2,7 +2,7 @@ import { startWorkers, type RunningWorkers } from '../../../src/workers/start-wo
 import { createTestCore, type TestCore } from '../../helpers/test-core';
 import { createNode } from '../../helpers/factories';
 import { waitFor } from '../../helpers/wait-for';
-import { addSubscription, alertsOf, insertReadings, levelToDistance, notificationsOf } from '../../helpers/alerts';
+import { addSubscription, retireSubscriptions, alertsOf, insertReadings, levelToDistance, notificationsOf } from '../../helpers/alerts';
 
 /**
  * Two alert workers (separate cores: separate Redis connections and Postgres pools, one queue
@@ -22,6 +22,7 @@ describe('alerts: concurrent evaluation', () => {
   });
 
   afterAll(async () => {
+    await retireSubscriptions(a);
     await workersA.close();
     await workersB.close();
     await b.close();

@@ -3,7 +3,7 @@ import { createThingSpeakSimulator } from '../../../src/simulator/thingspeak-sim
 import { createTestCore, type TestCore } from '../../helpers/test-core';
 import { createNode } from '../../helpers/factories';
 import { waitFor } from '../../helpers/wait-for';
-import { addSubscription, alertsOf, levelToDistance, notificationsOf, pollAndEvaluate } from '../../helpers/alerts';
+import { addSubscription, retireSubscriptions, alertsOf, levelToDistance, notificationsOf, pollAndEvaluate } from '../../helpers/alerts';
 
 type Simulator = ReturnType<typeof createThingSpeakSimulator>;
 
@@ -36,6 +36,7 @@ describe('alert engine: threshold rules over polled readings', () => {
   });
 
   afterAll(async () => {
+    await retireSubscriptions(core);
     await workers.close();
     await core.close();
     await sim.close();

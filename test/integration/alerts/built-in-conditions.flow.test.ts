@@ -4,7 +4,7 @@ import { createThingSpeakSimulator } from '../../../src/simulator/thingspeak-sim
 import { createTestCore, type TestCore } from '../../helpers/test-core';
 import { createNode } from '../../helpers/factories';
 import { waitFor } from '../../helpers/wait-for';
-import { addSubscription, alertsOf, notificationsOf, pollAndEvaluate } from '../../helpers/alerts';
+import { addSubscription, retireSubscriptions, alertsOf, notificationsOf, pollAndEvaluate } from '../../helpers/alerts';
 
 type Simulator = ReturnType<typeof createThingSpeakSimulator>;
 
@@ -28,6 +28,7 @@ describe('alerts: built-in conditions (offline, access lost)', () => {
   });
 
   afterAll(async () => {
+    await retireSubscriptions(core);
     await workers.close();
     await core.close();
     await sim.close();

@@ -5,7 +5,7 @@ import type { NodeView } from '../../../src/shared/nodes/node';
 import { buildNodeInput, createNode } from '../../helpers/factories';
 import { apiClient, issueKey } from '../../helpers/http';
 import { waitFor } from '../../helpers/wait-for';
-import { addSubscription, alertsOf, insertReadings, levelToDistance, notificationsOf } from '../../helpers/alerts';
+import { addSubscription, retireSubscriptions, alertsOf, insertReadings, levelToDistance, notificationsOf } from '../../helpers/alerts';
 
 const MINUTE = 60_000;
 
@@ -19,6 +19,7 @@ describe('alerts: maintenance windows', () => {
   });
 
   afterAll(async () => {
+    await retireSubscriptions(core);
     await workers.close();
     await core.close();
   });
