@@ -8,9 +8,6 @@ export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
 export type AlertKind = (typeof ALERT_KINDS)[number];
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
 
-/** Values derived per reading (see nodes/node-state.ts) that a rule may watch besides field aliases. */
-export const DERIVED_METRICS = ['level_pct', 'volume_l', 'flow_rate', 'depth_m'] as const;
-
 export interface AlertRule {
   id: string;
   communityId: string;
