@@ -134,6 +134,7 @@ async function main(): Promise<void> {
   for (const n of list.data) nodeIds.push(n.id);
   // Poll at once instead of waiting for the first tick.
   await Promise.all(nodeIds.map((id) => fetch(`${apiUrl}/api/v1/nodes/${id}/poll`, { method: 'POST', headers })));
+  await seedAlertRules(apiUrl, headers);
   out(`Seeded: ${created} new nodes (${nodeIds.length} in total), each on its own simulator channel; polling every ${env.POLL_INTERVAL_MS} ms`);
 
   out('');
@@ -146,6 +147,22 @@ async function main(): Promise<void> {
 
   process.once('SIGINT', () => void stopAll(0));
   process.once('SIGTERM', () => void stopAll(0));
+}
+
+/** Category rules on the seeded campus, as the old dashboard's thresholds (low < 20 %, overflow > 90 %). */
+async function seedAlertRules(apiUrl: string, headers: Record<string, string>): Promise<void> {
+  const communities = (await (await fetch(`${apiUrl}/api/v1/communities`, { headers })).json()) as { data: Array<{ id: string; slug: string }> };
+  const communityId = communities.data.find((c) => c.slug === 'default')?.id;
+  const existing = (await (await fetch(`${apiUrl}/api/v1/alert-rules?category=OHT`, { headers })).json()) as { data: unknown[] };
+  if (!communityId || existing.data.length > 0) return;
+  const rules = [
+    { name: 'Tank low', metric: 'level_pct', operator: '<', threshold: 20, clearThreshold: 25, forSeconds: 300, severity: 'warning', cooldownSeconds: 1800 },
+    { name: 'Tank overflow', metric: 'level_pct', operator: '>', threshold: 90, clearThreshold: 85, forSeconds: 120, severity: 'critical', cooldownSeconds: 1800 },
+  ];
+  for (const rule of rules) {
+    const res = await fetch(`${apiUrl}/api/v1/alert-rules`, { method: 'POST', headers, body: JSON.stringify({ ...rule, category: 'OHT', communityId }) });
+    if (!res.ok) throw new Error(`seeding the alert rule "${rule.name}" failed: ${res.status} ${await res.text()}`);
+  }
 }
 
 main().catch((err: unknown) => {

@@ -147,6 +147,8 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.unique(['subscription_id', 'event_key']);
     t.index(['created_at']);
+    // Deleting an alert (retention) sets alert_id to null here: without an index, a scan per alert.
+    t.index(['alert_id']);
   });
   await knex.raw(`ALTER TABLE notifications ADD CONSTRAINT notifications_status_check CHECK (status IN (${inList(NOTIFICATION_STATUSES)}))`);
   await knex.raw(`CREATE INDEX notifications_outbox ON notifications (created_at) WHERE enqueued_at IS NULL`);
