@@ -16,6 +16,7 @@ import { alertsRoutes } from './routes/alerts.routes';
 import { alertRulesRoutes } from './routes/alert-rules.routes';
 import { maintenanceWindowsRoutes } from './routes/maintenance-windows.routes';
 import { webhooksRoutes } from './routes/webhooks.routes';
+import { wsTicketsRoutes } from './routes/ws-tickets.routes';
 
 export const BODY_LIMIT = '256kb';
 
@@ -41,6 +42,7 @@ export function createApp(core: Core, lifecycle: Lifecycle = { ready: true }): E
   v1.use(alertsRoutes(core));
   v1.use(maintenanceWindowsRoutes(core));
   v1.use(webhooksRoutes(core));
+  v1.use(wsTicketsRoutes(core));
   app.use('/api/v1', v1);
 
   app.use((req: Request, _res: Response) => {

@@ -7,6 +7,7 @@ import { onShutdown } from '../shared/shutdown';
 import { createApp } from './app';
 import { bootstrapAdminKey } from './bootstrap-admin-key';
 import { waitForDatabase } from '../shared/db/wait-for-database';
+import { createLiveHub, LIVE_PATH } from './ws/live-hub';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, 'api');
@@ -29,6 +30,12 @@ async function main(): Promise<void> {
   });
   // Longer than a load balancer's idle timeout, so it never reuses a socket we just closed.
   server.keepAliveTimeout = 65_000;
+  const liveHub = createLiveHub(server, core);
+  // Not awaited: with Redis down at start the subscriber connects (and subscribes) when Redis returns.
+  liveHub.subscribed.then(
+    () => log.info({ path: LIVE_PATH }, 'live events subscribed'),
+    (err: unknown) => log.warn({ err }, 'live events subscription failed'),
+  );
   lifecycle.ready = true;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.api.port;
@@ -38,6 +45,8 @@ async function main(): Promise<void> {
   onShutdown(
     log,
     [
+      // First: server.close() below waits for upgraded sockets too.
+      { name: 'websocket', run: () => liveHub.close() },
       {
         name: 'http',
         run: async () => {

@@ -14,6 +14,7 @@ export function createPollChannelProcessor(core: Core): Processor<'poll-channel'
     producers: core.producers,
     encryptionKey: core.config.encryptionKey,
     overlapMs: core.config.poll.overlapMs,
+    events: core.events,
   };
   // Same lifetime as a job lock: a crashed holder frees the channel when its job is found stalled.
   const lockTtlMs = core.config.worker.lockMs;

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Core } from '../../shared/core';
+import type { Community } from '../../shared/communities/communities.repository';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../shared/errors';
 import { createNodeSchema, NODE_STATUSES, updateNodeSchema, ANALYTICS_TYPES, NODE_CATEGORIES } from '../../shared/nodes/node';
 import { authOf, requireRole } from '../middleware/auth';
@@ -25,17 +26,23 @@ export function nodesRoutes(core: Core): Router {
   router.post('/nodes', async (req, res) => {
     const auth = requireRole(req, 'superadmin', 'distributor');
     const input = parse(createNodeSchema, req.body, 'body');
-    let communityId = input.communityId;
-    if (!communityId) {
+    let community: Community | undefined;
+    if (!input.communityId) {
       if (auth.scope.role !== 'superadmin') throw new ValidationError('Invalid body: body.communityId: is required for a distributor key');
-      communityId = (await communities.findBySlug('default'))?.id;
-      if (!communityId) throw new NotFoundError('The default community is missing: run the migrations', 'COMMUNITY_NOT_FOUND');
-    } else if (!(await communities.findInScope(auth.scope, communityId))) {
-      throw new NotFoundError(`Community ${communityId} was not found`, 'COMMUNITY_NOT_FOUND');
+      community = await communities.findBySlug('default');
+      if (!community) throw new NotFoundError('The default community is missing: run the migrations', 'COMMUNITY_NOT_FOUND');
+    } else {
+      community = await communities.findInScope(auth.scope, input.communityId);
+      if (!community) throw new NotFoundError(`Community ${input.communityId} was not found`, 'COMMUNITY_NOT_FOUND');
     }
-    const created = await nodes.create(input, communityId);
+    const created = await nodes.create(input, community.id);
     if (created === 'node_key_taken') throw new ConflictError(`A node with nodeKey "${input.nodeKey}" already exists`, 'NODE_KEY_TAKEN');
     req.log.info({ nodeId: created.id, channels: created.channels.length }, 'node created');
+    await core.events.publish(
+      'NODE_PROVISIONED',
+      { kind: 'community', communityId: community.id, distributorId: community.distributorId },
+      { node_id: created.id, hardware_id: created.nodeKey, category: created.category },
+    );
     res.status(201).location(`/api/v1/nodes/${created.id}`).json({ data: created });
   });
 

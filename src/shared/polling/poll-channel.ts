@@ -1,12 +1,13 @@
 import type { Logger } from '../logger';
 import { decryptSecret } from '../crypto/secret-box';
 import type { Producers } from '../queues/producers';
+import type { LiveAudience, LiveEventPublisher } from '../events/live-events';
 import type { ThingSpeakClient } from '../thingspeak/thingspeak.client';
 import { ThingSpeakError } from '../thingspeak/thingspeak.client';
 import type { FeedEntry } from '../thingspeak/feed';
 import { parseFieldValue } from '../thingspeak/field-value';
 import { fetchWindow, MAX_RESULTS } from './fetch-window';
-import type { NewReading, PollRepository, PollTarget } from './poll.repository';
+import type { CommitResult, NewReading, PollRepository, PollTarget } from './poll.repository';
 
 export interface PollDeps {
   repo: PollRepository;
@@ -14,6 +15,8 @@ export interface PollDeps {
   producers: Producers;
   encryptionKey: Buffer;
   overlapMs: number;
+  /** Live events (TELEMETRY_UPDATE, STATUS_UPDATE) for WebSocket clients; none when absent. */
+  events?: LiveEventPublisher;
   now?: () => Date;
   /** Page size; tests lower it to exercise window splitting cheaply. */
   maxResults?: number;
@@ -137,6 +140,7 @@ async function fetchAndStore(deps: PollDeps, target: PollTarget, startedAt: Date
     now: startedAt,
   });
   if (cleared) log.warn({ channelId: target.channelId, epoch }, 'channel was cleared on ThingSpeak: new epoch started');
+  await publishLiveEvents(deps, target, result);
 
   const evaluationEnqueued = result.pendingEvaluation ? await enqueueEvaluation(deps, target, result.pendingEvaluation) : false;
   log.info({ channelId: target.channelId, inserted: result.inserted, epoch, remoteLast, status: result.status }, 'channel polled');
@@ -151,6 +155,14 @@ async function fetchAndStore(deps: PollDeps, target: PollTarget, startedAt: Date
     statusChanged: result.statusChanged,
     evaluationEnqueued,
   };
+}
+
+/** Tells live clients what this commit changed; best effort, never fails the poll. */
+async function publishLiveEvents(deps: PollDeps, target: PollTarget, result: CommitResult): Promise<void> {
+  if (!deps.events || !result.applied) return;
+  const audience: LiveAudience = { kind: 'community', communityId: target.node.communityId, distributorId: target.node.distributorId };
+  if (result.inserted > 0) await deps.events.publish('TELEMETRY_UPDATE', audience, { node_id: target.node.id, readings_count: result.inserted });
+  if (result.statusChanged) await deps.events.publish('STATUS_UPDATE', audience, { node_id: target.node.id, status: result.status });
 }
 
 function countMissing(fresh: Map<number, FeedEntry>, cursor: number, remoteLast: number): number {

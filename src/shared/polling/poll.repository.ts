@@ -10,7 +10,17 @@ export interface PollTarget {
   readKeyEncrypted: string | null;
   fieldMapping: Record<string, string>;
   channelActive: boolean;
-  node: { id: string; analyticsType: AnalyticsType; config: NodeConfig; expectedIntervalS: number; status: NodeStatus; active: boolean };
+  node: {
+    id: string;
+    analyticsType: AnalyticsType;
+    config: NodeConfig;
+    expectedIntervalS: number;
+    status: NodeStatus;
+    active: boolean;
+    /** Who may see the node's live events. */
+    communityId: string;
+    distributorId: string | null;
+  };
   sync: {
     epoch: number;
     lastEntryId: number;
@@ -94,6 +104,7 @@ export function createPollRepository(db: Db) {
     async loadTarget(nodeChannelId: string): Promise<PollTarget | undefined> {
       const r = await db('node_channels')
         .join('nodes', 'nodes.id', 'node_channels.node_id')
+        .join('communities', 'communities.id', 'nodes.community_id')
         .join('channel_sync_state', 'channel_sync_state.node_channel_id', 'node_channels.id')
         .where('node_channels.id', nodeChannelId)
         .first(
@@ -108,6 +119,8 @@ export function createPollRepository(db: Db) {
           'nodes.expected_interval_s',
           'nodes.status',
           'nodes.active as node_active',
+          'nodes.community_id',
+          'communities.distributor_id',
           'channel_sync_state.epoch',
           'channel_sync_state.last_entry_id',
           'channel_sync_state.fetched_until',
@@ -121,7 +134,16 @@ export function createPollRepository(db: Db) {
         readKeyEncrypted: r.read_key_encrypted,
         fieldMapping: r.field_mapping ?? {},
         channelActive: r.channel_active,
-        node: { id: r.node_id, analyticsType: r.analytics_type, config: r.config ?? {}, expectedIntervalS: r.expected_interval_s, status: r.status, active: r.node_active },
+        node: {
+          id: r.node_id,
+          analyticsType: r.analytics_type,
+          config: r.config ?? {},
+          expectedIntervalS: r.expected_interval_s,
+          status: r.status,
+          active: r.node_active,
+          communityId: r.community_id,
+          distributorId: r.distributor_id,
+        },
         sync: { epoch: r.epoch, lastEntryId: r.last_entry_id, fetchedUntil: r.fetched_until, evalFromEntryId: r.eval_from_entry_id, evalToEntryId: r.eval_to_entry_id },
       };
     },
