@@ -65,8 +65,14 @@ export function nodesRoutes(core: Core): Router {
     const auth = requireRole(req, 'superadmin', 'distributor');
     const { id } = parse(uuidParam, req.params, 'path');
     const input = parse(updateNodeSchema, req.body, 'body');
+    const before = input.maintenance !== undefined ? await nodes.get(auth.scope, id) : undefined;
     const node = await nodes.update(auth.scope, id, input);
     if (!node) throw new NotFoundError(`Node ${id} was not found`, 'NODE_NOT_FOUND');
+    if (before && before.status !== node.status) {
+      // Entering or leaving Maintenance is a status change dashboards show live.
+      const community = await communities.findInScope({ role: 'superadmin' }, node.communityId);
+      await core.events.publish('STATUS_UPDATE', { kind: 'community', communityId: node.communityId, distributorId: community?.distributorId ?? null }, { node_id: node.id, status: node.status });
+    }
     res.json({ data: node });
   });
 
