@@ -71,6 +71,9 @@ async function openOffline(deps: SweepDeps, now: Date, result: SweepResult): Pro
     const lastReadingAt = row.last_reading_at as Date;
     const offlineSince = new Date(lastReadingAt.getTime() + node.expectedIntervalS * 3 * 1000);
     await db.transaction(async (trx) => {
+      // A poll may have stored fresh data since the query: re-check under the row lock polls take.
+      const current = (await trx('node_state').where({ node_id: node.nodeId }).forUpdate().first('last_reading_at')) as { last_reading_at: Date | null } | undefined;
+      if (!current?.last_reading_at || current.last_reading_at.getTime() !== lastReadingAt.getTime()) return;
       const moved = await trx('nodes').where({ id: node.nodeId, status: 'Online' }).update({ status: 'Offline', updated_at: now });
       if (moved > 0) result.wentOffline.push(node);
       const windows = await deps.maintenance.overlapping(trx, { id: node.nodeId, communityId: node.communityId }, now, now);
