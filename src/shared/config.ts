@@ -75,6 +75,8 @@ const envSchema = z.object({
   NOTIFY_RELAY_MS: intFrom(30_000, 100),
   /** Timeout of one webhook delivery attempt. */
   WEBHOOK_TIMEOUT_MS: intFrom(10_000, 100, 120_000),
+  /** First wait before a failed webhook delivery is retried; doubles per attempt (with jitter), 10 attempts in all. */
+  NOTIFY_BACKOFF_MS: intFrom(5_000, 10, 3_600_000),
   /** Interval between WebSocket pings; a client that missed the previous pong is dropped. */
   WS_HEARTBEAT_MS: intFrom(30_000, 100),
   /** A WebSocket client with more unsent bytes than this is too slow and is disconnected. */
@@ -116,7 +118,7 @@ export interface Config {
   readonly worker: { readonly queues: readonly QueueName[]; readonly lockMs: number };
   readonly circuit: { readonly failureThreshold: number; readonly probeBaseMs: number; readonly probeMaxMs: number; readonly checkMs: number; readonly rampMs: number };
   readonly alerts: { readonly catchUpAgeMs: number; readonly sweepMs: number; readonly accessLostAfter: number; readonly dataQualityMs: number };
-  readonly notifications: { readonly relayMs: number; readonly webhookTimeoutMs: number };
+  readonly notifications: { readonly relayMs: number; readonly webhookTimeoutMs: number; readonly backoffMs: number };
   readonly ws: { readonly heartbeatMs: number; readonly maxBufferedBytes: number; readonly batchMs: number };
   readonly retention: { readonly readingsDays: number; readonly alertsDays: number; readonly auditDays: number; readonly batchSize: number; readonly cron: string };
   readonly encryptionKey: Buffer;
@@ -231,7 +233,7 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
       accessLostAfter: e.ALERT_ACCESS_LOST_AFTER,
       dataQualityMs: e.ALERT_DATA_QUALITY_MS,
     }),
-    notifications: Object.freeze({ relayMs: e.NOTIFY_RELAY_MS, webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS }),
+    notifications: Object.freeze({ relayMs: e.NOTIFY_RELAY_MS, webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS, backoffMs: e.NOTIFY_BACKOFF_MS }),
     ws: Object.freeze({ heartbeatMs: e.WS_HEARTBEAT_MS, maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES, batchMs: e.WS_BATCH_MS }),
     retention: Object.freeze({
       readingsDays: e.RETENTION_READINGS_DAYS,

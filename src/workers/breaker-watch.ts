@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { Core } from '../shared/core';
 import { checkDatabase } from '../shared/health/dependency-checks';
+import { createBreakerTransitionNotifier } from './breaker-transition-notifier';
 
 /**
  * Runs in every worker process: keeps the `poll` queue's global pause in agreement with the DB
  * breaker, and probes the database when a probe is due (one process at a time, by the breaker's
  * lock). The breaker's own pause is marked with a flag, so an operator's manual pause (no flag)
  * is never undone, and a crash between tripping and pausing is repaired on the next check.
+ * Each check also queues a webhook notification for every transition not yet notified.
  */
 export function startBreakerWatch(core: Core): { stop(): Promise<void>; check(): Promise<void> } {
   const { breaker, queues, redis, log } = core;
   const flagKey = `${breaker.keys.state}:paused-by-breaker`;
   const instance = randomUUID();
+  const transitionNotifier = createBreakerTransitionNotifier(core);
   let running: Promise<void> | undefined;
   let stopped = false;
 
@@ -53,6 +56,9 @@ export function startBreakerWatch(core: Core): { stop(): Promise<void>; check():
     } else {
       await resumeAfterBreaker();
     }
+    // Kept apart from the pause logic: a failure here is retried on the next check and never
+    // keeps the poll queue out of step with the breaker.
+    await transitionNotifier.notifyNew().catch((err: unknown) => log.warn({ err }, 'breaker transition not notified yet: retried on the next check'));
   }
 
   const timer = setInterval(() => {

@@ -1,7 +1,147 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import type { Core } from '../../shared/core';
+import type { Scope } from '../../shared/auth/scope';
+import { recordAudit } from '../../shared/audit/audit-log.repository';
+import { ConflictError, NotFoundError } from '../../shared/errors';
+import { NOTIFICATION_STATUSES } from '../../shared/db/migrations/20261129100000_create_alerting_tables';
+import { markEnqueued, NOTIFICATION_EVENTS } from '../../shared/notifications/notification-outbox';
+import { createNotificationsRepository } from '../../shared/notifications/notifications.repository';
+import { webhookSubscriptionSchemas, type CreateWebhookSubscriptionInput } from '../../shared/notifications/webhook-subscription';
+import { createWebhookSubscriptionsRepository, type SubscriptionTarget } from '../../shared/notifications/webhook-subscriptions.repository';
+import { authOf, type AuthContext } from '../middleware/auth';
+import { parse } from '../middleware/validate';
+import { paginationSchema, uuidParam } from './pagination';
 
-// Placeholder while issue 4 is built.
-export function webhooksRoutes(_core: Core): Router {
-  return Router();
+const listQuery = paginationSchema
+  .extend({
+    communityId: z.string().uuid().optional(),
+    distributorId: z.string().uuid().optional(),
+    active: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+    event: z.enum(NOTIFICATION_EVENTS).optional(),
+  })
+  .strict();
+
+const deliveriesQuery = paginationSchema.extend({ status: z.enum(NOTIFICATION_STATUSES).optional() }).strict();
+
+const actorOf = (auth: AuthContext) => ({ keyId: auth.key.id, label: `${auth.key.label} (${auth.key.prefix})` });
+
+// Audit and logs name the receiver's host only: a webhook URL may carry a token in its path.
+const hostOf = (url: string) => new URL(url).host;
+
+/**
+ * Webhook subscriptions. Every role manages the subscriptions of what it can see: a customer its
+ * community's, a distributor its own and its communities', a superadmin all (global ones too).
+ * The signing secret is write-only: shown once in the create response, never again.
+ */
+export function webhooksRoutes(core: Core): Router {
+  const router = Router();
+  const subscriptions = createWebhookSubscriptionsRepository(core.db, core.config.encryptionKey);
+  const notifications = createNotificationsRepository(core.db);
+  const schemas = webhookSubscriptionSchemas({ requireHttps: core.config.env === 'production' });
+  const { communities } = core.repos;
+
+  /** Where a new subscription belongs; without communityId / distributorId, the key's own scope. */
+  async function targetOf(scope: Scope, input: CreateWebhookSubscriptionInput): Promise<SubscriptionTarget> {
+    if (input.communityId) {
+      if (!(await communities.findInScope(scope, input.communityId))) throw new NotFoundError(`Community ${input.communityId} was not found`, 'COMMUNITY_NOT_FOUND');
+      return { communityId: input.communityId, distributorId: null };
+    }
+    if (input.distributorId) {
+      const visible = scope.role === 'superadmin' ? await communities.distributorExists(input.distributorId) : scope.role === 'distributor' && scope.distributorId === input.distributorId;
+      if (!visible) throw new NotFoundError(`Distributor ${input.distributorId} was not found`, 'DISTRIBUTOR_NOT_FOUND');
+      return { communityId: null, distributorId: input.distributorId };
+    }
+    if (scope.role === 'customer') return { communityId: scope.communityId, distributorId: null };
+    if (scope.role === 'distributor') return { communityId: null, distributorId: scope.distributorId };
+    return { communityId: null, distributorId: null };
+  }
+
+  async function visibleOr404(scope: Scope, id: string) {
+    const subscription = await subscriptions.get(scope, id);
+    if (!subscription) throw new NotFoundError(`Webhook ${id} was not found`, 'WEBHOOK_NOT_FOUND');
+    return subscription;
+  }
+
+  router.post('/webhooks', async (req, res) => {
+    const auth = authOf(req);
+    const input = parse(schemas.create, req.body, 'body');
+    const target = await targetOf(auth.scope, input);
+    const { subscription, secret } = await core.db.transaction(async (trx) => {
+      const created = await subscriptions.create(target, input, trx);
+      const s = created.subscription;
+      await recordAudit(trx, { actor: actorOf(auth), action: 'webhook.create', resourceType: 'webhook', resourceId: s.id, communityId: s.communityId, details: { host: hostOf(s.url), events: s.events, active: s.active } });
+      return created;
+    });
+    req.log.info({ subscriptionId: subscription.id, host: hostOf(subscription.url), events: subscription.events }, 'webhook subscription created');
+    res
+      .status(201)
+      .location(`/api/v1/webhooks/${subscription.id}`)
+      .json({ data: { ...subscription, secret }, message: 'Store the secret now: it signs every delivery (X-Evara-Signature) and is not shown again' });
+  });
+
+  router.get('/webhooks', async (req, res) => {
+    const { limit, offset, ...filter } = parse(listQuery, req.query, 'query');
+    const page = await subscriptions.list(authOf(req).scope, filter, { limit, offset });
+    res.json({ data: page.items, page: { limit, offset, total: page.total } });
+  });
+
+  router.get('/webhooks/:id', async (req, res) => {
+    const { id } = parse(uuidParam, req.params, 'path');
+    res.json({ data: await visibleOr404(authOf(req).scope, id) });
+  });
+
+  router.patch('/webhooks/:id', async (req, res) => {
+    const auth = authOf(req);
+    const { id } = parse(uuidParam, req.params, 'path');
+    const input = parse(schemas.update, req.body, 'body');
+    const updated = await core.db.transaction(async (trx) => {
+      const s = await subscriptions.update(auth.scope, id, input, trx);
+      if (!s) throw new NotFoundError(`Webhook ${id} was not found`, 'WEBHOOK_NOT_FOUND');
+      // Names of the changed fields only: the secret's value never reaches the audit log.
+      await recordAudit(trx, { actor: actorOf(auth), action: 'webhook.update', resourceType: 'webhook', resourceId: id, communityId: s.communityId, details: { changed: Object.keys(input).sort(), host: hostOf(s.url), events: s.events, active: s.active } });
+      return s;
+    });
+    req.log.info({ subscriptionId: id, changed: Object.keys(input).sort() }, 'webhook subscription updated');
+    res.json({ data: updated });
+  });
+
+  router.delete('/webhooks/:id', async (req, res) => {
+    const auth = authOf(req);
+    const { id } = parse(uuidParam, req.params, 'path');
+    await core.db.transaction(async (trx) => {
+      const s = await subscriptions.delete(auth.scope, id, trx);
+      if (!s) throw new NotFoundError(`Webhook ${id} was not found`, 'WEBHOOK_NOT_FOUND');
+      await recordAudit(trx, { actor: actorOf(auth), action: 'webhook.delete', resourceType: 'webhook', resourceId: id, communityId: s.communityId, details: { host: hostOf(s.url), events: s.events } });
+    });
+    req.log.info({ subscriptionId: id }, 'webhook subscription deleted');
+    res.status(204).end();
+  });
+
+  /** The delivery log: one entry per notification with its attempts, last status and outcome. */
+  router.get('/webhooks/:id/deliveries', async (req, res) => {
+    const { id } = parse(uuidParam, req.params, 'path');
+    const { limit, offset, status } = parse(deliveriesQuery, req.query, 'query');
+    await visibleOr404(authOf(req).scope, id);
+    const page = await notifications.listDeliveries(id, { status }, { limit, offset });
+    res.json({ data: page.items, page: { limit, offset, total: page.total } });
+  });
+
+  /** Sends a `ping` through the outbox: same queue, signature, retries and delivery log as real events. */
+  router.post('/webhooks/:id/test', async (req, res) => {
+    const { id } = parse(uuidParam, req.params, 'path');
+    const subscription = await visibleOr404(authOf(req).scope, id);
+    if (!subscription.active) throw new ConflictError(`Webhook ${id} is inactive: activate it before sending a test`, 'WEBHOOK_INACTIVE');
+    const notificationId = await notifications.addPing(id, new Date());
+    try {
+      await core.producers.enqueueDeliveries([notificationId]);
+      await markEnqueued(core.db, [notificationId]);
+    } catch (err) {
+      // The row is in the outbox: the relay queues it shortly, so the test still happens.
+      req.log.warn({ err, notificationId }, 'test delivery not queued yet: the outbox relay will queue it');
+    }
+    res.status(202).json({ data: { notificationId, deliveriesUrl: `/api/v1/webhooks/${id}/deliveries` } });
+  });
+
+  return router;
 }

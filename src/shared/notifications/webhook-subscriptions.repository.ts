@@ -1,0 +1,115 @@
+import type { Knex } from 'knex';
+import type { Db } from '../db/knex';
+import type { Scope } from '../auth/scope';
+import { encryptSecret } from '../crypto/secret-box';
+import type { NotificationEvent } from './notification-outbox';
+import { generateWebhookSecret, type CreateWebhookSubscriptionInput, type UpdateWebhookSubscriptionInput, type WebhookSubscription } from './webhook-subscription';
+
+type Conn = Knex | Knex.Transaction;
+
+// Every column but the secret: a row read through this repository cannot leak it.
+const VIEW_COLUMNS = ['id', 'community_id', 'distributor_id', 'url', 'events', 'description', 'active', 'created_at', 'updated_at'].map((c) => `webhook_subscriptions.${c}`);
+
+function toSubscription(r: Record<string, unknown>): WebhookSubscription {
+  return {
+    id: r.id as string,
+    communityId: (r.community_id as string | null) ?? null,
+    distributorId: (r.distributor_id as string | null) ?? null,
+    url: r.url as string,
+    events: r.events as NotificationEvent[],
+    description: (r.description as string | null) ?? null,
+    active: r.active as boolean,
+    createdAt: r.created_at as Date,
+    updatedAt: r.updated_at as Date,
+  };
+}
+
+/**
+ * Subscriptions a key may manage: a customer its community's; a distributor its own
+ * distributor-level ones and those of its communities; a superadmin all, global ones included.
+ */
+function scoped(conn: Conn, scope: Scope): Knex.QueryBuilder {
+  const q = conn('webhook_subscriptions');
+  switch (scope.role) {
+    case 'superadmin':
+      return q;
+    case 'customer':
+      return q.where('webhook_subscriptions.community_id', scope.communityId);
+    case 'distributor':
+      return q.where((w) =>
+        w
+          .where('webhook_subscriptions.distributor_id', scope.distributorId)
+          .orWhereIn('webhook_subscriptions.community_id', (sub) => sub.select('id').from('communities').where('distributor_id', scope.distributorId)),
+      );
+  }
+}
+
+export interface SubscriptionTarget {
+  communityId: string | null;
+  distributorId: string | null;
+}
+
+export interface SubscriptionListFilter {
+  communityId?: string;
+  distributorId?: string;
+  active?: boolean;
+  event?: NotificationEvent;
+}
+
+export function createWebhookSubscriptionsRepository(db: Db, encryptionKey: Buffer) {
+  return {
+    /** Stores the subscription; the secret (given or generated) is returned here and never again. */
+    async create(target: SubscriptionTarget, input: CreateWebhookSubscriptionInput, conn: Conn = db): Promise<{ subscription: WebhookSubscription; secret: string }> {
+      const secret = input.secret ?? generateWebhookSecret();
+      const [row] = (await conn('webhook_subscriptions')
+        .insert({
+          community_id: target.communityId,
+          distributor_id: target.distributorId,
+          url: input.url,
+          events: input.events,
+          secret_encrypted: encryptSecret(secret, encryptionKey),
+          description: input.description ?? null,
+          active: input.active,
+        })
+        .returning(VIEW_COLUMNS)) as Array<Record<string, unknown>>;
+      return { subscription: toSubscription(row!), secret };
+    },
+
+    async get(scope: Scope, id: string, conn: Conn = db): Promise<WebhookSubscription | undefined> {
+      const row = await scoped(conn, scope).where('webhook_subscriptions.id', id).first(VIEW_COLUMNS);
+      return row ? toSubscription(row) : undefined;
+    },
+
+    async list(scope: Scope, f: SubscriptionListFilter, page: { limit: number; offset: number }): Promise<{ items: WebhookSubscription[]; total: number }> {
+      const q = scoped(db, scope);
+      if (f.communityId) q.where('webhook_subscriptions.community_id', f.communityId);
+      if (f.distributorId) q.where('webhook_subscriptions.distributor_id', f.distributorId);
+      if (f.active !== undefined) q.where('webhook_subscriptions.active', f.active);
+      if (f.event) q.whereRaw('? = ANY(webhook_subscriptions.events)', [f.event]);
+      const [rows, count] = await Promise.all([
+        q.clone().select(VIEW_COLUMNS).orderBy([{ column: 'webhook_subscriptions.created_at' }, { column: 'webhook_subscriptions.id' }]).limit(page.limit).offset(page.offset),
+        q.clone().count<{ count: string }[]>('webhook_subscriptions.id as count'),
+      ]);
+      return { items: (rows as Array<Record<string, unknown>>).map(toSubscription), total: Number(count[0]?.count ?? 0) };
+    },
+
+    async update(scope: Scope, id: string, input: UpdateWebhookSubscriptionInput, conn: Conn = db): Promise<WebhookSubscription | undefined> {
+      const changes: Record<string, unknown> = { updated_at: conn.fn.now() };
+      if (input.url !== undefined) changes.url = input.url;
+      if (input.events !== undefined) changes.events = input.events;
+      if (input.description !== undefined) changes.description = input.description;
+      if (input.active !== undefined) changes.active = input.active;
+      if (input.secret !== undefined) changes.secret_encrypted = encryptSecret(input.secret, encryptionKey);
+      const [row] = (await scoped(conn, scope).where('webhook_subscriptions.id', id).update(changes).returning(VIEW_COLUMNS)) as Array<Record<string, unknown>>;
+      return row ? toSubscription(row) : undefined;
+    },
+
+    /** Deletes the subscription and, by cascade, its delivery log; pending deliveries become no-ops. */
+    async delete(scope: Scope, id: string, conn: Conn = db): Promise<WebhookSubscription | undefined> {
+      const [row] = (await scoped(conn, scope).where('webhook_subscriptions.id', id).delete().returning(VIEW_COLUMNS)) as Array<Record<string, unknown>>;
+      return row ? toSubscription(row) : undefined;
+    },
+  };
+}
+
+export type WebhookSubscriptionsRepository = ReturnType<typeof createWebhookSubscriptionsRepository>;
