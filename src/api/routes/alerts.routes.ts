@@ -38,6 +38,9 @@ const summaryQuery = z.object({ nodeId: z.string().uuid().optional(), communityI
 const acknowledgeBody = z.object({ comment: z.string().trim().min(1).max(1000).optional() }).strict();
 const resolveBody = z.object({ comment: z.string().trim().min(1, 'is required: say why the alert is resolved').max(1000) }).strict();
 
+/** Built-in conditions that end by themselves; a user's resolve would only be re-opened by the next sweep. */
+const SELF_RESOLVING = new Set(['offline', 'access_lost']);
+
 const actorOf = (auth: AuthContext) => ({ keyId: auth.key.id, label: `${auth.key.label} (${auth.key.prefix})` });
 
 /**
@@ -80,7 +83,17 @@ export function alertsRoutes(core: Core): Router {
     const { id } = parse(uuidParam, req.params, 'path');
     const effects = new AlertEffects();
     const actor = actorOf(auth);
+    const seen = await alerts.get(auth.scope, id);
+    if (!seen) throw new NotFoundError(`Alert ${id} was not found`, 'ALERT_NOT_FOUND');
+    if (action === 'resolve' && SELF_RESOLVING.has(seen.kind)) {
+      throw new ConflictError(
+        `A "${seen.kind}" alert resolves itself when the ${seen.kind === 'offline' ? 'node sends data again' : 'channel can be read again'}; acknowledge it instead (or deactivate the node)`,
+        'ALERT_SELF_RESOLVING',
+      );
+    }
     const updated = await core.db.transaction(async (trx) => {
+      // Same lock order as the alert engine (condition state, then alert), so the two never deadlock.
+      await trx('alert_condition_state').where({ node_id: seen.nodeId, condition_key: seen.conditionKey }).forUpdate().first('node_id');
       const alert = await alerts.getForUpdate(trx, auth.scope, id);
       if (!alert) throw new NotFoundError(`Alert ${id} was not found`, 'ALERT_NOT_FOUND');
       if (alert.status === 'resolved') throw new ConflictError(`Alert ${id} is already resolved (by ${alert.resolvedBy ?? 'unknown'})`, 'ALERT_RESOLVED');
@@ -95,7 +108,8 @@ export function alertsRoutes(core: Core): Router {
       }
       await recordAudit(trx, { actor, action: `alert.${action}`, resourceType: 'alert', resourceId: id, communityId: alert.communityId, details: comment ? { comment } : {}, at: now });
       const node = await loadAlertNode(trx, alert.nodeId);
-      if (node) await effects.record(trx, action === 'acknowledge' ? 'acknowledged' : 'resolved', next, node, { notify: !next.catchUp, at: now });
+      // People hear about an acknowledge or resolve only of an alert they were told about.
+      if (node) await effects.record(trx, action === 'acknowledge' ? 'acknowledged' : 'resolved', next, node, { notify: next.notified, at: now });
       return next;
     });
     await effects.flush({ db: core.db, producers: core.producers, events: core.events, log: req.log });

@@ -55,6 +55,10 @@ export class AlertEffects {
 
   async record(trx: Knex | Knex.Transaction, change: AlertChange, alert: Alert, node: AlertNodeContext, opts: { notify: boolean; at: Date }): Promise<void> {
     const audience = { kind: 'community' as const, communityId: node.communityId, distributorId: node.distributorId };
+    if (change === 'opened' && opts.notify && !alert.notified) {
+      await trx('alerts').where({ id: alert.id }).update({ notified: true });
+      alert = { ...alert, notified: true };
+    }
     const data = alertPayload(alert, node);
     if (opts.notify) {
       const ids = await addNotifications(trx, { event: `alert.${change}`, eventKey: `alert.${change}:${alert.id}`, alertId: alert.id, audience, data, occurredAt: opts.at });

@@ -37,18 +37,22 @@ export interface EvaluationResult {
   effects: AlertEffects;
 }
 
+type Watermarks = Record<string, { at: number; entryId: number }>;
+
 interface ConditionState {
   condition_key: string;
   phase: RulePhase['phase'];
   since: Date | null;
-  watermark_at: Date | null;
-  watermark_entry_id: number | null;
+  watermarks: Watermarks;
   last_notified_at: Date | null;
 }
 
 // Bounds the look-back used to re-evaluate readings an earlier, delayed job has not seen yet.
 const LOOKBACK_MS = 24 * 3600_000;
 const MAX_SAMPLES = 100_000;
+// A reading dated further ahead than this comes from a wrong device clock: evaluating it would
+// move the watermark into the future and hide every real reading after it.
+const MAX_CLOCK_SKEW_MS = 10 * 60_000;
 
 function toPhase(s: ConditionState): RulePhase {
   if (s.phase === 'normal' || !s.since) return { phase: 'normal' };
@@ -92,12 +96,12 @@ export async function evaluateNewReadings(deps: AlertEngineDeps, req: Evaluation
     const samples = await loadSamples(trx, req, states, now, mapping, node);
     result.samples = samples.length;
     if (samples.length === 0) return;
-    const windows = await deps.maintenance.overlapping(trx, { id: node.nodeId, communityId: node.communityId }, new Date(samples[0]!.at), new Date(samples[samples.length - 1]!.at));
+    const windows = await deps.maintenance.overlapping(trx, { id: node.nodeId, communityId: node.communityId }, new Date(samples[0]!.at), new Date(Math.max(samples[samples.length - 1]!.at, now.getTime())));
 
     for (const condition of conditions) {
       const state = states.get(condition.key);
       if (!state) continue;
-      await evaluateCondition(deps, trx, { node, condition, state, samples, windows, now, effects, result });
+      await evaluateCondition(deps, trx, { nodeChannelId: req.nodeChannelId, node, condition, state, samples, windows, now, effects, result });
     }
     await resolveOfflineIfBack(deps, trx, node, samples, now, effects, result);
   });
@@ -112,24 +116,30 @@ async function loadSamples(
   mapping: Record<string, string>,
   node: AlertNode,
 ): Promise<SampleMetrics[]> {
-  // The job's range, plus anything after the oldest watermark: if an earlier job is still
-  // retrying, this one evaluates its readings too, in order, instead of skipping past them.
-  const watermarks = [...states.values()].map((s) => s.watermark_at?.getTime()).filter((t): t is number => t !== undefined);
-  const since = watermarks.length > 0 ? Math.max(Math.min(...watermarks), now.getTime() - LOOKBACK_MS) : undefined;
+  // The job's range, plus anything of this channel at or after the oldest watermark: if an earlier
+  // job is still parked or retrying, this one evaluates its readings too, in order, instead of
+  // skipping past them (the watermarks then make the earlier job a no-op).
+  let oldest: number | undefined;
+  for (const s of states.values()) {
+    const at = s.watermarks[req.nodeChannelId]?.at;
+    if (at !== undefined && (oldest === undefined || at < oldest)) oldest = at;
+  }
+  const since = oldest === undefined ? undefined : Math.max(oldest, now.getTime() - LOOKBACK_MS);
   const rows = (await trx('readings')
-    .where({ node_channel_id: req.nodeChannelId, epoch: req.epoch })
-    .where('entry_id', '<=', req.toEntryId)
+    .where({ node_channel_id: req.nodeChannelId })
+    .where('recorded_at', '<=', new Date(now.getTime() + MAX_CLOCK_SKEW_MS))
     .where((w) => {
-      w.where('entry_id', '>=', req.fromEntryId);
-      if (since !== undefined) w.orWhere('recorded_at', '>', new Date(since));
+      w.where((r) => r.where('epoch', req.epoch).whereBetween('entry_id', [req.fromEntryId, req.toEntryId]));
+      if (since !== undefined) w.orWhere('recorded_at', '>=', new Date(since));
     })
-    .orderBy([{ column: 'recorded_at' }, { column: 'entry_id' }])
+    .orderBy([{ column: 'recorded_at' }, { column: 'epoch' }, { column: 'entry_id' }])
     .limit(MAX_SAMPLES)
     .select('entry_id', 'recorded_at', 'parsed')) as Array<{ entry_id: number; recorded_at: Date; parsed: StoredReading['parsed'] }>;
   return rows.map((r) => sampleMetrics({ entryId: r.entry_id, recordedAt: r.recorded_at, parsed: r.parsed ?? {} }, mapping, node));
 }
 
 interface ConditionRun {
+  nodeChannelId: string;
   node: AlertNode;
   condition: Condition;
   state: ConditionState;
@@ -141,10 +151,14 @@ interface ConditionRun {
 }
 
 async function evaluateCondition(deps: AlertEngineDeps, trx: Knex.Transaction, run: ConditionRun): Promise<void> {
-  const { node, condition, state, samples, windows, now, effects, result } = run;
+  const { node, condition, state, samples, windows, now, effects, result, nodeChannelId } = run;
   let phase = toPhase(state);
-  let wmAt = state.watermark_at?.getTime() ?? null;
-  let wmEntry = state.watermark_entry_id ?? -1;
+  const mark = state.watermarks[nodeChannelId];
+  let wmAt = mark?.at ?? null;
+  let wmEntry = mark?.entryId ?? -1;
+  // Maintenance counts at the reading's time and at evaluation time: a breach recorded just
+  // before a window but evaluated inside it does not page either.
+  const inWindowNow = node.status === 'Maintenance' || inMaintenance(windows, now.getTime());
   let lastNotified = state.last_notified_at?.getTime() ?? null;
   let changed = false;
 
@@ -160,7 +174,7 @@ async function evaluateCondition(deps: AlertEngineDeps, trx: Knex.Transaction, r
     phase = step.phase;
     for (const ev of step.events) {
       if (ev.type === 'open') {
-        if (inMaintenance(windows, ev.at)) {
+        if (inWindowNow || inMaintenance(windows, ev.at)) {
           // Not opened and not notified; still pending, so it opens as soon as the window ends if the breach goes on.
           phase = before.phase === 'pending' ? before : { phase: 'pending', since: ev.at };
           result.suppressedByMaintenance += 1;
@@ -192,7 +206,8 @@ async function evaluateCondition(deps: AlertEngineDeps, trx: Knex.Transaction, r
       } else {
         const alert = await deps.alerts.resolveOpen(trx, node.nodeId, condition.key, { at: new Date(ev.at), by: 'system', comment: condition.describeClear(ev.value), value: ev.value });
         if (!alert) continue;
-        const notify = !alert.catchUp && now.getTime() - ev.at <= deps.catchUpAgeMs && !inMaintenance(windows, ev.at);
+        // Only a notified open gets a notified resolve; cooldown and catch-up silence both.
+        const notify = alert.notified && now.getTime() - ev.at <= deps.catchUpAgeMs && !inWindowNow && !inMaintenance(windows, ev.at);
         await effects.record(trx, 'resolved', alert, node, { notify, at: new Date(ev.at) });
         result.resolved += 1;
       }
@@ -204,8 +219,7 @@ async function evaluateCondition(deps: AlertEngineDeps, trx: Knex.Transaction, r
     .update({
       phase: phase.phase,
       since: phase.phase === 'normal' ? null : new Date(phase.since),
-      watermark_at: wmAt === null ? null : new Date(wmAt),
-      watermark_entry_id: wmEntry,
+      watermarks: wmAt === null ? state.watermarks : { ...state.watermarks, [nodeChannelId]: { at: wmAt, entryId: wmEntry } },
       last_notified_at: lastNotified === null ? null : new Date(lastNotified),
       updated_at: now,
     });
@@ -217,6 +231,6 @@ async function resolveOfflineIfBack(deps: AlertEngineDeps, trx: Knex.Transaction
   if (!isOnline(new Date(newest.at), node.expectedIntervalS, now)) return;
   const alert = await deps.alerts.resolveOpen(trx, node.nodeId, OFFLINE_KEY, { at: new Date(newest.at), by: 'system', comment: 'data returned', value: null });
   if (!alert) return;
-  await effects.record(trx, 'resolved', alert, node, { notify: !alert.catchUp, at: new Date(newest.at) });
+  await effects.record(trx, 'resolved', alert, node, { notify: alert.notified, at: new Date(newest.at) });
   result.resolved += 1;
 }

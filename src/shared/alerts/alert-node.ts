@@ -8,6 +8,7 @@ export interface AlertNode extends AlertNodeContext {
   config: NodeConfig;
   expectedIntervalS: number;
   active: boolean;
+  status: string;
 }
 
 const COLUMNS = [
@@ -21,6 +22,7 @@ const COLUMNS = [
   'nodes.config',
   'nodes.expected_interval_s',
   'nodes.active',
+  'nodes.status',
 ];
 
 export function toAlertNode(r: Record<string, unknown>): AlertNode {
@@ -35,6 +37,7 @@ export function toAlertNode(r: Record<string, unknown>): AlertNode {
     config: (r.config as NodeConfig) ?? {},
     expectedIntervalS: r.expected_interval_s as number,
     active: r.active as boolean,
+    status: r.status as string,
   };
 }
 

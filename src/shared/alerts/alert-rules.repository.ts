@@ -74,10 +74,20 @@ export function createAlertRulesRepository(db: Db) {
       return { items: (rows as Array<Record<string, unknown>>).map(toRule), total: Number(count[0]?.count ?? 0) };
     },
 
-    /** Applies a change; `check` sees the rule as it would be and may refuse it (nothing is written). */
-    async update(scope: Scope, id: string, input: UpdateRuleInput, check: (merged: AlertRule) => string | undefined): Promise<AlertRule | undefined | { problem: string }> {
+    /**
+     * Applies a change; `check` sees the rule as it would be and may refuse it (nothing is written).
+     * `retire` runs in the same transaction when the rule is being disabled, to resolve its alerts.
+     */
+    async update(
+      scope: Scope,
+      id: string,
+      input: UpdateRuleInput,
+      check: (merged: AlertRule) => string | undefined,
+      retire: (trx: Knex.Transaction, rule: AlertRule) => Promise<void>,
+    ): Promise<AlertRule | undefined | { problem: string }> {
       return db.transaction(async (trx) => {
-        const row = await scoped(trx, scope).where('alert_rules.id', id).forUpdate().first('alert_rules.*');
+        // FOR NO KEY UPDATE: does not block an evaluation inserting an alert that references the rule.
+        const row = await scoped(trx, scope).where('alert_rules.id', id).forNoKeyUpdate().first('alert_rules.*');
         if (!row) return undefined;
         const current = toRule(row);
         const merged: AlertRule = { ...current, ...input, clearThreshold: input.clearThreshold === undefined ? current.clearThreshold : input.clearThreshold };
@@ -98,16 +108,26 @@ export function createAlertRulesRepository(db: Db) {
             updated_at: trx.fn.now(),
           })
           .returning('*')) as Array<Record<string, unknown>>;
-        // A changed condition starts from a clean slate; an alert it opened stays until it clears.
-        await trx('alert_condition_state').where({ condition_key: id }).update({ phase: 'normal', since: null });
-        return toRule(updated!);
+        // A changed condition starts afresh, except where it has an unresolved alert: that one stays
+        // "firing" so the new clear condition can still resolve it.
+        await trx('alert_condition_state')
+          .where({ condition_key: id })
+          .update({
+            phase: trx.raw(`CASE WHEN EXISTS (SELECT 1 FROM alerts a WHERE a.node_id = alert_condition_state.node_id AND a.condition_key = alert_condition_state.condition_key AND a.status <> 'resolved') THEN 'firing' ELSE 'normal' END`),
+            since: trx.raw(`CASE WHEN EXISTS (SELECT 1 FROM alerts a WHERE a.node_id = alert_condition_state.node_id AND a.condition_key = alert_condition_state.condition_key AND a.status <> 'resolved') THEN COALESCE(since, now()) ELSE NULL END`),
+          });
+        const rule = toRule(updated!);
+        if (current.enabled && !rule.enabled) await retire(trx, rule);
+        return rule;
       });
     },
 
-    async delete(scope: Scope, id: string): Promise<boolean> {
+    /** Deletes the rule; `retire` resolves its unresolved alerts first, in the same transaction. */
+    async delete(scope: Scope, id: string, retire: (trx: Knex.Transaction, rule: AlertRule) => Promise<void>): Promise<boolean> {
       return db.transaction(async (trx) => {
-        const row = await scoped(trx, scope).where('alert_rules.id', id).first('alert_rules.id');
+        const row = await scoped(trx, scope).where('alert_rules.id', id).first('alert_rules.*');
         if (!row) return false;
+        await retire(trx, toRule(row));
         await trx('alert_condition_state').where({ condition_key: id }).delete();
         await trx('alert_rules').where({ id }).delete();
         return true;

@@ -43,6 +43,8 @@ export interface Alert {
   triggeredAt: Date;
   openedAt: Date;
   catchUp: boolean;
+  /** Opening it notified someone; only then is its resolve notified too. */
+  notified: boolean;
   acknowledgedAt: Date | null;
   acknowledgedBy: string | null;
   resolvedAt: Date | null;

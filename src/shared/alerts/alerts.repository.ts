@@ -50,6 +50,7 @@ export function toAlert(r: Record<string, unknown>): Alert {
     triggeredAt: r.triggered_at as Date,
     openedAt: r.opened_at as Date,
     catchUp: r.catch_up as boolean,
+    notified: r.notified as boolean,
     acknowledgedAt: (r.acknowledged_at as Date | null) ?? null,
     acknowledgedBy: (r.acknowledged_by as string | null) ?? null,
     resolvedAt: (r.resolved_at as Date | null) ?? null,
@@ -102,9 +103,18 @@ export function createAlertsRepository(db: Db) {
       return rows[0] ? toAlert(rows[0]) : undefined;
     },
 
-    async unresolvedKeys(conn: Conn, nodeId: string): Promise<Set<string>> {
-      const keys = (await conn('alerts').where({ node_id: nodeId }).whereNot('status', 'resolved').pluck('condition_key')) as string[];
-      return new Set(keys);
+    async markNotified(trx: Conn, id: string): Promise<void> {
+      await trx('alerts').where({ id }).update({ notified: true });
+    },
+
+    /** Resolves every unresolved alert of a condition (a rule disabled or deleted), on all nodes. */
+    async resolveAllOf(trx: Conn, conditionKey: string, r: { at: Date; by: string; comment: string }): Promise<Alert[]> {
+      const rows = (await trx('alerts')
+        .where({ condition_key: conditionKey })
+        .whereNot('status', 'resolved')
+        .update({ status: 'resolved', resolved_at: r.at, resolved_by: r.by, resolve_comment: r.comment })
+        .returning('*')) as Array<Record<string, unknown>>;
+      return rows.map(toAlert);
     },
 
     async get(scope: Scope, id: string, conn: Conn = db): Promise<Alert | undefined> {

@@ -27,6 +27,19 @@ export interface SweepResult {
 // A node is offline after three expected intervals without data (as nodes/node-state.ts says).
 const STALE = 'make_interval(secs => nodes.expected_interval_s * 3)';
 const ACCESS_CODES = [THINGSPEAK_ERROR_CODES.access_denied, THINGSPEAK_ERROR_CODES.not_found];
+const BATCH = 1_000;
+
+/** Nodes in a maintenance window now are left out in SQL, so they cannot fill every batch. */
+function notInMaintenance(db: Knex, now: Date) {
+  return (q: Knex.QueryBuilder) =>
+    q
+      .select(db.raw('1'))
+      .from('maintenance_windows')
+      .whereRaw('maintenance_windows.community_id = nodes.community_id')
+      .where((w) => w.whereNull('maintenance_windows.node_id').orWhereRaw('maintenance_windows.node_id = nodes.id'))
+      .where('maintenance_windows.starts_at', '<=', now)
+      .where('maintenance_windows.ends_at', '>', now);
+}
 
 /**
  * Built-in conditions that no new reading triggers, checked periodically:
@@ -64,7 +77,9 @@ async function openOffline(deps: SweepDeps, now: Date, result: SweepResult): Pro
         .whereRaw(`channel_sync_state.last_success_at > node_state.last_reading_at + ${STALE}`),
     )
     .whereNotExists((q) => q.select(db.raw('1')).from('alerts').whereRaw('alerts.node_id = nodes.id').where('alerts.condition_key', OFFLINE_KEY).whereNot('alerts.status', 'resolved'))
-    .limit(1_000)) as Array<Record<string, unknown>>;
+    .whereNotExists(notInMaintenance(db, now))
+    .orderBy('node_state.last_reading_at', 'desc')
+    .limit(BATCH)) as Array<Record<string, unknown>>;
 
   for (const row of rows) {
     const node = toAlertNode(row);
@@ -78,7 +93,8 @@ async function openOffline(deps: SweepDeps, now: Date, result: SweepResult): Pro
       if (moved > 0) result.wentOffline.push(node);
       const windows = await deps.maintenance.overlapping(trx, { id: node.nodeId, communityId: node.communityId }, now, now);
       if (inMaintenance(windows, now.getTime())) return;
-      const catchUp = now.getTime() - offlineSince.getTime() > deps.catchUpAgeMs;
+      // Never catch-up: the node is offline now, however long ago it went quiet.
+      const catchUp = false;
       const alert = await deps.alerts.open(trx, {
         nodeId: node.nodeId,
         communityId: node.communityId,
@@ -116,7 +132,7 @@ async function resolveOffline(deps: SweepDeps, now: Date, result: SweepResult): 
     await db.transaction(async (trx) => {
       const alert = await deps.alerts.resolveOpen(trx, node.nodeId, OFFLINE_KEY, { at: back, by: 'system', comment: node.active ? 'data returned' : 'node deactivated', value: null });
       if (!alert) return;
-      await result.effects.record(trx, 'resolved', alert, node, { notify: !alert.catchUp, at: back });
+      await result.effects.record(trx, 'resolved', alert, node, { notify: alert.notified, at: back });
       result.offlineResolved += 1;
     });
   }
@@ -135,7 +151,9 @@ async function openAccessLost(deps: SweepDeps, now: Date, result: SweepResult): 
     .whereNotExists((q) =>
       q.select(db.raw('1')).from('alerts').whereRaw('alerts.node_id = nodes.id').whereRaw(`alerts.condition_key = 'access_lost:' || node_channels.id::text`).whereNot('alerts.status', 'resolved'),
     )
-    .limit(1_000)) as Array<Record<string, unknown>>;
+    .whereNotExists(notInMaintenance(db, now))
+    .orderBy('channel_sync_state.last_error_at', 'desc')
+    .limit(BATCH)) as Array<Record<string, unknown>>;
   for (const row of rows) {
     const node = toAlertNode(row);
     const at = (row.last_error_at as Date | null) ?? now;
@@ -143,7 +161,7 @@ async function openAccessLost(deps: SweepDeps, now: Date, result: SweepResult): 
     await db.transaction(async (trx) => {
       const windows = await deps.maintenance.overlapping(trx, { id: node.nodeId, communityId: node.communityId }, now, now);
       if (inMaintenance(windows, now.getTime())) return;
-      const catchUp = now.getTime() - at.getTime() > deps.catchUpAgeMs;
+      const catchUp = false; // the channel is unreadable now
       const alert = await deps.alerts.open(trx, {
         nodeId: node.nodeId,
         communityId: node.communityId,
@@ -188,7 +206,7 @@ async function resolveAccessLost(deps: SweepDeps, now: Date, result: SweepResult
     await db.transaction(async (trx) => {
       const alert = await deps.alerts.resolveOpen(trx, node.nodeId, row.condition_key as string, { at, by: 'system', comment: 'channel readable again', value: null });
       if (!alert) return;
-      await result.effects.record(trx, 'resolved', alert, node, { notify: !alert.catchUp, at });
+      await result.effects.record(trx, 'resolved', alert, node, { notify: alert.notified, at });
       result.accessLostResolved += 1;
     });
   }

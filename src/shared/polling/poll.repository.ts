@@ -196,8 +196,9 @@ export function createPollRepository(db: Db) {
         }
 
         const ids = insertedRows.map((r) => r.entryId);
-        const maxInserted = ids.length > 0 ? Math.max(...ids) : null;
-        const minInserted = ids.length > 0 ? Math.min(...ids) : null;
+        // A loop, not Math.max(...ids): spreading 150k+ ids (a first import) overflows the call stack.
+        const maxInserted = ids.length > 0 ? ids.reduce((m, id) => (id > m ? id : m)) : null;
+        const minInserted = ids.length > 0 ? ids.reduce((m, id) => (id < m ? id : m)) : null;
         const baseCursor = input.cleared ? 0 : sync.last_entry_id;
         const storedBefore = input.cleared ? 0 : Number(sync.stored_count);
         // Widen a pending (not yet enqueued) evaluation range rather than lose it.

@@ -50,9 +50,12 @@ export async function up(knex: Knex): Promise<void> {
     /** normal | pending | firing (see alert-rules.ts). */
     t.text('phase').notNullable().defaultTo('normal');
     t.timestamp('since', { useTz: true }).nullable();
-    /** Event time (then entry id) of the newest sample evaluated: older samples are never evaluated again. */
-    t.timestamp('watermark_at', { useTz: true }).nullable();
-    t.integer('watermark_entry_id').nullable();
+    /**
+     * Per channel, the newest sample evaluated: {"<node_channel_id>": {"at": ms, "entryId": n}}.
+     * Older samples are never evaluated again; per channel, so two channels polled at different
+     * moments do not hide each other's readings.
+     */
+    t.jsonb('watermarks').notNullable().defaultTo('{}');
     t.timestamp('last_notified_at', { useTz: true }).nullable();
     t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.primary(['node_id', 'condition_key']);
@@ -78,14 +81,17 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('opened_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     /** Raised from data older than the catch-up age: recorded, but pages nobody. */
     t.boolean('catch_up').notNullable().defaultTo(false);
+    /** Whether opening it notified anyone (not in cooldown, not catch-up): only then is its resolve notified. */
+    t.boolean('notified').notNullable().defaultTo(false);
     t.timestamp('acknowledged_at', { useTz: true }).nullable();
     t.text('acknowledged_by').nullable();
     t.timestamp('resolved_at', { useTz: true }).nullable();
     t.text('resolved_by').nullable();
     t.text('resolve_comment').nullable();
     t.double('resolved_value').nullable();
-    t.index(['community_id', 'status', 'opened_at']);
-    t.index(['node_id', 'opened_at']);
+    t.index(['community_id', 'status', 'triggered_at']);
+    t.index(['community_id', 'triggered_at']);
+    t.index(['node_id', 'triggered_at']);
     t.index(['resolved_at']);
   });
   await knex.raw(`ALTER TABLE alerts ADD CONSTRAINT alerts_kind_check CHECK (kind IN (${inList(ALERT_KINDS)}))`);
