@@ -143,13 +143,15 @@ describe('alert engine: threshold rules over polled readings', () => {
     expect(new Date(alerts[0]!.resolved_at!).getTime()).toBe(start + 3 * MINUTE);
   });
 
-  test('when a rule has a cooldown, then a second breach within it opens a new alert but does not notify again', async () => {
+  test('when a rule has a cooldown, then a second breach within it opens a new alert but notifies neither its opening nor its resolve', async () => {
     const { node, channel } = await lowLevelNode({ forSeconds: 0, clearThreshold: null, cooldownSeconds: 3600 });
-    const sub = await addSubscription(core, { events: ['alert.opened'] });
+    const sub = await addSubscription(core, { events: ['alert.opened', 'alert.resolved'] });
     levels(channel.channelId, secondsAgo(2 * 3600_000), [10, 50, 10, 50], 10 * MINUTE);
     await pollAndEvaluate(core, channel.id);
-    expect(await alertsOf(core, node.id)).toHaveLength(2);
-    expect(await notificationsOf(core, sub.id)).toHaveLength(1);
+    const alerts = await alertsOf(core, node.id);
+    expect(alerts).toHaveLength(2);
+    const notes = await notificationsOf(core, sub.id);
+    expect(notes.map((n) => `${n.event}:${n.alert_id === alerts[0]!.id ? 'first' : 'second'}`)).toEqual(['alert.opened:first', 'alert.resolved:first']);
   });
 
   test('when the readings are older than the catch-up age, then the alert is recorded as catch-up and pages nobody', async () => {
