@@ -65,8 +65,8 @@ const envSchema = z.object({
   CIRCUIT_CHECK_MS: intFrom(1_000, 50, 60_000),
   /** Alerts raised from data older than this are marked catch-up and page nobody (backfills, outages). */
   ALERT_CATCHUP_AGE_MS: intFrom(3_600_000, 0),
-  /** How often built-in conditions (node offline, channel access lost) are checked. */
-  ALERT_SWEEP_MS: intFrom(60_000, 100),
+  /** How often built-in conditions (node offline, channel access lost) are checked; 0 turns the sweep off (tests). */
+  ALERT_SWEEP_MS: z.coerce.number().int().refine((v) => v === 0 || v >= 100, 'must be 0 (off) or at least 100').default(60_000),
   /** Consecutive access failures (-1, 401, 404) on a channel before "channel access lost" opens. */
   ALERT_ACCESS_LOST_AFTER: intFrom(3, 1, 1_000),
   /** How long a metric must keep reporting NaN or garbage before a data-quality alert opens. */

@@ -34,7 +34,11 @@ export async function startWorkers(core: Core): Promise<RunningWorkers> {
     );
   }
   if (config.worker.queues.includes('alerts')) {
-    await core.queues.alerts.upsertJobScheduler(SWEEP_CONDITIONS_SCHEDULER_ID, { every: config.alerts.sweepMs }, { name: 'sweep-conditions', data: {} });
+    if (config.alerts.sweepMs > 0) {
+      await core.queues.alerts.upsertJobScheduler(SWEEP_CONDITIONS_SCHEDULER_ID, { every: config.alerts.sweepMs }, { name: 'sweep-conditions', data: {} });
+    } else {
+      await core.queues.alerts.removeJobScheduler(SWEEP_CONDITIONS_SCHEDULER_ID);
+    }
   }
   if (config.worker.queues.includes('notifications')) {
     await core.queues.notifications.upsertJobScheduler(RELAY_NOTIFICATIONS_SCHEDULER_ID, { every: config.notifications.relayMs }, { name: 'relay-notifications', data: {} });

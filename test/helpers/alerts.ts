@@ -28,8 +28,21 @@ export async function alertsOf(core: Core, nodeId: string): Promise<AlertRow[]> 
   return (await core.db('alerts').where({ node_id: nodeId }).orderBy([{ column: 'triggered_at' }, { column: 'opened_at' }])) as AlertRow[];
 }
 
-export async function notificationsOf(core: Core, subscriptionId: string): Promise<Array<{ id: string; event: string; alert_id: string | null; payload: Record<string, unknown>; enqueued_at: Date | null }>> {
-  return core.db('notifications').where({ subscription_id: subscriptionId }).orderBy('created_at');
+/**
+ * A subscription's notifications about alerts of these nodes. Filtered by node because other test
+ * files' nodes share the database, and a sweep started by any test may raise alerts for them.
+ */
+export async function notificationsOf(
+  core: Core,
+  subscriptionId: string,
+  nodeIds: string | string[],
+): Promise<Array<{ id: string; event: string; alert_id: string | null; payload: Record<string, unknown>; enqueued_at: Date | null }>> {
+  const ids = Array.isArray(nodeIds) ? nodeIds : [nodeIds];
+  return core
+    .db('notifications')
+    .where({ subscription_id: subscriptionId })
+    .whereIn('alert_id', (q) => q.select('id').from('alerts').whereIn('node_id', ids))
+    .orderBy([{ column: 'created_at' }, { column: 'event' }]);
 }
 
 /** A webhook subscription row (the subscriptions API is tested on its own); URL never called here. */

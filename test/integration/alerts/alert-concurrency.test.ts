@@ -15,8 +15,8 @@ describe('alerts: concurrent evaluation', () => {
   let workersB: RunningWorkers;
 
   beforeAll(async () => {
-    a = createTestCore({ WORKER_QUEUES: 'alerts', ALERT_SWEEP_MS: '3600000', ALERT_CATCHUP_AGE_MS: String(24 * 3600_000) });
-    b = createTestCore({ QUEUE_PREFIX: a.prefix, WORKER_QUEUES: 'alerts', ALERT_SWEEP_MS: '3600000', ALERT_CATCHUP_AGE_MS: String(24 * 3600_000) });
+    a = createTestCore({ WORKER_QUEUES: 'alerts', ALERT_SWEEP_MS: '0', ALERT_CATCHUP_AGE_MS: String(24 * 3600_000) });
+    b = createTestCore({ QUEUE_PREFIX: a.prefix, WORKER_QUEUES: 'alerts', ALERT_SWEEP_MS: '0', ALERT_CATCHUP_AGE_MS: String(24 * 3600_000) });
     workersA = await startWorkers(a);
     workersB = await startWorkers(b);
   });
@@ -69,7 +69,7 @@ describe('alerts: concurrent evaluation', () => {
       expect(alerts).toHaveLength(1);
       expect(alerts[0]!.status).toBe('open');
     }
-    expect(await notificationsOf(a, sub.id)).toHaveLength(targets.length);
+    expect(await notificationsOf(a, sub.id, targets.map((t) => t.node.id))).toHaveLength(targets.length);
   });
 
   test('when two connections insert the same unresolved alert at once, then the database keeps one (partial unique index)', async () => {

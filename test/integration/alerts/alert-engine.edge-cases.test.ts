@@ -13,7 +13,7 @@ describe('alert engine: edge cases', () => {
   let seq = 0;
 
   beforeAll(async () => {
-    core = createTestCore({ WORKER_QUEUES: 'alerts', ALERT_SWEEP_MS: '3600000', ALERT_CATCHUP_AGE_MS: String(24 * 3600_000) });
+    core = createTestCore({ WORKER_QUEUES: 'alerts', ALERT_SWEEP_MS: '0', ALERT_CATCHUP_AGE_MS: String(24 * 3600_000) });
     workers = await startWorkers(core);
   });
 
@@ -93,7 +93,7 @@ describe('alert engine: edge cases', () => {
     await core.repos.maintenance.create({ communityId: node.communityId, nodeId: node.id, startsAt: new Date(now - 30_000), endsAt: new Date(now + 3600_000), reason: 'valve work', createdBy: 'test' });
     await evaluate(node.id, channel.id, await insertReadings(core, { nodeId: node.id, nodeChannelId: channel.id }, [{ at: now - 2 * MINUTE, fields: { field2: levelToDistance(5) } }]));
     expect(await alertsOf(core, node.id)).toHaveLength(0);
-    expect(await notificationsOf(core, sub.id)).toHaveLength(0);
+    expect(await notificationsOf(core, sub.id, node.id)).toHaveLength(0);
   });
 
   test('when a user tries to resolve an offline alert by hand, then 409 says it resolves itself; acknowledging works', async () => {

@@ -28,7 +28,7 @@ describe('alert engine: threshold rules over polled readings', () => {
       THINGSPEAK_BASE_URL: url,
       POLL_INTERVAL_MS: '3600000',
       WORKER_QUEUES: 'poll,alerts',
-      ALERT_SWEEP_MS: '3600000',
+      ALERT_SWEEP_MS: '0',
       // Readings in these tests are up to three hours old; they should page people.
       ALERT_CATCHUP_AGE_MS: String(24 * 3600_000),
     });
@@ -106,7 +106,7 @@ describe('alert engine: threshold rules over polled readings', () => {
     expect(await alertsOf(core, node.id)).toHaveLength(1);
 
     // One notification per event for the subscription, written with the alert (outbox).
-    const notes = await notificationsOf(core, sub.id);
+    const notes = await notificationsOf(core, sub.id, node.id);
     expect(notes.map((n) => n.event).sort()).toEqual(['alert.opened', 'alert.resolved']);
     expect(notes.every((n) => n.alert_id === alerts[0]!.id)).toBe(true);
   });
@@ -123,7 +123,7 @@ describe('alert engine: threshold rules over polled readings', () => {
       await waitFor(async () => (await core.queues.alerts.getJobState(job.id!)) === 'completed', { what: `repeat evaluation ${suffix}` });
     }
     expect(await alertsOf(core, node.id)).toHaveLength(1);
-    expect(await notificationsOf(core, sub.id)).toHaveLength(1);
+    expect(await notificationsOf(core, sub.id, node.id)).toHaveLength(1);
   });
 
   test('when a backfilled batch arrives, then it is evaluated in the order it happened (recorded time, then entry id)', async () => {
@@ -150,7 +150,7 @@ describe('alert engine: threshold rules over polled readings', () => {
     await pollAndEvaluate(core, channel.id);
     const alerts = await alertsOf(core, node.id);
     expect(alerts).toHaveLength(2);
-    const notes = await notificationsOf(core, sub.id);
+    const notes = await notificationsOf(core, sub.id, node.id);
     expect(notes.map((n) => `${n.event}:${n.alert_id === alerts[0]!.id ? 'first' : 'second'}`)).toEqual(['alert.opened:first', 'alert.resolved:first']);
   });
 
@@ -162,7 +162,7 @@ describe('alert engine: threshold rules over polled readings', () => {
     const alerts = await alertsOf(core, node.id);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.catch_up).toBe(true);
-    expect(await notificationsOf(core, sub.id)).toHaveLength(0);
+    expect(await notificationsOf(core, sub.id, node.id)).toHaveLength(0);
   });
 
   test('when a field reports NaN or garbage for longer than the data-quality time, then one data-quality alert opens and the first number resolves it', async () => {

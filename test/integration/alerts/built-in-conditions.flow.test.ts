@@ -21,7 +21,7 @@ describe('alerts: built-in conditions (offline, access lost)', () => {
       THINGSPEAK_BASE_URL: url,
       POLL_INTERVAL_MS: '3600000',
       WORKER_QUEUES: 'poll,alerts',
-      ALERT_SWEEP_MS: '3600000',
+      ALERT_SWEEP_MS: '0',
       ALERT_ACCESS_LOST_AFTER: '1',
     });
     workers = await startWorkers(core);
@@ -72,7 +72,7 @@ describe('alerts: built-in conditions (offline, access lost)', () => {
     expect(after).toHaveLength(1);
     expect(after[0]).toMatchObject({ status: 'resolved', resolved_by: 'system', resolve_comment: 'data returned' });
     expect((await core.repos.nodes.get({ role: 'superadmin' }, node.id))!.status).toBe('Online');
-    expect((await notificationsOf(core, sub.id)).filter((n) => n.alert_id === alerts[0]!.id).map((n) => n.event).sort()).toEqual(['alert.opened', 'alert.resolved']);
+    expect((await notificationsOf(core, sub.id, node.id)).filter((n) => n.alert_id === alerts[0]!.id).map((n) => n.event).sort()).toEqual(['alert.opened', 'alert.resolved']);
   });
 
   test('when ThingSpeak refuses a channel (-1 / 401), then "channel access lost" opens (not "offline") and resolves after the next successful poll', async () => {
@@ -115,5 +115,21 @@ describe('alerts: built-in conditions (offline, access lost)', () => {
     expect((await core.repos.nodes.get({ role: 'superadmin' }, node.id))!.status).toBe('Offline');
     expect(await alertsOf(core, node.id)).toHaveLength(0);
     expect(result.offlineOpened).toBe(0);
+  });
+});
+
+describe('alerts: the sweep scheduler', () => {
+  test('when a worker runs the alerts queue with ALERT_SWEEP_MS set, then a job scheduler runs sweep-conditions at that interval', async () => {
+    const core = createTestCore({ WORKER_QUEUES: 'alerts', ALERT_SWEEP_MS: '60000' });
+    const workers = await startWorkers(core);
+    try {
+      const schedulers = await core.queues.alerts.getJobSchedulers();
+      expect(schedulers).toEqual([expect.objectContaining({ key: 'sweep-conditions', every: 60000 })]);
+      // It fires once at start.
+      await waitFor(async () => ((await core.queues.alerts.getJobCounts('completed')).completed ?? 0) >= 1, { what: 'a first sweep completed' });
+    } finally {
+      await workers.close();
+      await core.close();
+    }
   });
 });

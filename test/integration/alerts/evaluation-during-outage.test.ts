@@ -17,8 +17,8 @@ describe('alerts: evaluation while the database is unreachable', () => {
     await proxy.start();
     const viaProxy = new URL(itDatabaseUrl());
     viaProxy.port = String(proxy.port);
-    direct = createTestCore({ ALERT_SWEEP_MS: '3600000' });
-    worker = createTestCore({ QUEUE_PREFIX: direct.prefix, DATABASE_URL: viaProxy.toString(), WORKER_QUEUES: 'alerts', ALERT_SWEEP_MS: '3600000', CIRCUIT_RAMP_MS: '0' });
+    direct = createTestCore({ ALERT_SWEEP_MS: '0' });
+    worker = createTestCore({ QUEUE_PREFIX: direct.prefix, DATABASE_URL: viaProxy.toString(), WORKER_QUEUES: 'alerts', ALERT_SWEEP_MS: '0', CIRCUIT_RAMP_MS: '0' });
     running = await startWorkers(worker);
   });
 

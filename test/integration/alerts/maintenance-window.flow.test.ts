@@ -14,7 +14,7 @@ describe('alerts: maintenance windows', () => {
   let workers: RunningWorkers;
 
   beforeAll(async () => {
-    core = createTestCore({ WORKER_QUEUES: 'alerts', ALERT_SWEEP_MS: '3600000', ALERT_CATCHUP_AGE_MS: String(24 * 3600_000) });
+    core = createTestCore({ WORKER_QUEUES: 'alerts', ALERT_SWEEP_MS: '0', ALERT_CATCHUP_AGE_MS: String(24 * 3600_000) });
     workers = await startWorkers(core);
   });
 
@@ -47,7 +47,7 @@ describe('alerts: maintenance windows', () => {
     let range = await insertReadings(core, { nodeId: node.id, nodeChannelId: channel.id }, inside);
     await evaluate(node.id, channel.id, range);
     expect(await alertsOf(core, node.id)).toHaveLength(0);
-    expect(await notificationsOf(core, sub.id)).toHaveLength(0);
+    expect(await notificationsOf(core, sub.id, node.id)).toHaveLength(0);
 
     // Still empty from +36 to +45: the breach has lasted far longer than 2 minutes, so it opens at the window's end.
     const after = Array.from({ length: 10 }, (_, i) => ({ at: start + (36 + i) * MINUTE, fields: { field2: levelToDistance(3) } }));
@@ -56,7 +56,7 @@ describe('alerts: maintenance windows', () => {
     const alerts = await alertsOf(core, node.id);
     expect(alerts).toHaveLength(1);
     expect(new Date(alerts[0]!.triggered_at).getTime()).toBe(start + 40 * MINUTE);
-    expect((await notificationsOf(core, sub.id)).map((n) => n.event)).toEqual(['alert.opened']);
+    expect((await notificationsOf(core, sub.id, node.id)).map((n) => n.event)).toEqual(['alert.opened']);
 
     // The audit log recorded who created the window.
     const audit = await core.db('audit_log').where({ resource_type: 'maintenance_window', resource_id: created.body.data.id });

@@ -17,7 +17,7 @@ describe('live socket: alert and maintenance events', () => {
 
   beforeAll(async () => {
     api = createTestCore({}, 'api');
-    worker = createTestCore({ QUEUE_PREFIX: api.prefix, WORKER_QUEUES: 'alerts', ALERT_SWEEP_MS: '3600000' });
+    worker = createTestCore({ QUEUE_PREFIX: api.prefix, WORKER_QUEUES: 'alerts', ALERT_SWEEP_MS: '0' });
     workers = await startWorkers(worker);
     live = await startLiveServer(api);
   });
