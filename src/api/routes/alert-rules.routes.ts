@@ -28,12 +28,15 @@ const DERIVED_BY_TYPE: Record<NodeView['analyticsType'], readonly string[]> = {
   EvaraDeep: ['depth_m'],
 };
 
-/** The names a rule on this node can watch: its field aliases, raw fields and derived values. */
+/**
+ * The names a rule on this node can watch: its field aliases and derived values, and the raw
+ * field names when the node has one channel (with two, "field1" would mean two different things).
+ */
 function metricsOf(node: NodeView): string[] {
   const names = new Set<string>(DERIVED_BY_TYPE[node.analyticsType]);
   for (const c of node.channels) {
     for (const [field, alias] of Object.entries(c.fieldMapping)) {
-      names.add(field);
+      if (node.channels.length === 1) names.add(field);
       names.add(alias);
     }
   }

@@ -91,6 +91,27 @@ describe('API /api/v1 alert rules, alerts and maintenance windows', () => {
       await admin.get(`/api/v1/alert-rules/${id}`, customerA).expect(404);
     });
 
+    test('when a node reads two channels, then a raw field name is refused as ambiguous and the aliases are offered', async () => {
+      const twoChannels = (
+        await admin
+          .post('/api/v1/nodes', {
+            nodeKey: `al2-${randomUUID().slice(0, 8)}`,
+            label: 'Pump house',
+            category: 'PumpHouse',
+            analyticsType: 'EvaraFlow',
+            communityId: communityA,
+            channels: [
+              { channelId: nextChannelId(), fieldMapping: { field1: 'flow_rate' } },
+              { channelId: nextChannelId(), fieldMapping: { field1: 'pump_temperature' } },
+            ],
+          })
+          .expect(201)
+      ).body.data;
+      const res = await admin.post('/api/v1/alert-rules', ruleBody({ nodeId: twoChannels.id, metric: 'field1', operator: '>', threshold: 70, clearThreshold: undefined })).expect(400);
+      expect(res.body.message).toMatch(/"field1" is not reported by this node; available: flow_rate, pump_temperature$/);
+      await admin.post('/api/v1/alert-rules', ruleBody({ nodeId: twoChannels.id, metric: 'pump_temperature', operator: '>', threshold: 70, clearThreshold: undefined })).expect(201);
+    });
+
     test('when a category rule is created, then it applies to the community and category given', async () => {
       const res = await admin.post('/api/v1/alert-rules', ruleBody({ nodeId: undefined, category: 'Sump', communityId: communityA, metric: 'distance_cm', operator: '>', threshold: 150, clearThreshold: 140 })).expect(201);
       expect(res.body.data).toMatchObject({ nodeId: null, category: 'Sump', communityId: communityA });
