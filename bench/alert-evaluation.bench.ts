@@ -1,0 +1,100 @@
+/**
+ * Alert evaluation benchmark: `npx tsx bench/alert-evaluation.bench.ts` (not part of npm test).
+ * In its own throwaway database `evara_bench_alerts`, stores BENCH_READINGS (20k) readings of one
+ * tank channel, then evaluates the whole batch as one alerts job would, with 1 rule and with 10
+ * rules, and prints samples/s and the ratio (the cost per rule). Machines here are shared and
+ * noisy: compare the ratio, not the absolute figures.
+ */
+import { Client } from 'pg';
+import { loadConfig } from '../src/shared/config';
+import { createLogger } from '../src/shared/logger';
+import { createDb, type Db } from '../src/shared/db/knex';
+import { runMigrations } from '../src/shared/db/migrate';
+import { createCommunitiesRepository } from '../src/shared/communities/communities.repository';
+import { createNodesRepository } from '../src/shared/nodes/nodes.repository';
+import { createAlertRulesRepository } from '../src/shared/alerts/alert-rules.repository';
+import { createAlertsRepository } from '../src/shared/alerts/alerts.repository';
+import { createMaintenanceWindowsRepository } from '../src/shared/alerts/maintenance-windows.repository';
+import { evaluateNewReadings } from '../src/shared/alerts/alert-engine';
+import { buildNodeInput } from '../test/helpers/factories';
+
+const DB_NAME = 'evara_bench_alerts';
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+async function recreateDatabase(serverUrl: string, drop: boolean): Promise<void> {
+  const admin = new URL(serverUrl);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
+    if (!drop) await client.query(`CREATE DATABASE "${DB_NAME}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A node with `rules` rules and `count` readings (level swinging 5..95 % every 50 minutes). */
+async function seedNode(db: Db, encryptionKey: Buffer, rules: number, count: number) {
+  const community = await createCommunitiesRepository(db).findBySlug('default');
+  const node = await createNodesRepository(db, encryptionKey).create(buildNodeInput(), community!.id);
+  if (node === 'node_key_taken') throw new Error('node key taken in a fresh database');
+  const channel = node.channels[0]!;
+  const repo = createAlertRulesRepository(db);
+  for (let i = 0; i < rules; i++) {
+    await repo.create(
+      { nodeId: node.id, name: `Tank below ${10 + i * 5}`, metric: 'level_pct', operator: '<', threshold: 10 + i * 5, clearThreshold: 12 + i * 5, forSeconds: 120, severity: 'warning', cooldownSeconds: 600, enabled: true },
+      node.communityId,
+    );
+  }
+  await db.raw(
+    `INSERT INTO readings (node_channel_id, node_id, epoch, entry_id, recorded_at, raw, parsed)
+     SELECT ?, ?, 0, g, now() - (? - g) * interval '1 minute', '{}',
+            jsonb_build_object('field2', jsonb_build_object('value', 163 - 163 * (50 + 45 * sin(g / 8.0)) / 100, 'status', 'ok'))
+     FROM generate_series(1, ?) g`,
+    [channel.id, node.id, count, count],
+  );
+  return { nodeId: node.id, nodeChannelId: channel.id };
+}
+
+async function main(): Promise<void> {
+  const count = Number(process.env.BENCH_READINGS ?? 20_000);
+  const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const url = new URL(serverUrl);
+  url.pathname = `/${DB_NAME}`;
+  const config = loadConfig({ ...process.env, DATABASE_URL: url.toString(), NODE_ENV: 'development', LOG_LEVEL: 'warn' }, 'tool');
+  const log = createLogger({ service: 'bench', version: 'bench', level: 'warn' });
+  await recreateDatabase(serverUrl, false);
+  const db = createDb(config, log, { poolMax: 4 });
+  try {
+    await runMigrations(db, 'latest');
+    const deps = {
+      db,
+      rules: createAlertRulesRepository(db),
+      alerts: createAlertsRepository(db),
+      maintenance: createMaintenanceWindowsRepository(db),
+      catchUpAgeMs: 3600_000,
+      dataQualityMs: 1_800_000,
+    };
+    out(`alert evaluation of ${count} readings in one job (node with one tank channel)`);
+    const figures: Record<number, number> = {};
+    for (const rules of [1, 10]) {
+      const target = await seedNode(db, config.encryptionKey, rules, count);
+      const started = performance.now();
+      const result = await evaluateNewReadings(deps, { ...target, epoch: 0, fromEntryId: 1, toEntryId: count });
+      const ms = performance.now() - started;
+      if (result.samples !== count) throw new Error(`evaluated ${result.samples} samples, expected ${count}`);
+      figures[rules] = count / (ms / 1000);
+      out(`  ${String(rules).padStart(2)} rule(s): ${ms.toFixed(0)} ms, ${figures[rules]!.toFixed(0)} samples/s, ${result.opened} opened, ${result.resolved} resolved`);
+    }
+    out(`  cost ratio 10 rules / 1 rule: ${(figures[1]! / figures[10]!).toFixed(2)}x`);
+  } finally {
+    await db.destroy();
+    await recreateDatabase(serverUrl, true);
+  }
+}
+
+main().catch((err: unknown) => {
+  out(`benchmark failed: ${(err as Error).message}`);
+  process.exit(1);
+});
