@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { AppError, DependencyUnavailableError, isAppError, ValidationError } from '../../shared/errors';
 import { constraintViolation, isDatabaseUnavailable } from '../../shared/db/db-errors';
+import { RouteNotFoundError, type RouteHints } from './route-not-found';
 
 export interface ErrorBody {
   status: 'error';
@@ -10,6 +11,8 @@ export interface ErrorBody {
   requestId: string;
   details?: unknown;
   errorId?: string;
+  /** ROUTE_NOT_FOUND only: the closest routes and where the docs are. */
+  hints?: RouteHints;
 }
 
 function isRedisUnavailable(err: unknown): boolean {
@@ -44,6 +47,7 @@ export function errorHandler() {
     if (appErr) {
       const body: ErrorBody = { status: 'error', code: appErr.code, message: appErr.message, requestId };
       if (appErr.details !== undefined) body.details = appErr.details;
+      if (appErr instanceof RouteNotFoundError) body.hints = appErr.hints;
       if (appErr instanceof DependencyUnavailableError) {
         res.setHeader('Retry-After', String(appErr.retryAfterSeconds));
         req.log.warn({ err: appErr.cause ?? appErr, code: appErr.code }, 'dependency unavailable');

@@ -11,6 +11,9 @@ import { AlertEffects } from '../../shared/alerts/alert-effects';
 import { loadAlertNode } from '../../shared/alerts/alert-node';
 import { authOf, type AuthContext } from '../middleware/auth';
 import { parse } from '../middleware/validate';
+import { dataOf, offsetPageOf } from '../openapi/envelopes';
+import { alertRuleSchema } from '../openapi/resource-schemas';
+import { ALL_ROLES, apiDoc, type RouteDoc } from '../openapi/route-doc';
 import { paginationSchema, uuidParam } from './pagination';
 
 const listQuery = paginationSchema
@@ -21,6 +24,32 @@ const listQuery = paginationSchema
     enabled: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   })
   .strict();
+
+const ruleAnswer = dataOf(alertRuleSchema);
+
+const DOCS = {
+  create: {
+    summary: 'Create a threshold rule',
+    description:
+      'On one node (nodeId), or on every node of a category in a community (category + communityId; a customer\'s key implies its community). `metric` must be one the node reports: a field alias, a raw field (single-channel nodes) or a derived value.',
+    auth: ALL_ROLES,
+    body: createRuleSchema,
+    responses: { 201: { description: 'Created', schema: ruleAnswer } },
+    errors: { 404: 'NODE_NOT_FOUND or COMMUNITY_NOT_FOUND' },
+  },
+  list: { summary: 'List the rules in scope', auth: ALL_ROLES, query: listQuery, responses: { 200: { description: 'A page of rules', schema: offsetPageOf(alertRuleSchema) } } },
+  get: { summary: 'A rule', auth: ALL_ROLES, params: uuidParam, responses: { 200: { description: 'The rule', schema: ruleAnswer } }, errors: { 404: 'ALERT_RULE_NOT_FOUND' } },
+  update: {
+    summary: 'Change a rule',
+    description: 'Disabling a rule resolves its unresolved alerts.',
+    auth: ALL_ROLES,
+    params: uuidParam,
+    body: updateRuleSchema,
+    responses: { 200: { description: 'The rule after the change', schema: ruleAnswer } },
+    errors: { 404: 'ALERT_RULE_NOT_FOUND' },
+  },
+  delete: { summary: 'Delete a rule (resolving its unresolved alerts)', auth: ALL_ROLES, params: uuidParam, responses: { 204: { description: 'Deleted' } }, errors: { 404: 'ALERT_RULE_NOT_FOUND' } },
+} satisfies Record<string, RouteDoc>;
 
 const DERIVED_BY_TYPE: Record<NodeView['analyticsType'], readonly string[]> = {
   EvaraTank: ['level_pct', 'volume_l'],
@@ -62,7 +91,7 @@ export function alertRulesRoutes(core: Core): Router {
   };
   const flush = (effects: AlertEffects, log: Parameters<AlertEffects['flush']>[0]['log']) => effects.flush({ db: core.db, producers: core.producers, events: core.events, log });
 
-  router.post('/alert-rules', async (req, res) => {
+  router.post('/alert-rules', apiDoc(DOCS.create), async (req, res) => {
     const auth = authOf(req);
     const input = parse(createRuleSchema, req.body, 'body');
     let communityId: string;
@@ -85,20 +114,20 @@ export function alertRulesRoutes(core: Core): Router {
     res.status(201).location(`/api/v1/alert-rules/${rule.id}`).json({ data: rule });
   });
 
-  router.get('/alert-rules', async (req, res) => {
+  router.get('/alert-rules', apiDoc(DOCS.list), async (req, res) => {
     const { limit, offset, ...filter } = parse(listQuery, req.query, 'query');
     const page = await alertRules.list(authOf(req).scope, filter, { limit, offset });
     res.json({ data: page.items, page: { limit, offset, total: page.total } });
   });
 
-  router.get('/alert-rules/:id', async (req, res) => {
+  router.get('/alert-rules/:id', apiDoc(DOCS.get), async (req, res) => {
     const { id } = parse(uuidParam, req.params, 'path');
     const rule = await alertRules.get(authOf(req).scope, id);
     if (!rule) throw new NotFoundError(`Alert rule ${id} was not found`, 'ALERT_RULE_NOT_FOUND');
     res.json({ data: rule });
   });
 
-  router.patch('/alert-rules/:id', async (req, res) => {
+  router.patch('/alert-rules/:id', apiDoc(DOCS.update), async (req, res) => {
     const auth = authOf(req);
     const { id } = parse(uuidParam, req.params, 'path');
     const input = parse(updateRuleSchema, req.body, 'body');
@@ -119,7 +148,7 @@ export function alertRulesRoutes(core: Core): Router {
     res.json({ data: updated });
   });
 
-  router.delete('/alert-rules/:id', async (req, res) => {
+  router.delete('/alert-rules/:id', apiDoc(DOCS.delete), async (req, res) => {
     const { id } = parse(uuidParam, req.params, 'path');
     const auth = authOf(req);
     const effects = new AlertEffects();

@@ -9,6 +9,9 @@ import { loadAlertNode } from '../../shared/alerts/alert-node';
 import { auditTrail, recordAudit } from '../../shared/audit/audit-log.repository';
 import { authOf, type AuthContext } from '../middleware/auth';
 import { parse } from '../middleware/validate';
+import { cursorPageOf, dataOf } from '../openapi/envelopes';
+import { alertSchema, alertSummarySchema, alertWithAuditSchema } from '../openapi/resource-schemas';
+import { ALL_ROLES, apiDoc, type RouteDoc } from '../openapi/route-doc';
 import { uuidParam } from './pagination';
 
 /** "open,acknowledged" -> ['open', 'acknowledged'], each checked against the allowed values. */
@@ -16,7 +19,8 @@ const csvOf = <T extends string>(values: readonly [T, ...T[]]) =>
   z
     .string()
     .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
-    .pipe(z.array(z.enum(values)).min(1));
+    .pipe(z.array(z.enum(values)).min(1))
+    .meta({ description: `Comma-separated, any of: ${values.join(', ')}` });
 
 const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' });
 
@@ -38,6 +42,38 @@ const summaryQuery = z.object({ nodeId: z.string().uuid().optional(), communityI
 const acknowledgeBody = z.object({ comment: z.string().trim().min(1).max(1000).optional() }).strict();
 const resolveBody = z.object({ comment: z.string().trim().min(1, 'is required: say why the alert is resolved').max(1000) }).strict();
 
+
+const DOCS = {
+  list: {
+    summary: 'List alerts in scope, newest first',
+    description: 'Keyset paged: pass page.nextCursor as `cursor`.',
+    auth: ALL_ROLES,
+    query: listQuery,
+    responses: { 200: { description: 'A page of alerts', schema: cursorPageOf(alertSchema) } },
+  },
+  summary: { summary: 'Unresolved alerts by severity and status', auth: ALL_ROLES, query: summaryQuery, responses: { 200: { description: 'The counts', schema: dataOf(alertSummarySchema) } } },
+  get: { summary: 'An alert with its audit trail', auth: ALL_ROLES, params: uuidParam, responses: { 200: { description: 'The alert', schema: dataOf(alertWithAuditSchema) } }, errors: { 404: 'ALERT_NOT_FOUND' } },
+  acknowledge: {
+    summary: 'Acknowledge an alert',
+    description: 'Audited, and notified when the opening was.',
+    auth: ALL_ROLES,
+    params: uuidParam,
+    body: acknowledgeBody,
+    bodyOptional: true,
+    responses: { 200: { description: 'The alert after the change', schema: dataOf(alertSchema) } },
+    errors: { 404: 'ALERT_NOT_FOUND', 409: 'ALERT_ACKNOWLEDGED or ALERT_RESOLVED: already done' },
+  },
+  resolve: {
+    summary: 'Resolve an alert, saying why',
+    description: 'offline and access_lost alerts resolve themselves when the condition ends: acknowledge them instead.',
+    auth: ALL_ROLES,
+    params: uuidParam,
+    body: resolveBody,
+    responses: { 200: { description: 'The alert after the change', schema: dataOf(alertSchema) } },
+    errors: { 404: 'ALERT_NOT_FOUND', 409: 'ALERT_RESOLVED (already done) or ALERT_SELF_RESOLVING (an offline / access_lost alert)' },
+  },
+} satisfies Record<string, RouteDoc>;
+
 /** Built-in conditions that end by themselves; a user's resolve would only be re-opened by the next sweep. */
 const SELF_RESOLVING = new Set(['offline', 'access_lost']);
 
@@ -51,7 +87,7 @@ export function alertsRoutes(core: Core): Router {
   const router = Router();
   const { alerts } = core.repos;
 
-  router.get('/alerts', async (req, res) => {
+  router.get('/alerts', apiDoc(DOCS.list), async (req, res) => {
     const q = parse(listQuery, req.query, 'query');
     const from = q.from ? new Date(q.from) : undefined;
     const to = q.to ? new Date(q.to) : undefined;
@@ -66,12 +102,12 @@ export function alertsRoutes(core: Core): Router {
     res.json({ data: page.items, page: { limit: q.limit, nextCursor: page.nextCursor } });
   });
 
-  router.get('/alerts/summary', async (req, res) => {
+  router.get('/alerts/summary', apiDoc(DOCS.summary), async (req, res) => {
     const q = parse(summaryQuery, req.query, 'query');
     res.json({ data: await alerts.summary(authOf(req).scope, q) });
   });
 
-  router.get('/alerts/:id', async (req, res) => {
+  router.get('/alerts/:id', apiDoc(DOCS.get), async (req, res) => {
     const { id } = parse(uuidParam, req.params, 'path');
     const alert = await alerts.get(authOf(req).scope, id);
     if (!alert) throw new NotFoundError(`Alert ${id} was not found`, 'ALERT_NOT_FOUND');
@@ -117,12 +153,12 @@ export function alertsRoutes(core: Core): Router {
     return updated;
   }
 
-  router.post('/alerts/:id/acknowledge', async (req, res) => {
+  router.post('/alerts/:id/acknowledge', apiDoc(DOCS.acknowledge), async (req, res) => {
     const body = parse(acknowledgeBody, req.body ?? {}, 'body');
     res.json({ data: await act(req, 'acknowledge', body.comment) });
   });
 
-  router.post('/alerts/:id/resolve', async (req, res) => {
+  router.post('/alerts/:id/resolve', apiDoc(DOCS.resolve), async (req, res) => {
     const body = parse(resolveBody, req.body ?? {}, 'body');
     res.json({ data: await act(req, 'resolve', body.comment) });
   });

@@ -4,6 +4,9 @@ import type { Core } from '../../shared/core';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../shared/errors';
 import { requireRole } from '../middleware/auth';
 import { parse } from '../middleware/validate';
+import { dataOf } from '../openapi/envelopes';
+import { apiKeySchema } from '../openapi/resource-schemas';
+import { apiDoc, type RouteDoc } from '../openapi/route-doc';
 import { uuidParam } from './pagination';
 
 const createKey = z
@@ -15,6 +18,25 @@ const createKey = z
   })
   .strict();
 
+const DOCS = {
+  create: {
+    summary: 'Issue an API key',
+    description:
+      'superadmin: any key (a distributor key needs distributorId, a customer key communityId). distributor: customer keys for its own communities. The key is in this answer only: just its hash is stored.',
+    auth: ['superadmin', 'distributor'],
+    body: createKey,
+    responses: { 201: { description: 'Issued', schema: dataOf(apiKeySchema.extend({ key: z.string().meta({ description: 'The API key: store it now' }) }), { message: z.string() }) } },
+    errors: { 403: 'A distributor key can only issue customer keys', 404: 'COMMUNITY_NOT_FOUND or DISTRIBUTOR_NOT_FOUND' },
+  },
+  list: {
+    summary: 'List API keys (never the keys themselves)',
+    description: "A distributor sees its own distributor's keys.",
+    auth: ['superadmin', 'distributor'],
+    responses: { 200: { description: 'The keys', schema: dataOf(z.array(apiKeySchema)) } },
+  },
+  revoke: { summary: 'Revoke an API key', auth: ['superadmin', 'distributor'], params: uuidParam, responses: { 204: { description: 'Revoked' } }, errors: { 404: 'API_KEY_NOT_FOUND' } },
+} satisfies Record<string, RouteDoc>;
+
 /**
  * API keys: superadmins issue any key; a distributor issues customer keys for its own communities.
  * The key itself is shown once, in the 201 response, and only its hash is stored.
@@ -23,7 +45,7 @@ export function apiKeysRoutes(core: Core): Router {
   const router = Router();
   const { apiKeys, communities } = core.repos;
 
-  router.post('/api-keys', async (req, res) => {
+  router.post('/api-keys', apiDoc(DOCS.create), async (req, res) => {
     const auth = requireRole(req, 'superadmin', 'distributor');
     const input = parse(createKey, req.body, 'body');
     if (input.role === 'superadmin' && (input.distributorId || input.communityId)) {
@@ -50,13 +72,13 @@ export function apiKeysRoutes(core: Core): Router {
     res.status(201).json({ data: { ...record, key }, message: 'Store the key now: it is not shown again' });
   });
 
-  router.get('/api-keys', async (req, res) => {
+  router.get('/api-keys', apiDoc(DOCS.list), async (req, res) => {
     const auth = requireRole(req, 'superadmin', 'distributor');
     const keys = await apiKeys.list(auth.scope.role === 'distributor' ? { distributorId: auth.scope.distributorId } : {});
     res.json({ data: keys });
   });
 
-  router.delete('/api-keys/:id', async (req, res) => {
+  router.delete('/api-keys/:id', apiDoc(DOCS.revoke), async (req, res) => {
     const auth = requireRole(req, 'superadmin', 'distributor');
     const { id } = parse(uuidParam, req.params, 'path');
     const key = await apiKeys.findById(id);

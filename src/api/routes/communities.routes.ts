@@ -4,6 +4,9 @@ import type { Core } from '../../shared/core';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../shared/errors';
 import { authOf, requireRole } from '../middleware/auth';
 import { parse } from '../middleware/validate';
+import { dataOf, offsetPageOf } from '../openapi/envelopes';
+import { communitySchema } from '../openapi/resource-schemas';
+import { ALL_ROLES, apiDoc, type RouteDoc } from '../openapi/route-doc';
 import { paginationSchema } from './pagination';
 
 const createCommunity = z
@@ -14,11 +17,30 @@ const createCommunity = z
   })
   .strict();
 
+const listQuery = paginationSchema.strict();
+
+const DOCS = {
+  create: {
+    summary: 'Create a community',
+    description: "A distributor's key creates communities of its own distributor; a superadmin gives distributorId (or none).",
+    auth: ['superadmin', 'distributor'],
+    body: createCommunity,
+    responses: { 201: { description: 'Created', schema: dataOf(communitySchema) } },
+    errors: { 404: 'DISTRIBUTOR_NOT_FOUND', 409: 'COMMUNITY_SLUG_TAKEN: the slug is in use' },
+  },
+  list: {
+    summary: 'List the communities in scope',
+    auth: ALL_ROLES,
+    query: listQuery,
+    responses: { 200: { description: 'A page of communities', schema: offsetPageOf(communitySchema) } },
+  },
+} satisfies Record<string, RouteDoc>;
+
 export function communitiesRoutes(core: Core): Router {
   const router = Router();
   const { communities } = core.repos;
 
-  router.post('/communities', async (req, res) => {
+  router.post('/communities', apiDoc(DOCS.create), async (req, res) => {
     const auth = requireRole(req, 'superadmin', 'distributor');
     const input = parse(createCommunity, req.body, 'body');
     let distributorId = input.distributorId ?? null;
@@ -33,8 +55,8 @@ export function communitiesRoutes(core: Core): Router {
     res.status(201).json({ data: created });
   });
 
-  router.get('/communities', async (req, res) => {
-    const page = parse(paginationSchema.strict(), req.query, 'query');
+  router.get('/communities', apiDoc(DOCS.list), async (req, res) => {
+    const page = parse(listQuery, req.query, 'query');
     const result = await communities.list(authOf(req).scope, page);
     res.json({ data: result.items, page: { ...page, total: result.total } });
   });

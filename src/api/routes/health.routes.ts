@@ -1,6 +1,9 @@
 import { Router } from 'express';
+import { z } from 'zod';
 import type { Core } from '../../shared/core';
 import { buildHealthReport } from '../../shared/health/health-report';
+import { healthReportSchema } from '../openapi/resource-schemas';
+import { apiDoc, type RouteDoc } from '../openapi/route-doc';
 
 export interface Lifecycle {
   /** false while starting and once shutting down: what /readyz reports. */
@@ -8,6 +11,27 @@ export interface Lifecycle {
 }
 
 const CACHE_MS = 2_000;
+
+const DOCS = {
+  health: {
+    summary: 'Dependency report: database, Redis, ThingSpeak, circuit breaker, poll queue',
+    description: 'Cached for 2 s. ok: all fine; degraded: usable but something is wrong; down: neither database nor Redis answers.',
+    tag: 'health',
+    auth: 'public',
+    responses: { 200: { description: 'ok or degraded', schema: healthReportSchema }, 503: { description: 'down', schema: healthReportSchema } },
+  },
+  livez: { summary: 'Liveness: the process answers', tag: 'health', auth: 'public', responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok') }) } } },
+  readyz: {
+    summary: "Readiness: fails only while starting or shutting down (Render's health path)",
+    description: 'A database outage does not fail it, so an outage never turns into restarts.',
+    tag: 'health',
+    auth: 'public',
+    responses: {
+      200: { description: 'Ready', schema: z.object({ status: z.literal('ready') }) },
+      503: { description: 'Starting or shutting down', schema: z.object({ status: z.literal('not_ready'), message: z.string() }) },
+    },
+  },
+} satisfies Record<string, RouteDoc>;
 
 /**
  * /livez: the process answers. /readyz: fails only while starting or shutting down (Render's
@@ -25,7 +49,7 @@ export function healthRoutes(core: Core, lifecycle: Lifecycle): Router {
     return { at: Date.now(), httpStatus: body.status === 'down' ? 503 : 200, body };
   }
 
-  router.get('/health', async (_req, res) => {
+  router.get('/health', apiDoc(DOCS.health), async (_req, res) => {
     if (!cached || Date.now() - cached.at > CACHE_MS) {
       // One check at a time: a burst of health requests must not open a burst of connections.
       inFlight ??= report().finally(() => {
@@ -36,11 +60,11 @@ export function healthRoutes(core: Core, lifecycle: Lifecycle): Router {
     res.status(cached.httpStatus).json(cached.body);
   });
 
-  router.get('/livez', (_req, res) => {
+  router.get('/livez', apiDoc(DOCS.livez), (_req, res) => {
     res.json({ status: 'ok' });
   });
 
-  router.get('/readyz', (_req, res) => {
+  router.get('/readyz', apiDoc(DOCS.readyz), (_req, res) => {
     if (lifecycle.ready) res.json({ status: 'ready' });
     else res.status(503).json({ status: 'not_ready', message: 'starting or shutting down' });
   });

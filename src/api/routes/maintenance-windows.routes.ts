@@ -5,6 +5,9 @@ import { NotFoundError, ValidationError } from '../../shared/errors';
 import { recordAudit } from '../../shared/audit/audit-log.repository';
 import { authOf } from '../middleware/auth';
 import { parse } from '../middleware/validate';
+import { dataOf, offsetPageOf } from '../openapi/envelopes';
+import { maintenanceWindowSchema } from '../openapi/resource-schemas';
+import { ALL_ROLES, apiDoc, type RouteDoc } from '../openapi/route-doc';
 import { paginationSchema, uuidParam } from './pagination';
 
 const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' });
@@ -28,16 +31,37 @@ const listQuery = paginationSchema
     communityId: z.string().uuid().optional(),
     /** Only windows in force now. */
     active: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
-    includePast: z.enum(['true', 'false']).transform((v) => v === 'true').default(false),
+    includePast: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   })
   .strict();
+
+
+const DOCS = {
+  create: {
+    summary: 'Schedule a maintenance window',
+    description: 'For one node (nodeId) or every node of a community (communityId; a customer\'s key implies its community); at most 90 days.',
+    auth: ALL_ROLES,
+    body: createBody,
+    responses: { 201: { description: 'Created', schema: dataOf(maintenanceWindowSchema) } },
+    errors: { 404: 'NODE_NOT_FOUND or COMMUNITY_NOT_FOUND' },
+  },
+  list: {
+    summary: 'List maintenance windows in scope',
+    description: 'Current and future ones; `active=true` for those in force now, `includePast=true` for ended ones too.',
+    auth: ALL_ROLES,
+    query: listQuery,
+    responses: { 200: { description: 'A page of windows', schema: offsetPageOf(maintenanceWindowSchema) } },
+  },
+  get: { summary: 'A maintenance window', auth: ALL_ROLES, params: uuidParam, responses: { 200: { description: 'The window', schema: dataOf(maintenanceWindowSchema) } }, errors: { 404: 'MAINTENANCE_WINDOW_NOT_FOUND' } },
+  delete: { summary: 'Delete a maintenance window', auth: ALL_ROLES, params: uuidParam, responses: { 204: { description: 'Deleted' } }, errors: { 404: 'MAINTENANCE_WINDOW_NOT_FOUND' } },
+} satisfies Record<string, RouteDoc>;
 
 /** Maintenance windows: while one is in force, alerts of its node (or community) neither open nor notify. */
 export function maintenanceWindowsRoutes(core: Core): Router {
   const router = Router();
   const { maintenance, nodes, communities } = core.repos;
 
-  router.post('/maintenance-windows', async (req, res) => {
+  router.post('/maintenance-windows', apiDoc(DOCS.create), async (req, res) => {
     const auth = authOf(req);
     const input = parse(createBody, req.body, 'body');
     let communityId: string;
@@ -63,20 +87,20 @@ export function maintenanceWindowsRoutes(core: Core): Router {
     res.status(201).location(`/api/v1/maintenance-windows/${window.id}`).json({ data: window });
   });
 
-  router.get('/maintenance-windows', async (req, res) => {
+  router.get('/maintenance-windows', apiDoc(DOCS.list), async (req, res) => {
     const { limit, offset, active, includePast, ...filter } = parse(listQuery, req.query, 'query');
     const page = await maintenance.list(authOf(req).scope, { ...filter, activeAt: active ? new Date() : undefined, includePast }, { limit, offset });
     res.json({ data: page.items, page: { limit, offset, total: page.total } });
   });
 
-  router.get('/maintenance-windows/:id', async (req, res) => {
+  router.get('/maintenance-windows/:id', apiDoc(DOCS.get), async (req, res) => {
     const { id } = parse(uuidParam, req.params, 'path');
     const window = await maintenance.get(authOf(req).scope, id);
     if (!window) throw new NotFoundError(`Maintenance window ${id} was not found`, 'MAINTENANCE_WINDOW_NOT_FOUND');
     res.json({ data: window });
   });
 
-  router.delete('/maintenance-windows/:id', async (req, res) => {
+  router.delete('/maintenance-windows/:id', apiDoc(DOCS.delete), async (req, res) => {
     const auth = authOf(req);
     const { id } = parse(uuidParam, req.params, 'path');
     await core.db.transaction(async (trx) => {

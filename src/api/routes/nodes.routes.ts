@@ -6,6 +6,9 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { createNodeSchema, NODE_STATUSES, updateNodeSchema, ANALYTICS_TYPES, NODE_CATEGORIES } from '../../shared/nodes/node';
 import { authOf, requireRole } from '../middleware/auth';
 import { parse } from '../middleware/validate';
+import { dataOf, offsetPageOf } from '../openapi/envelopes';
+import { nodeSchema, pollAcceptedSchema } from '../openapi/resource-schemas';
+import { ALL_ROLES, apiDoc, type RouteDoc } from '../openapi/route-doc';
 import { paginationSchema, uuidParam } from './pagination';
 
 const listQuery = paginationSchema
@@ -19,11 +22,49 @@ const listQuery = paginationSchema
   })
   .strict();
 
+const nodeAnswer = dataOf(nodeSchema);
+
+const DOCS = {
+  create: {
+    summary: 'Create a node with its ThingSpeak channels',
+    description: 'Without communityId (superadmin only) the node goes to the `default` community. Read keys are stored encrypted and never returned.',
+    auth: ['superadmin', 'distributor'],
+    body: createNodeSchema,
+    responses: { 201: { description: 'Created', schema: nodeAnswer } },
+    errors: { 404: 'COMMUNITY_NOT_FOUND', 409: 'NODE_KEY_TAKEN: a node has this nodeKey' },
+  },
+  list: {
+    summary: 'List the nodes in scope',
+    auth: ALL_ROLES,
+    query: listQuery,
+    responses: { 200: { description: 'A page of nodes', schema: offsetPageOf(nodeSchema) } },
+  },
+  get: { summary: 'A node, with its state and per-channel sync state', auth: ALL_ROLES, params: uuidParam, responses: { 200: { description: 'The node', schema: nodeAnswer } }, errors: { 404: 'NODE_NOT_FOUND' } },
+  update: {
+    summary: 'Change a node',
+    description: 'Only the fields given change. `channels` replaces every channel; a kept channelId keeps its readings and key unless a new key is sent.',
+    auth: ['superadmin', 'distributor'],
+    params: uuidParam,
+    body: updateNodeSchema,
+    responses: { 200: { description: 'The node after the change', schema: nodeAnswer } },
+    errors: { 404: 'NODE_NOT_FOUND' },
+  },
+  delete: { summary: 'Delete a node and its readings', auth: ['superadmin', 'distributor'], params: uuidParam, responses: { 204: { description: 'Deleted' } }, errors: { 404: 'NODE_NOT_FOUND' } },
+  poll: {
+    summary: 'Poll every active channel of the node now',
+    description: 'Queues one poll job per channel; follow statusUrl (GET /api/v1/jobs/{id}).',
+    auth: ALL_ROLES,
+    params: uuidParam,
+    responses: { 202: { description: 'Queued', schema: dataOf(pollAcceptedSchema) } },
+    errors: { 403: 'The node has no active channel to poll', 404: 'NODE_NOT_FOUND' },
+  },
+} satisfies Record<string, RouteDoc>;
+
 export function nodesRoutes(core: Core): Router {
   const router = Router();
   const { nodes, communities } = core.repos;
 
-  router.post('/nodes', async (req, res) => {
+  router.post('/nodes', apiDoc(DOCS.create), async (req, res) => {
     const auth = requireRole(req, 'superadmin', 'distributor');
     const input = parse(createNodeSchema, req.body, 'body');
     let community: Community | undefined;
@@ -46,7 +87,7 @@ export function nodesRoutes(core: Core): Router {
     res.status(201).location(`/api/v1/nodes/${created.id}`).json({ data: created });
   });
 
-  router.get('/nodes', async (req, res) => {
+  router.get('/nodes', apiDoc(DOCS.list), async (req, res) => {
     const auth = authOf(req);
     const q = parse(listQuery, req.query, 'query');
     const { limit, offset, ...filter } = q;
@@ -54,14 +95,14 @@ export function nodesRoutes(core: Core): Router {
     res.json({ data: page.items, page: { limit, offset, total: page.total } });
   });
 
-  router.get('/nodes/:id', async (req, res) => {
+  router.get('/nodes/:id', apiDoc(DOCS.get), async (req, res) => {
     const { id } = parse(uuidParam, req.params, 'path');
     const node = await nodes.get(authOf(req).scope, id);
     if (!node) throw new NotFoundError(`Node ${id} was not found`, 'NODE_NOT_FOUND');
     res.json({ data: node });
   });
 
-  router.patch('/nodes/:id', async (req, res) => {
+  router.patch('/nodes/:id', apiDoc(DOCS.update), async (req, res) => {
     const auth = requireRole(req, 'superadmin', 'distributor');
     const { id } = parse(uuidParam, req.params, 'path');
     const input = parse(updateNodeSchema, req.body, 'body');
@@ -76,7 +117,7 @@ export function nodesRoutes(core: Core): Router {
     res.json({ data: node });
   });
 
-  router.delete('/nodes/:id', async (req, res) => {
+  router.delete('/nodes/:id', apiDoc(DOCS.delete), async (req, res) => {
     const auth = requireRole(req, 'superadmin', 'distributor');
     const { id } = parse(uuidParam, req.params, 'path');
     if (!(await nodes.delete(auth.scope, id))) throw new NotFoundError(`Node ${id} was not found`, 'NODE_NOT_FOUND');
@@ -84,7 +125,7 @@ export function nodesRoutes(core: Core): Router {
   });
 
   /** On-demand poll of every active channel of the node; 202 with the job ids. */
-  router.post('/nodes/:id/poll', async (req, res) => {
+  router.post('/nodes/:id/poll', apiDoc(DOCS.poll), async (req, res) => {
     const auth = authOf(req);
     const { id } = parse(uuidParam, req.params, 'path');
     const channelIds = await nodes.channelIdsOfNode(auth.scope, id);

@@ -5,6 +5,9 @@ import { NotFoundError, ValidationError } from '../../shared/errors';
 import { decodeReadingsCursor } from '../../shared/readings/readings.repository';
 import { authOf } from '../middleware/auth';
 import { parse } from '../middleware/validate';
+import { cursorPageOf } from '../openapi/envelopes';
+import { readingSchema } from '../openapi/resource-schemas';
+import { ALL_ROLES, apiDoc, type RouteDoc } from '../openapi/route-doc';
 import { uuidParam } from './pagination';
 
 const readingsQuery = z
@@ -18,9 +21,20 @@ const readingsQuery = z
   })
   .strict();
 
+const listDoc: RouteDoc = {
+  summary: "A node's stored readings",
+  description: 'Between `from` and `to`, optionally of one channel; keyset paged: pass page.nextCursor as `cursor`.',
+  tag: 'nodes',
+  auth: ALL_ROLES,
+  params: uuidParam,
+  query: readingsQuery,
+  responses: { 200: { description: 'A page of readings', schema: cursorPageOf(readingSchema, { order: z.enum(['asc', 'desc']) }) } },
+  errors: { 404: 'NODE_NOT_FOUND' },
+};
+
 export function readingsRoutes(core: Core): Router {
   const router = Router();
-  router.get('/nodes/:id/readings', async (req, res) => {
+  router.get('/nodes/:id/readings', apiDoc(listDoc), async (req, res) => {
     const { id } = parse(uuidParam, req.params, 'path');
     const q = parse(readingsQuery, req.query, 'query');
     const from = q.from ? new Date(q.from) : undefined;

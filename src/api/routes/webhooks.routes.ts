@@ -11,6 +11,9 @@ import { webhookSubscriptionSchemas, type CreateWebhookSubscriptionInput } from 
 import { createWebhookSubscriptionsRepository, type SubscriptionTarget } from '../../shared/notifications/webhook-subscriptions.repository';
 import { authOf, type AuthContext } from '../middleware/auth';
 import { parse } from '../middleware/validate';
+import { dataOf, offsetPageOf, uuid } from '../openapi/envelopes';
+import { webhookDeliverySchema, webhookSchema } from '../openapi/resource-schemas';
+import { ALL_ROLES, apiDoc, type RouteDoc } from '../openapi/route-doc';
 import { paginationSchema, uuidParam } from './pagination';
 
 const listQuery = paginationSchema
@@ -41,6 +44,45 @@ export function webhooksRoutes(core: Core): Router {
   const schemas = webhookSubscriptionSchemas({ requireHttps: core.config.env === 'production' });
   const { communities } = core.repos;
 
+  const docs = {
+    create: {
+      summary: 'Subscribe a URL to events',
+      description: 'Without communityId / distributorId the subscription covers the key\'s own scope (a superadmin\'s: everything). The signing secret is in this answer only.',
+      auth: ALL_ROLES,
+      body: schemas.create,
+      responses: { 201: { description: 'Created', schema: dataOf(webhookSchema.extend({ secret: z.string().meta({ description: 'Signs every delivery (X-Evara-Signature); store it now' }) }), { message: z.string() }) } },
+      errors: { 404: 'COMMUNITY_NOT_FOUND or DISTRIBUTOR_NOT_FOUND' },
+    },
+    list: { summary: 'List webhook subscriptions in scope', auth: ALL_ROLES, query: listQuery, responses: { 200: { description: 'A page of subscriptions', schema: offsetPageOf(webhookSchema) } } },
+    get: { summary: 'A webhook subscription (never its secret)', auth: ALL_ROLES, params: uuidParam, responses: { 200: { description: 'The subscription', schema: dataOf(webhookSchema) } }, errors: { 404: 'WEBHOOK_NOT_FOUND' } },
+    update: {
+      summary: 'Change a webhook subscription (a new secret rotates it)',
+      auth: ALL_ROLES,
+      params: uuidParam,
+      body: schemas.update,
+      responses: { 200: { description: 'The subscription after the change', schema: dataOf(webhookSchema) } },
+      errors: { 404: 'WEBHOOK_NOT_FOUND' },
+    },
+    delete: { summary: 'Delete a webhook subscription', auth: ALL_ROLES, params: uuidParam, responses: { 204: { description: 'Deleted' } }, errors: { 404: 'WEBHOOK_NOT_FOUND' } },
+    deliveries: {
+      summary: 'The delivery log of a subscription',
+      description: 'One entry per notification with its attempts, last status and outcome.',
+      auth: ALL_ROLES,
+      params: uuidParam,
+      query: deliveriesQuery,
+      responses: { 200: { description: 'A page of deliveries', schema: offsetPageOf(webhookDeliverySchema) } },
+      errors: { 404: 'WEBHOOK_NOT_FOUND' },
+    },
+    test: {
+      summary: 'Send a signed `ping` delivery',
+      description: 'Through the same outbox, queue, signature, retries and delivery log as real events.',
+      auth: ALL_ROLES,
+      params: uuidParam,
+      responses: { 202: { description: 'Queued', schema: dataOf(z.object({ notificationId: uuid, deliveriesUrl: z.string() })) } },
+      errors: { 404: 'WEBHOOK_NOT_FOUND', 409: 'WEBHOOK_INACTIVE: activate it first' },
+    },
+  } satisfies Record<string, RouteDoc>;
+
   /** Where a new subscription belongs; without communityId / distributorId, the key's own scope. */
   async function targetOf(scope: Scope, input: CreateWebhookSubscriptionInput): Promise<SubscriptionTarget> {
     if (input.communityId) {
@@ -63,7 +105,7 @@ export function webhooksRoutes(core: Core): Router {
     return subscription;
   }
 
-  router.post('/webhooks', async (req, res) => {
+  router.post('/webhooks', apiDoc(docs.create), async (req, res) => {
     const auth = authOf(req);
     const input = parse(schemas.create, req.body, 'body');
     const target = await targetOf(auth.scope, input);
@@ -80,18 +122,18 @@ export function webhooksRoutes(core: Core): Router {
       .json({ data: { ...subscription, secret }, message: 'Store the secret now: it signs every delivery (X-Evara-Signature) and is not shown again' });
   });
 
-  router.get('/webhooks', async (req, res) => {
+  router.get('/webhooks', apiDoc(docs.list), async (req, res) => {
     const { limit, offset, ...filter } = parse(listQuery, req.query, 'query');
     const page = await subscriptions.list(authOf(req).scope, filter, { limit, offset });
     res.json({ data: page.items, page: { limit, offset, total: page.total } });
   });
 
-  router.get('/webhooks/:id', async (req, res) => {
+  router.get('/webhooks/:id', apiDoc(docs.get), async (req, res) => {
     const { id } = parse(uuidParam, req.params, 'path');
     res.json({ data: await visibleOr404(authOf(req).scope, id) });
   });
 
-  router.patch('/webhooks/:id', async (req, res) => {
+  router.patch('/webhooks/:id', apiDoc(docs.update), async (req, res) => {
     const auth = authOf(req);
     const { id } = parse(uuidParam, req.params, 'path');
     const input = parse(schemas.update, req.body, 'body');
@@ -106,7 +148,7 @@ export function webhooksRoutes(core: Core): Router {
     res.json({ data: updated });
   });
 
-  router.delete('/webhooks/:id', async (req, res) => {
+  router.delete('/webhooks/:id', apiDoc(docs.delete), async (req, res) => {
     const auth = authOf(req);
     const { id } = parse(uuidParam, req.params, 'path');
     await core.db.transaction(async (trx) => {
@@ -119,7 +161,7 @@ export function webhooksRoutes(core: Core): Router {
   });
 
   /** The delivery log: one entry per notification with its attempts, last status and outcome. */
-  router.get('/webhooks/:id/deliveries', async (req, res) => {
+  router.get('/webhooks/:id/deliveries', apiDoc(docs.deliveries), async (req, res) => {
     const { id } = parse(uuidParam, req.params, 'path');
     const { limit, offset, status } = parse(deliveriesQuery, req.query, 'query');
     await visibleOr404(authOf(req).scope, id);
@@ -128,7 +170,7 @@ export function webhooksRoutes(core: Core): Router {
   });
 
   /** Sends a `ping` through the outbox: same queue, signature, retries and delivery log as real events. */
-  router.post('/webhooks/:id/test', async (req, res) => {
+  router.post('/webhooks/:id/test', apiDoc(docs.test), async (req, res) => {
     const { id } = parse(uuidParam, req.params, 'path');
     const subscription = await visibleOr404(authOf(req).scope, id);
     if (!subscription.active) throw new ConflictError(`Webhook ${id} is inactive: activate it before sending a test`, 'WEBHOOK_INACTIVE');

@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import type { MountedRoute, RouteTable } from '../introspection/route-table';
+import { errorBodySchema } from './envelopes';
+import { ALL_ROLES, type ErrorStatus, type HttpMethod, type RouteDoc } from './route-doc';
+
+type Json = Record<string, unknown>;
+type JsonSchema = Json & { properties?: Record<string, Json>; required?: string[]; description?: string };
+
+export interface OpenApiDocument {
+  openapi: string;
+  info: Json;
+  tags: Array<{ name: string }>;
+  paths: Record<string, Partial<Record<HttpMethod, Json>>>;
+  components: Json;
+}
+
+const HTTP_METHODS: readonly HttpMethod[] = ['get', 'post', 'put', 'patch', 'delete'];
+const ERROR_REF = { $ref: '#/components/schemas/ErrorBody' };
+
+/** Request schemas describe what a client sends (before coercion and defaults), responses what it gets. */
+function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  return z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' }) as JsonSchema;
+}
+
+/** /nodes/:id -> /nodes/{id}; a "*rest" wildcard becomes {rest}. */
+export function toOpenApiPath(expressPath: string): string {
+  return expressPath.replace(/[:*]([A-Za-z_][A-Za-z0-9_]*)/g, '{$1}');
+}
+
+const pathParamNames = (expressPath: string) => [...expressPath.matchAll(/[:*]([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!);
+
+function parameters(path: string, doc: RouteDoc | undefined): Json[] {
+  const params = doc?.params ? jsonSchemaOf(doc.params, 'input').properties ?? {} : {};
+  const result: Json[] = pathParamNames(path).map((name) => {
+    const { description, ...schema } = params[name] ?? { type: 'string' };
+    return { name, in: 'path', required: true, schema, ...(description ? { description } : {}) };
+  });
+  if (doc?.query) {
+    const query = jsonSchemaOf(doc.query, 'input');
+    for (const [name, property] of Object.entries(query.properties ?? {})) {
+      const { description, ...schema } = property;
+      result.push({ name, in: 'query', required: query.required?.includes(name) ?? false, schema, ...(description ? { description } : {}) });
+    }
+  }
+  return result;
+}
+
+function impliedErrors(doc: RouteDoc): Partial<Record<ErrorStatus, string>> {
+  const errors: Partial<Record<ErrorStatus, string>> = {};
+  if (doc.params || doc.query || doc.body) errors[400] = 'The path, query or body is invalid: `details` names every bad field';
+  if (doc.auth !== 'public') {
+    errors[401] = 'No API key, or one that is unknown or revoked';
+    if (doc.auth.length < ALL_ROLES.length) errors[403] = `The key's role is not one of: ${doc.auth.join(', ')}`;
+    errors[503] = 'The database or Redis is unavailable; retry after Retry-After seconds';
+  }
+  if (doc.params) errors[404] = 'Not found, or outside the key\'s scope';
+  if (doc.body) errors[413] = 'The body is larger than 256 kB';
+  return errors;
+}
+
+function responses(doc: RouteDoc): Json {
+  const result: Json = {};
+  for (const [status, r] of Object.entries(doc.responses)) {
+    if (!r) continue;
+    const contentType = r.contentType ?? (r.schema ? 'application/json' : undefined);
+    result[status] = { description: r.description, ...(contentType ? { content: { [contentType]: r.schema ? { schema: jsonSchemaOf(r.schema, 'output') } : {} } } : {}) };
+  }
+  const errors = { ...impliedErrors(doc), ...doc.errors };
+  for (const status of Object.keys(errors).sort()) {
+    result[status] = {
+      description: errors[Number(status) as ErrorStatus],
+      content: { 'application/json': { schema: ERROR_REF } },
+      ...(status === '503' ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } } } : {}),
+    };
+  }
+  return result;
+}
+
+function tagOf(path: string, doc: RouteDoc | undefined): string {
+  if (doc?.tag) return doc.tag;
+  const api = /^\/api\/v1\/([^/]+)/.exec(path);
+  return api ? api[1]! : 'operations';
+}
+
+function operationId(method: string, path: string): string {
+  const words = path
+    .split('/')
+    .filter((s) => s && s !== 'api' && s !== 'v1')
+    .map((s) => (/^[:*]/.test(s) ? `By${s[1]!.toUpperCase()}${s.slice(2)}` : s))
+    .flatMap((s) => s.split(/[^A-Za-z0-9]+/))
+    .filter(Boolean)
+    .map((w) => w[0]!.toUpperCase() + w.slice(1));
+  return `${method}${words.join('') || 'Root'}`;
+}
+
+function operation(method: HttpMethod, path: string, doc: RouteDoc | undefined): Json {
+  const base = { tags: [tagOf(path, doc)], operationId: operationId(method, path) };
+  if (!doc) {
+    // Still listed, so nothing mounted is invisible; the OpenAPI test fails until it is documented.
+    return { ...base, summary: 'Undocumented', 'x-undocumented': true, responses: { default: { description: 'Not documented yet' } } };
+  }
+  const who = doc.auth === 'public' ? 'Public: no API key needed.' : `Roles: ${doc.auth.join(', ')}.`;
+  const op: Json = {
+    ...base,
+    summary: doc.summary,
+    description: [doc.description, `**${who}**`].filter(Boolean).join('\n\n'),
+    security: doc.auth === 'public' ? [] : [{ apiKey: [] }],
+    'x-roles': doc.auth === 'public' ? [] : [...doc.auth],
+    parameters: parameters(path, doc),
+    responses: responses(doc),
+  };
+  if (doc.body) {
+    op.requestBody = { required: !doc.bodyOptional, content: { 'application/json': { schema: jsonSchemaOf(doc.body, 'input') } } };
+  }
+  return op;
+}
+
+const INTRO = [
+  'Evara mirrors ThingSpeak channels into Postgres, derives tank levels and status, and serves them here.',
+  'Routes under `/api/v1` need `Authorization: Bearer <api key>`; each operation names the roles that may call it',
+  '(superadmin: everything; distributor: its communities; customer: its community). Resources outside the key\'s scope answer 404.',
+  'Errors are `{ "status": "error", "code", "message", "requestId" }` with the HTTP status; dependency trouble is a 503 with Retry-After.',
+  'Live events: see `POST /api/v1/ws/tickets`. This document is generated from the schemas that validate requests.',
+].join(' ');
+
+/** The OpenAPI 3.0 document of every route and mount in the table, in the order they were mounted. */
+export function buildOpenApiDocument(table: RouteTable, opts: { version: string }): OpenApiDocument {
+  const paths: OpenApiDocument['paths'] = {};
+  const add = (method: HttpMethod, path: string, doc: RouteDoc | undefined) => {
+    const key = toOpenApiPath(path);
+    paths[key] = { ...paths[key], [method]: operation(method, path, doc) };
+  };
+  const methodsOf = (r: MountedRoute): HttpMethod[] => (r.method === 'ALL' ? [...HTTP_METHODS] : HTTP_METHODS.filter((m) => m === r.method.toLowerCase()));
+  for (const route of table.routes) for (const m of methodsOf(route)) add(m, route.path, route.doc);
+  for (const mount of table.mounts) for (const m of mount.doc?.methods ?? ['get']) add(m, mount.path, mount.doc);
+
+  const tags = [...new Set(Object.values(paths).flatMap((ops) => Object.values(ops).flatMap((op) => op.tags as string[])))];
+  return {
+    openapi: '3.0.3',
+    info: { title: 'Evara API', version: opts.version, description: INTRO },
+    tags: tags.map((name) => ({ name })),
+    paths,
+    components: {
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', bearerFormat: 'Evara API key', description: 'An API key issued by POST /api/v1/api-keys (evk_...)' } },
+      schemas: { ErrorBody: jsonSchemaOf(errorBodySchema, 'output') },
+    },
+  };
+}

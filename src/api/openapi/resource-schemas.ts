@@ -1,0 +1,261 @@
+import { z } from 'zod';
+import { ALERT_KINDS, ALERT_OPERATORS, ALERT_SEVERITIES, ALERT_STATUSES } from '../../shared/alerts/alert';
+import { NOTIFICATION_STATUSES } from '../../shared/db/migrations/20261129100000_create_alerting_tables';
+import { ANALYTICS_TYPES, NODE_CATEGORIES, NODE_STATUSES, nodeConfigSchema } from '../../shared/nodes/node';
+import { NOTIFICATION_EVENTS } from '../../shared/notifications/notification-outbox';
+import { timestamp, uuid } from './envelopes';
+
+/*
+ * The shapes the API answers with, for the OpenAPI document only: handlers return repository
+ * objects, and the OpenAPI test checks real answers against these schemas.
+ */
+
+const role = z.enum(['superadmin', 'distributor', 'customer']);
+
+export const distributorSchema = z.object({ id: uuid, name: z.string(), createdAt: timestamp });
+
+export const communitySchema = z.object({ id: uuid, slug: z.string(), name: z.string(), distributorId: uuid.nullable(), createdAt: timestamp });
+
+export const apiKeySchema = z.object({
+  id: uuid,
+  prefix: z.string().meta({ description: 'The first characters of the key, to recognise it; the key itself is never shown again' }),
+  label: z.string(),
+  role,
+  distributorId: uuid.nullable(),
+  communityId: uuid.nullable(),
+  createdAt: timestamp,
+  lastUsedAt: timestamp.nullable(),
+  revokedAt: timestamp.nullable(),
+});
+
+const channelSyncSchema = z.object({
+  epoch: z.number().int(),
+  storedEntries: z.number().int(),
+  highestStoredEntryId: z.number().int(),
+  thingspeakLastEntryId: z.number().int().nullable(),
+  lastPollAt: timestamp.nullable(),
+  lastSuccessAt: timestamp.nullable(),
+  lastError: z.string().nullable(),
+  lastErrorCode: z.string().nullable(),
+  lastErrorAt: timestamp.nullable(),
+  consecutiveFailures: z.number().int(),
+  missingEntries: z.number().int(),
+  clearedAt: timestamp.nullable(),
+});
+
+export const nodeSchema = z.object({
+  id: uuid,
+  nodeKey: z.string(),
+  label: z.string(),
+  category: z.enum(NODE_CATEGORIES),
+  analyticsType: z.enum(ANALYTICS_TYPES),
+  communityId: uuid,
+  config: nodeConfigSchema,
+  lat: z.number().nullable(),
+  lng: z.number().nullable(),
+  locationName: z.string().nullable(),
+  status: z.enum(NODE_STATUSES),
+  online: z.boolean(),
+  lastSeenAt: timestamp.nullable(),
+  expectedIntervalS: z.number().int(),
+  active: z.boolean(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  state: z.object({
+    levelPct: z.number().nullable(),
+    volumeL: z.number().nullable(),
+    capacityL: z.number().nullable(),
+    flowRate: z.number().nullable(),
+    depthM: z.number().nullable(),
+    metrics: z.record(z.string(), z.number().nullable()),
+    note: z.string().nullable(),
+    lastReadingAt: timestamp.nullable(),
+  }),
+  channels: z.array(
+    z.object({
+      id: uuid,
+      channelId: z.number().int(),
+      hasReadKey: z.boolean().meta({ description: 'The read key is stored encrypted and never returned' }),
+      fieldMapping: z.record(z.string(), z.string()),
+      active: z.boolean(),
+      sync: channelSyncSchema,
+    }),
+  ),
+});
+
+export const readingSchema = z.object({
+  id: z.string(),
+  channelId: z.number().int(),
+  epoch: z.number().int(),
+  entryId: z.number().int(),
+  recordedAt: timestamp,
+  values: z
+    .record(z.string(), z.object({ value: z.number().nullable(), status: z.string(), raw: z.string().nullable() }))
+    .meta({ description: 'Per mapped alias (or fieldN when unmapped): the parsed number, or null with the reason' }),
+});
+
+export const pollAcceptedSchema = z.object({
+  jobId: z.string().optional(),
+  jobs: z.array(z.object({ jobId: z.string().optional(), nodeChannelId: uuid })),
+  statusUrl: z.string(),
+});
+
+export const jobSchema = z.object({
+  id: z.string().optional(),
+  name: z.string(),
+  queue: z.literal('poll'),
+  nodeId: uuid,
+  nodeChannelId: uuid.optional(),
+  state: z.string().meta({ description: 'waiting, active, delayed, completed, failed, ...' }),
+  attemptsMade: z.number().int(),
+  maxAttempts: z.number().int(),
+  failedReason: z.string().nullable(),
+  result: z.unknown(),
+  createdAt: timestamp,
+  processedAt: timestamp.nullable(),
+  finishedAt: timestamp.nullable(),
+});
+
+export const circuitSchema = z.object({
+  state: z.enum(['closed', 'open', 'half_open']),
+  failures: z.number().int(),
+  threshold: z.number().int(),
+  openedAt: timestamp.nullable(),
+  nextProbeAt: timestamp.nullable(),
+  reason: z.string().nullable(),
+  transitions: z.array(z.object({ at: timestamp, from: z.enum(['closed', 'open']), to: z.enum(['closed', 'open']), reason: z.string() })),
+});
+
+export const alertRuleSchema = z.object({
+  id: uuid,
+  communityId: uuid,
+  nodeId: uuid.nullable(),
+  category: z.string().nullable(),
+  name: z.string(),
+  metric: z.string(),
+  operator: z.enum(ALERT_OPERATORS),
+  threshold: z.number(),
+  clearThreshold: z.number().nullable(),
+  forSeconds: z.number().int(),
+  severity: z.enum(ALERT_SEVERITIES),
+  cooldownSeconds: z.number().int(),
+  enabled: z.boolean(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
+export const alertSchema = z.object({
+  id: uuid,
+  nodeId: uuid,
+  communityId: uuid,
+  ruleId: uuid.nullable(),
+  conditionKey: z.string(),
+  kind: z.enum(ALERT_KINDS),
+  severity: z.enum(ALERT_SEVERITIES),
+  status: z.enum(ALERT_STATUSES),
+  title: z.string(),
+  message: z.string(),
+  metric: z.string().nullable(),
+  value: z.number().nullable(),
+  threshold: z.number().nullable(),
+  triggeredAt: timestamp,
+  openedAt: timestamp,
+  catchUp: z.boolean(),
+  notified: z.boolean(),
+  acknowledgedAt: timestamp.nullable(),
+  acknowledgedBy: z.string().nullable(),
+  resolvedAt: timestamp.nullable(),
+  resolvedBy: z.string().nullable(),
+  resolveComment: z.string().nullable(),
+  resolvedValue: z.number().nullable(),
+});
+
+export const auditEntrySchema = z.object({
+  id: z.number().int(),
+  at: timestamp,
+  actorKeyId: uuid.nullable(),
+  actorLabel: z.string().nullable(),
+  action: z.string(),
+  resourceType: z.string(),
+  resourceId: z.string(),
+  details: z.record(z.string(), z.unknown()),
+});
+
+export const alertWithAuditSchema = alertSchema.extend({ audit: z.array(auditEntrySchema) });
+
+export const alertSummarySchema = z.object({
+  unresolved: z.number().int(),
+  bySeverity: z.object({ critical: z.number().int(), warning: z.number().int(), info: z.number().int() }),
+  byStatus: z.object({ open: z.number().int(), acknowledged: z.number().int() }),
+});
+
+export const maintenanceWindowSchema = z.object({
+  id: uuid,
+  communityId: uuid,
+  nodeId: uuid.nullable().meta({ description: 'null: every node of the community' }),
+  startsAt: timestamp,
+  endsAt: timestamp,
+  reason: z.string(),
+  createdBy: z.string().nullable(),
+  createdAt: timestamp,
+});
+
+export const webhookSchema = z.object({
+  id: uuid,
+  communityId: uuid.nullable(),
+  distributorId: uuid.nullable(),
+  url: z.string(),
+  events: z.array(z.enum(NOTIFICATION_EVENTS)),
+  description: z.string().nullable(),
+  active: z.boolean(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
+export const webhookDeliverySchema = z.object({
+  id: uuid,
+  event: z.string(),
+  eventKey: z.string(),
+  alertId: uuid.nullable(),
+  status: z.enum(NOTIFICATION_STATUSES),
+  attempts: z.number().int(),
+  lastStatusCode: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+  lastAttemptAt: timestamp.nullable(),
+  deliveredAt: timestamp.nullable(),
+  enqueuedAt: timestamp.nullable(),
+  createdAt: timestamp,
+  payload: z.object({ event: z.string(), occurredAt: timestamp, data: z.record(z.string(), z.unknown()) }),
+});
+
+export const wsTicketSchema = z.object({
+  ticket: z.string(),
+  expiresAt: timestamp,
+  url: z.string().meta({ description: 'Where to open the socket: /api/v1/ws?ticket=...' }),
+});
+
+const dependencySchema = z.object({ status: z.enum(['up', 'down']), latencyMs: z.number(), error: z.string().optional() });
+
+export const healthReportSchema = z.object({
+  status: z.enum(['ok', 'degraded', 'down']),
+  services: z.object({
+    database: dependencySchema,
+    redis: dependencySchema,
+    thingspeak: z.object({ status: z.enum(['up', 'stale', 'unknown']), lastSuccessAt: timestamp.nullable() }),
+    circuit: z.object({
+      state: z.enum(['closed', 'open', 'half_open', 'unknown']),
+      failures: z.number().int().nullable(),
+      openedAt: timestamp.nullable(),
+      nextProbeAt: timestamp.nullable(),
+    }),
+    queues: z.object({
+      poll: z.union([
+        z.object({ paused: z.boolean(), waiting: z.number().int(), active: z.number().int(), delayed: z.number().int(), failed: z.number().int() }),
+        z.object({ error: z.string() }),
+      ]),
+    }),
+  }),
+  version: z.string(),
+  uptime: z.number(),
+  checkedAt: timestamp,
+});
