@@ -19,9 +19,14 @@ export function startBreakerWatch(core: Core): { stop(): Promise<void>; check():
   let stopped = false;
 
   async function pauseForBreaker(): Promise<void> {
+    const ours = (await redis.exists(flagKey)) === 1;
+    const paused = await queues.poll.isPaused();
+    // Already paused without our flag: an operator's pause (before the outage, or on the board
+    // during it, which clears the flag). Never claim it, so recovery does not undo it.
+    if (paused && !ours) return;
     // Flag first: if we die before pause(), the next check still sees "ours to pause".
-    await redis.set(flagKey, '1');
-    if (!(await queues.poll.isPaused())) {
+    if (!ours) await redis.set(flagKey, '1');
+    if (!paused) {
       await queues.poll.pause();
       log.warn({ queue: 'poll' }, 'poll queue paused: database unavailable (circuit open)');
     }

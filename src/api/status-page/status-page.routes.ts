@@ -1,0 +1,75 @@
+import path from 'node:path';
+import express, { Router, type Response } from 'express';
+import { z } from 'zod';
+import { apiDoc, type RouteDoc } from '../openapi/route-doc';
+
+/**
+ * The static files of the page. Beside this module in src/ (tsx, tests) and in dist/ after
+ * `npm run build`, whose postbuild step copies them (tsc copies only .ts output).
+ */
+export const STATUS_PAGE_DIR = path.join(__dirname, 'public');
+
+/**
+ * Only our own script and stylesheet run; API calls and the live socket go to this origin.
+ * No inline script or style, no framing (clickjacking), no plugins.
+ */
+export const STATUS_PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self' ws: wss:",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+function securityHeaders(res: Response): void {
+  res.setHeader('Content-Security-Policy', STATUS_PAGE_CSP);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('X-Frame-Options', 'DENY');
+}
+
+const DOCS = {
+  page: {
+    summary: 'The status page for people: system health, nodes and open alerts, updated live',
+    description: 'Asks for an API key in the browser and keeps it in sessionStorage; the data comes from /health and the API with that key.',
+    tag: 'status page',
+    auth: 'public',
+    responses: { 200: { description: 'An HTML page', contentType: 'text/html', schema: z.string() } },
+  },
+  assets: {
+    summary: "The status page's script and stylesheet",
+    tag: 'status page',
+    auth: 'public',
+    responses: { 200: { description: 'status.js or status.css', contentType: '*/*', schema: z.string() } },
+    methods: ['get'],
+  },
+} satisfies Record<string, RouteDoc>;
+
+/**
+ * The status page for people at / and /status: system health, nodes and open alerts, updated
+ * live. Public files only: the page asks for an API key and calls the API with it.
+ */
+export function statusPageRoutes(): Router {
+  const router = Router();
+  router.get(['/', '/status'], apiDoc(DOCS.page), (_req, res) => {
+    securityHeaders(res);
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile('index.html', { root: STATUS_PAGE_DIR });
+  });
+  router.use(
+    '/status/assets',
+    apiDoc(DOCS.assets),
+    express.static(STATUS_PAGE_DIR, {
+      index: false,
+      fallthrough: true,
+      // Not fingerprinted: revalidate so a deploy is picked up at once.
+      cacheControl: true,
+      maxAge: 0,
+      setHeaders: (res) => securityHeaders(res),
+    }),
+  );
+  return router;
+}

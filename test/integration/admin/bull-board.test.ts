@@ -1,0 +1,133 @@
+import request from 'supertest';
+import type { Express } from 'express';
+import { createApp } from '../../../src/api/app';
+import { pollPausedByBreakerKey, RESUME_REFUSED_MESSAGE } from '../../../src/api/admin/poll-pause-hooks';
+import { QUEUE_NAMES } from '../../../src/shared/queues/queue-names';
+import { startBreakerWatch } from '../../../src/workers/breaker-watch';
+import { issueKey } from '../../helpers/http';
+import { createTestCore, type TestCore } from '../../helpers/test-core';
+
+const basic = (key: string) => `Basic ${Buffer.from(`ops:${key}`).toString('base64')}`;
+
+/** Bull Board at /admin/queues: API-key auth, a full board for superadmins, read-only for others, breaker-aware pause. */
+describe('Bull Board at /admin/queues', () => {
+  let core: TestCore;
+  let app: Express;
+  let watch: ReturnType<typeof startBreakerWatch>;
+  let superKey: string;
+  let customerKey: string;
+
+  beforeAll(async () => {
+    core = createTestCore({ CIRCUIT_CHECK_MS: '60000', CIRCUIT_PROBE_BASE_MS: '600000' });
+    app = createApp(core);
+    watch = startBreakerWatch(core);
+    const community = await core.repos.communities.findBySlug('default');
+    superKey = await issueKey(core, { role: 'superadmin' }, 'bull board admin');
+    customerKey = await issueKey(core, { role: 'customer', communityId: community!.id }, 'bull board customer');
+  });
+
+  afterAll(async () => {
+    await watch.stop();
+    await core.close();
+  });
+
+  const pollPaused = () => core.queues.poll.isPaused();
+
+  test('when a request has no key or a wrong one, then it is refused with a Basic challenge and no secret in the answer', async () => {
+    for (const auth of [undefined, 'Bearer evk_wrong_0123456789abcdef0123456789', basic('not-a-real-key-0123456789'), 'Basic !!!', basic('')]) {
+      const req = request(app).get('/admin/queues/api/queues');
+      const res = await (auth ? req.set('Authorization', auth) : req).expect(401);
+      expect(res.headers['www-authenticate']).toBe('Basic realm="Evara admin", charset="UTF-8"');
+      expect(res.body).toMatchObject({ status: 'error', code: 'UNAUTHORIZED' });
+      expect(JSON.stringify(res.body)).not.toContain('0123456789');
+    }
+    await request(app).get('/admin/queues').expect(401);
+    await request(app).put('/admin/queues/api/queues/poll/pause').expect(401);
+    expect(await pollPaused()).toBe(false);
+  });
+
+  test('when a superadmin signs in (Basic or Bearer), then the full board lists every queue, writable', async () => {
+    const page = await request(app).get('/admin/queues').set('Authorization', basic(superKey)).expect(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.text).toContain('<base href="/admin/queues/"');
+    expect(page.text).toContain('Evara queues');
+    expect(page.text).not.toContain('read-only');
+    await request(app).get('/admin/queues/queue/poll').set('Authorization', basic(superKey)).expect(200);
+
+    const api = await request(app).get('/admin/queues/api/queues').set('Authorization', `Bearer ${superKey}`).expect(200);
+    const queues = api.body.queues as Array<{ name: string; readOnlyMode: boolean; isPaused: boolean }>;
+    expect(queues.map((q) => q.name).sort()).toEqual([...QUEUE_NAMES].sort());
+    expect(queues.every((q) => q.readOnlyMode === false)).toBe(true);
+  });
+
+  test('when a customer signs in, then the board is read-only: it lists the queues and refuses every change', async () => {
+    const page = await request(app).get('/admin/queues').set('Authorization', basic(customerKey)).expect(200);
+    expect(page.text).toContain('Evara queues (read-only)');
+    const api = await request(app).get('/admin/queues/api/queues').set('Authorization', basic(customerKey)).expect(200);
+    const queues = api.body.queues as Array<{ name: string; readOnlyMode: boolean }>;
+    expect(queues.map((q) => q.name).sort()).toEqual([...QUEUE_NAMES].sort());
+    expect(queues.every((q) => q.readOnlyMode)).toBe(true);
+
+    await request(app).put('/admin/queues/api/queues/poll/pause').set('Authorization', basic(customerKey)).expect(405);
+    await request(app).put('/admin/queues/api/queues/pause').set('Authorization', basic(customerKey)).expect(200); // pause-all skips read-only queues
+    await request(app).put('/admin/queues/api/queues/alerts/clean/failed').set('Authorization', basic(customerKey)).expect(405);
+    expect(await pollPaused()).toBe(false);
+    expect(await core.queues.alerts.isPaused()).toBe(false);
+  });
+
+  test('when the breaker paused poll and a superadmin pauses it on the board, then the pause is the operator\'s: resuming is refused while open, and the breaker does not resume it on recovery', async () => {
+    await core.breaker.forceOpen('database unavailable (test)');
+    await watch.check();
+    expect(await pollPaused()).toBe(true);
+    // The workers' flag is the one the board clears: both sides spell the key the same way.
+    expect(await core.redis.exists(pollPausedByBreakerKey(core))).toBe(1);
+
+    const refused = await request(app).put('/admin/queues/api/queues/poll/resume').set('Authorization', basic(superKey)).expect(409);
+    expect(refused.body.message).toBe(RESUME_REFUSED_MESSAGE);
+    await request(app).put('/admin/queues/api/queues/resume').set('Authorization', basic(superKey)).expect(409);
+    expect(await pollPaused()).toBe(true);
+
+    await request(app).put('/admin/queues/api/queues/poll/pause').set('Authorization', basic(superKey)).expect(200);
+    expect(await core.redis.exists(pollPausedByBreakerKey(core))).toBe(0);
+    expect(core.logs.text()).not.toContain(superKey);
+    // A check while the breaker is still open does not claim the operator's pause back.
+    await watch.check();
+    expect(await core.redis.exists(pollPausedByBreakerKey(core))).toBe(0);
+
+    await core.redis.del(core.breaker.keys.state); // the database is back: the breaker is closed
+    await watch.check();
+    await watch.check();
+    expect(await pollPaused()).toBe(true);
+
+    await request(app).put('/admin/queues/api/queues/poll/resume').set('Authorization', basic(superKey)).expect(200);
+    expect(await pollPaused()).toBe(false);
+  });
+
+  test('when an operator paused poll before the breaker opened, then the breaker leaves that pause alone and does not resume it on recovery', async () => {
+    await request(app).put('/admin/queues/api/queues/poll/pause').set('Authorization', basic(superKey)).expect(200);
+    await core.breaker.forceOpen('database unavailable while paused (test)');
+    await watch.check();
+    expect(await core.redis.exists(pollPausedByBreakerKey(core))).toBe(0);
+    await core.redis.del(core.breaker.keys.state);
+    await watch.check();
+    expect(await pollPaused()).toBe(true);
+    await request(app).put('/admin/queues/api/queues/poll/resume').set('Authorization', basic(superKey)).expect(200);
+  });
+
+  test('when the breaker paused poll and a superadmin pauses every queue, then poll\'s pause is taken over too', async () => {
+    await core.breaker.forceOpen('database unavailable again (test)');
+    await watch.check();
+    expect(await core.redis.exists(pollPausedByBreakerKey(core))).toBe(1);
+
+    await request(app).put('/admin/queues/api/queues/pause').set('Authorization', basic(superKey)).expect(200);
+    expect(await core.redis.exists(pollPausedByBreakerKey(core))).toBe(0);
+    expect(await core.queues.alerts.isPaused()).toBe(true);
+
+    await core.redis.del(core.breaker.keys.state);
+    await watch.check();
+    expect(await pollPaused()).toBe(true);
+    await request(app).put('/admin/queues/api/queues/resume').set('Authorization', basic(superKey)).expect(200);
+    expect(await pollPaused()).toBe(false);
+    expect(await core.queues.alerts.isPaused()).toBe(false);
+  });
+});
