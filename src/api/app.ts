@@ -1,6 +1,5 @@
-import express, { type Express, type Request, type Response } from 'express';
+import express, { type Express } from 'express';
 import type { Core } from '../shared/core';
-import { NotFoundError } from '../shared/errors';
 import { authenticate } from './middleware/auth';
 import { errorHandler } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
@@ -17,18 +16,28 @@ import { alertRulesRoutes } from './routes/alert-rules.routes';
 import { maintenanceWindowsRoutes } from './routes/maintenance-windows.routes';
 import { webhooksRoutes } from './routes/webhooks.routes';
 import { wsTicketsRoutes } from './routes/ws-tickets.routes';
+import { debugRoutes } from './routes/debug.routes';
+import { docsRoutes } from './routes/docs.routes';
+import { rejectUnknownRoutes, routeNotFound } from './middleware/route-not-found';
+import { createApiMetrics, type ApiMetricsOptions } from './metrics/api-metrics';
+import { ADMIN_QUEUES_PATH, adminQueuesRoutes } from './admin/bull-board';
+import { statusPageRoutes } from './status-page/status-page.routes';
 
 export const BODY_LIMIT = '256kb';
 
 /** Builds the Express app; never listens (tests use supertest, main.ts listens). */
-export function createApp(core: Core, lifecycle: Lifecycle = { ready: true }): Express {
+export function createApp(core: Core, lifecycle: Lifecycle = { ready: true }, options: ApiMetricsOptions = {}): Express {
   const app = express();
+  const metrics = createApiMetrics(core, options);
   app.disable('x-powered-by');
   app.set('trust proxy', 1);
   app.use(requestContext(core.log));
+  app.use(metrics.recordRequests);
   app.use(healthRoutes(core, lifecycle));
+  app.use(docsRoutes(app, core.config.version));
 
   const v1 = express.Router();
+  v1.use(rejectUnknownRoutes(app));
   v1.use(express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
   v1.use(authenticate((key) => core.repos.apiKeys.authenticate(key)));
   v1.use(distributorsRoutes(core));
@@ -43,11 +52,14 @@ export function createApp(core: Core, lifecycle: Lifecycle = { ready: true }): E
   v1.use(maintenanceWindowsRoutes(core));
   v1.use(webhooksRoutes(core));
   v1.use(wsTicketsRoutes(core));
+  v1.use(debugRoutes(core, app));
   app.use('/api/v1', v1);
+  app.use(ADMIN_QUEUES_PATH, adminQueuesRoutes(core));
+  app.use(statusPageRoutes());
 
-  app.use((req: Request, _res: Response) => {
-    throw new NotFoundError(`No route for ${req.method} ${req.path}`, 'ROUTE_NOT_FOUND');
-  });
+  app.use(metrics.routes);
+
+  app.use(routeNotFound(app));
   app.use(errorHandler());
   return app;
 }

@@ -14,7 +14,9 @@ async function main(): Promise<void> {
   const log = createLogger({ service: 'api', version: config.version, level: config.logLevel });
   const core = createCore(config, log, { redisKind: 'producer' });
   const lifecycle = { ready: false };
-  const app = createApp(core, lifecycle);
+  // The live hub needs the listening server; until it exists there are no WebSocket clients.
+  let liveClients = () => 0;
+  const app = createApp(core, lifecycle, { wsClients: () => liveClients() });
   if (!(await waitForDatabase(core.db, log, config.dbInit))) {
     // Start anyway: health and non-database routes answer, database routes give a fast 503, and
     // the pool reconnects by itself when the database returns.
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
   // Longer than a load balancer's idle timeout, so it never reuses a socket we just closed.
   server.keepAliveTimeout = 65_000;
   const liveHub = createLiveHub(server, core);
+  liveClients = () => liveHub.clientCount();
   // Not awaited: with Redis down at start the subscriber connects (and subscribes) when Redis returns.
   liveHub.subscribed.then(
     () => log.info({ path: LIVE_PATH }, 'live events subscribed'),

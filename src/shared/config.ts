@@ -95,6 +95,12 @@ const envSchema = z.object({
   RETENTION_CRON: z.string().min(9).default('30 3 * * *'),
   /** Grace period for running jobs / requests on SIGTERM before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: intFrom(25_000, 1_000),
+  /** Bearer token that may read /metrics (API and worker); at least 32 characters in production. Superadmin API keys may read the API's too. */
+  METRICS_TOKEN: optionalSecret,
+  /** Port of each worker's Prometheus /metrics server (internal: not the API port); 0 picks a free port (tests). */
+  WORKER_METRICS_PORT: intFrom(9464, 0, 65535),
+  /** Address the worker's metrics server binds: 0.0.0.0 lets a scraper on the private network in, 127.0.0.1 keeps it on the machine. */
+  WORKER_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
   /** pino level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Deploy version shown in logs and /health (Render sets RENDER_GIT_COMMIT). */
@@ -124,6 +130,8 @@ export interface Config {
   readonly encryptionKey: Buffer;
   readonly shutdownTimeoutMs: number;
   readonly dbInit: { readonly attempts: number; readonly backoffMs: number };
+  /** Prometheus /metrics: who may read it and where each worker serves it. */
+  readonly metrics: { readonly token?: string; readonly workerPort: number; readonly workerHost: string };
   /** Advice found while loading (insecure defaults, Supabase host problems). */
   readonly warnings: readonly string[];
 }
@@ -206,6 +214,11 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
     else warnings.push('ADMIN_API_KEY is shorter than 32 characters: fine for development, refused in production');
   }
 
+  if (e.METRICS_TOKEN && e.METRICS_TOKEN.length < 32) {
+    if (e.NODE_ENV === 'production') problems.push('METRICS_TOKEN: must be at least 32 characters');
+    else warnings.push('METRICS_TOKEN is shorter than 32 characters: fine for development, refused in production');
+  }
+
   if (problems.length > 0 || !db || !queues.queues) throw new ConfigError(problems);
 
   return Object.freeze({
@@ -245,6 +258,7 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
     encryptionKey,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     dbInit: Object.freeze({ attempts: e.DB_INIT_ATTEMPTS, backoffMs: e.DB_INIT_BACKOFF_MS }),
+    metrics: Object.freeze({ token: e.METRICS_TOKEN, workerPort: e.WORKER_METRICS_PORT, workerHost: e.WORKER_METRICS_HOST }),
     warnings: Object.freeze(warnings),
   });
 }

@@ -3,6 +3,7 @@ import { createLogger } from '../shared/logger';
 import { createCore } from '../shared/core';
 import { onShutdown } from '../shared/shutdown';
 import { startWorkers } from './start-workers';
+import { startWorkerMetrics } from './metrics/worker-metrics';
 import { waitForDatabase } from '../shared/db/wait-for-database';
 
 async function main(): Promise<void> {
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
     log.warn('starting degraded: database unavailable, circuit open until a probe succeeds');
   }
   const running = await startWorkers(core);
+  const metricsServer = await startWorkerMetrics(core, running.workers);
   log.info({ config: describeConfig(config), queues: config.worker.queues, pid: process.pid }, 'worker started');
   for (const w of config.warnings) log.warn(w);
 
@@ -31,6 +33,8 @@ async function main(): Promise<void> {
           clearTimeout(forceTimer);
         },
       },
+      // After the workers: the last jobs' outcomes stay scrapeable while they drain.
+      { name: 'metrics', run: async () => metricsServer?.close() },
       { name: 'core', run: () => core.close() },
     ],
     config.shutdownTimeoutMs,

@@ -36,6 +36,8 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     POLL_OVERLAP_MS: '300000',
     // The offline sweep scans the whole shared database; tests that need it run it by hand.
     ALERT_SWEEP_MS: '0',
+    // Worker processes serve /metrics; a free port each, so parallel workers and runs never collide.
+    WORKER_METRICS_PORT: '0',
     ...overrides,
   };
 }
