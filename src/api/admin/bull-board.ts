@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Core } from '../../shared/core';
 import { apiDoc } from '../openapi/route-doc';
 import { QUEUE_NAMES, type QueueName } from '../../shared/queues/queue-names';
+import { ForbiddenError } from '../../shared/errors';
 import { adminAuth } from './admin-auth';
 import { pollPauseHooks } from './poll-pause-hooks';
 
@@ -36,8 +37,8 @@ function board(core: Core, readOnlyMode: boolean): Router {
 
 /**
  * Bull Board at /admin/queues, behind API-key authentication (HTTP Basic for browsers, Bearer for
- * scripts): superadmins get the full board (retry, remove, pause/resume), every other role a
- * read-only one. Bull Board has no authentication of its own.
+ * scripts): superadmins get the full board (retry, remove, pause/resume), distributors a
+ * read-only one, customers nothing. Bull Board has no authentication of its own.
  */
 export function adminQueuesRoutes(core: Core): Router {
   const full = board(core, false);
@@ -47,9 +48,9 @@ export function adminQueuesRoutes(core: Core): Router {
     apiDoc({
       summary: 'Bull Board: every queue, its jobs and controls (a web UI and its JSON API)',
       description:
-        'Sign in with HTTP Basic (any user name, an API key as the password) or send a Bearer key. A superadmin gets the full board (retry, remove, pause/resume); other roles a read-only one. Resuming `poll` while the database breaker is open is refused (409).',
+        'Sign in with HTTP Basic (any user name, an API key as the password) or send a Bearer key. A superadmin gets the full board (retry, remove, pause/resume); distributors a read-only one; customers are refused (403). Resuming `poll` while the database breaker is open is refused (409).',
       tag: 'operations',
-      auth: ['superadmin', 'distributor', 'customer'],
+      auth: ['superadmin', 'distributor'],
       responses: { 200: { description: "The board's HTML page, static files or JSON API answers", contentType: '*/*', schema: z.string() } },
       errors: { 401: 'No API key, or one that is unknown or revoked (with a WWW-Authenticate: Basic challenge)' },
       methods: ['get', 'put', 'post', 'patch'],
@@ -58,6 +59,8 @@ export function adminQueuesRoutes(core: Core): Router {
   router.use(adminAuth((key) => core.repos.apiKeys.authenticate(key)));
   router.use((req, res, next) => {
     const auth = req.auth!;
+    // Jobs carry every community's channel ids and failure reasons: operators only.
+    if (auth.scope.role === 'customer') throw new ForbiddenError('The queue board is for operators: a superadmin key (full control) or a distributor key (read-only)');
     if (auth.scope.role !== 'superadmin') return readOnly(req, res, next);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       // Who changed a queue, by key id and label (never the key).

@@ -16,6 +16,7 @@ describe('Bull Board at /admin/queues', () => {
   let watch: ReturnType<typeof startBreakerWatch>;
   let superKey: string;
   let customerKey: string;
+  let distributorKey: string;
 
   beforeAll(async () => {
     core = createTestCore({ CIRCUIT_CHECK_MS: '60000', CIRCUIT_PROBE_BASE_MS: '600000' });
@@ -24,6 +25,9 @@ describe('Bull Board at /admin/queues', () => {
     const community = await core.repos.communities.findBySlug('default');
     superKey = await issueKey(core, { role: 'superadmin' }, 'bull board admin');
     customerKey = await issueKey(core, { role: 'customer', communityId: community!.id }, 'bull board customer');
+    const distributor = await core.repos.communities.createDistributor(`Board distributor ${Date.now()}`);
+    if (distributor === 'name_taken') throw new Error('distributor name taken');
+    distributorKey = await issueKey(core, { role: 'distributor', distributorId: distributor.id }, 'bull board distributor');
   });
 
   afterAll(async () => {
@@ -60,17 +64,22 @@ describe('Bull Board at /admin/queues', () => {
     expect(queues.every((q) => q.readOnlyMode === false)).toBe(true);
   });
 
-  test('when a customer signs in, then the board is read-only: it lists the queues and refuses every change', async () => {
-    const page = await request(app).get('/admin/queues').set('Authorization', basic(customerKey)).expect(200);
+  test('when a customer signs in, then 403: jobs hold every community\'s data, the board is for operators', async () => {
+    const res = await request(app).get('/admin/queues/api/queues').set('Authorization', basic(customerKey)).expect(403);
+    expect(res.body.message).toMatch(/for operators/);
+  });
+
+  test('when a distributor signs in, then the board is read-only: it lists the queues and refuses every change', async () => {
+    const page = await request(app).get('/admin/queues').set('Authorization', basic(distributorKey)).expect(200);
     expect(page.text).toContain('Evara queues (read-only)');
-    const api = await request(app).get('/admin/queues/api/queues').set('Authorization', basic(customerKey)).expect(200);
+    const api = await request(app).get('/admin/queues/api/queues').set('Authorization', basic(distributorKey)).expect(200);
     const queues = api.body.queues as Array<{ name: string; readOnlyMode: boolean }>;
     expect(queues.map((q) => q.name).sort()).toEqual([...QUEUE_NAMES].sort());
     expect(queues.every((q) => q.readOnlyMode)).toBe(true);
 
-    await request(app).put('/admin/queues/api/queues/poll/pause').set('Authorization', basic(customerKey)).expect(405);
-    await request(app).put('/admin/queues/api/queues/pause').set('Authorization', basic(customerKey)).expect(200); // pause-all skips read-only queues
-    await request(app).put('/admin/queues/api/queues/alerts/clean/failed').set('Authorization', basic(customerKey)).expect(405);
+    await request(app).put('/admin/queues/api/queues/poll/pause').set('Authorization', basic(distributorKey)).expect(405);
+    await request(app).put('/admin/queues/api/queues/pause').set('Authorization', basic(distributorKey)).expect(200); // pause-all skips read-only queues
+    await request(app).put('/admin/queues/api/queues/alerts/clean/failed').set('Authorization', basic(distributorKey)).expect(405);
     expect(await pollPaused()).toBe(false);
     expect(await core.queues.alerts.isPaused()).toBe(false);
   });
