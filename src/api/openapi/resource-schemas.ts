@@ -4,6 +4,7 @@ import { NOTIFICATION_STATUSES } from '../../shared/db/migrations/20261129100000
 import { ANALYTICS_TYPES, NODE_CATEGORIES, NODE_STATUSES, nodeConfigSchema } from '../../shared/nodes/node';
 import { NOTIFICATION_EVENTS } from '../../shared/notifications/notification-outbox';
 import { timestamp, uuid } from './envelopes';
+import { QUEUE_NAMES, type QueueName } from '../../shared/queues/queue-names';
 
 /*
  * The shapes the API answers with, for the OpenAPI document only: handlers return repository
@@ -236,6 +237,11 @@ export const wsTicketSchema = z.object({
 
 const dependencySchema = z.object({ status: z.enum(['up', 'down']), latencyMs: z.number(), error: z.string().optional() });
 
+const queueHealth = z.union([
+  z.object({ paused: z.boolean(), waiting: z.number().int(), active: z.number().int(), delayed: z.number().int(), failed: z.number().int() }),
+  z.object({ error: z.string() }),
+]);
+
 export const healthReportSchema = z.object({
   status: z.enum(['ok', 'degraded', 'down']),
   services: z.object({
@@ -248,12 +254,7 @@ export const healthReportSchema = z.object({
       openedAt: timestamp.nullable(),
       nextProbeAt: timestamp.nullable(),
     }),
-    queues: z.object({
-      poll: z.union([
-        z.object({ paused: z.boolean(), waiting: z.number().int(), active: z.number().int(), delayed: z.number().int(), failed: z.number().int() }),
-        z.object({ error: z.string() }),
-      ]),
-    }),
+    queues: z.object(Object.fromEntries(QUEUE_NAMES.map((name) => [name, queueHealth])) as Record<QueueName, typeof queueHealth>),
   }),
   version: z.string(),
   uptime: z.number(),

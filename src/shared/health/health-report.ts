@@ -1,10 +1,13 @@
 import type { Core } from '../core';
 import { checkDatabase, checkRedis, type DependencyStatus } from './dependency-checks';
 import { thingspeakLastSuccessKey } from './health-keys';
+import { QUEUE_NAMES, type QueueName } from '../queues/queue-names';
 
 const CHECK_TIMEOUT_MS = 1_500;
 
 export type OverallStatus = 'ok' | 'degraded' | 'down';
+
+export type QueueHealth = { paused: boolean; waiting: number; active: number; delayed: number; failed: number } | { error: string };
 
 export interface HealthReport {
   status: OverallStatus;
@@ -13,7 +16,8 @@ export interface HealthReport {
     redis: DependencyStatus;
     thingspeak: { status: 'up' | 'stale' | 'unknown'; lastSuccessAt: string | null };
     circuit: { state: 'closed' | 'open' | 'half_open' | 'unknown'; failures: number | null; openedAt: string | null; nextProbeAt: string | null };
-    queues: { poll: { paused: boolean; waiting: number; active: number; delayed: number; failed: number } | { error: string } };
+    /** Depths of every queue (poll-control holds only the tick). */
+    queues: Record<QueueName, QueueHealth>;
   };
   version: string;
   uptime: number;
@@ -39,14 +43,14 @@ const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() 
  * ok: all fine. degraded: usable but something is wrong. down: neither database nor Redis answers.
  */
 export async function buildHealthReport(core: Core, startedAt: number): Promise<HealthReport> {
-  const [database, redis, circuit, counts, paused, lastTs] = await Promise.all([
+  const [database, redis, circuit, queueList, lastTs] = await Promise.all([
     checkDatabase(core.db, CHECK_TIMEOUT_MS),
     checkRedis(core.redis, CHECK_TIMEOUT_MS),
     orUndefined(core.breaker.publicState()),
-    orUndefined(core.queues.poll.getJobCounts('waiting', 'active', 'delayed', 'failed')),
-    orUndefined(core.queues.poll.isPaused()),
+    Promise.all(QUEUE_NAMES.map((name) => queueHealth(core, name))),
     orUndefined(core.redis.get(thingspeakLastSuccessKey(core.config.queues.prefix))),
   ]);
+  const queues = Object.fromEntries(QUEUE_NAMES.map((name, i) => [name, queueList[i]!])) as Record<QueueName, QueueHealth>;
   const lastSuccess = lastTs ? Number(lastTs) : null;
   const staleAfterMs = core.config.poll.intervalMs * 3;
   const thingspeak = {
@@ -56,10 +60,6 @@ export async function buildHealthReport(core: Core, startedAt: number): Promise<
   const circuitView = circuit
     ? { state: circuit.publicState, failures: circuit.failures, openedAt: iso(circuit.openedAt), nextProbeAt: iso(circuit.nextProbeAt) }
     : { state: 'unknown' as const, failures: null, openedAt: null, nextProbeAt: null };
-  const poll =
-    counts && paused !== undefined
-      ? { paused, waiting: counts.waiting ?? 0, active: counts.active ?? 0, delayed: counts.delayed ?? 0, failed: counts.failed ?? 0 }
-      : { error: 'queue state unavailable' };
 
   let status: OverallStatus = 'ok';
   if (database.status === 'down' && redis.status === 'down') status = 'down';
@@ -67,9 +67,16 @@ export async function buildHealthReport(core: Core, startedAt: number): Promise<
 
   return {
     status,
-    services: { database, redis, thingspeak, circuit: circuitView, queues: { poll } },
+    services: { database, redis, thingspeak, circuit: circuitView, queues },
     version: core.config.version,
     uptime: Math.round((Date.now() - startedAt) / 1000),
     checkedAt: new Date().toISOString(),
   };
+}
+
+async function queueHealth(core: Core, name: QueueName): Promise<QueueHealth> {
+  const queue = core.queues[name];
+  const [counts, paused] = await Promise.all([orUndefined(queue.getJobCounts('waiting', 'active', 'delayed', 'failed')), orUndefined(queue.isPaused())]);
+  if (!counts || paused === undefined) return { error: 'queue state unavailable' };
+  return { paused, waiting: counts.waiting ?? 0, active: counts.active ?? 0, delayed: counts.delayed ?? 0, failed: counts.failed ?? 0 };
 }

@@ -78,6 +78,9 @@ describe('status page in headless Chromium', () => {
     await healthShows(page, 'OK', 10_000);
     expect(await text(page, '#health-circuit')).toBe('closed');
     expect(await text(page, '#health-queue')).toMatch(/^running · waiting \d+ · active \d+ · delayed \d+ · failed \d+$/);
+    for (const queue of ['alerts', 'notifications', 'maintenance']) {
+      expect(await text(page, `#health-queue-${queue}`)).toMatch(/^running · waiting \d+ · active \d+ · delayed \d+ · failed \d+$/);
+    }
     expect(await page.isVisible('#nodes')).toBe(false); // nothing but health before a key is given
 
     await signIn(page);

@@ -115,6 +115,14 @@
     dd.setAttribute('data-bad', bad ? 'true' : 'false');
   }
 
+  function setQueueFact(id, q) {
+    if (!q || q.error) {
+      setFact(id, (q && q.error) || 'unknown', true);
+    } else {
+      setFact(id, (q.paused ? 'paused' : 'running') + ' · waiting ' + q.waiting + ' · active ' + q.active + ' · delayed ' + q.delayed + ' · failed ' + q.failed, q.paused);
+    }
+  }
+
   function renderHealth(report) {
     const badge = $('health-status');
     const status = report && report.services ? report.status : 'unreachable';
@@ -141,12 +149,10 @@
     if (s.circuit.state !== 'closed' && s.circuit.openedAt) circuit += ' since ' + clock(new Date(s.circuit.openedAt));
     if (s.circuit.failures) circuit += ' (' + s.circuit.failures + ' failures)';
     setFact('health-circuit', circuit, s.circuit.state !== 'closed');
-    const q = s.queues.poll;
-    if (!q || q.error) {
-      setFact('health-queue', (q && q.error) || 'unknown', true);
-    } else {
-      setFact('health-queue', (q.paused ? 'paused' : 'running') + ' · waiting ' + q.waiting + ' · active ' + q.active + ' · delayed ' + q.delayed + ' · failed ' + q.failed, q.paused);
-    }
+    setQueueFact('health-queue', s.queues.poll);
+    setQueueFact('health-queue-alerts', s.queues.alerts);
+    setQueueFact('health-queue-notifications', s.queues.notifications);
+    setQueueFact('health-queue-maintenance', s.queues.maintenance);
     return status;
   }
 
