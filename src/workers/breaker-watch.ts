@@ -12,7 +12,7 @@ import { createBreakerTransitionNotifier } from './breaker-transition-notifier';
  */
 export function startBreakerWatch(core: Core): { stop(): Promise<void>; check(): Promise<void> } {
   const { breaker, queues, redis, log } = core;
-  const flagKey = `${breaker.keys.state}:paused-by-breaker`;
+  const flagKey = breaker.keys.pollPausedByBreaker;
   const instance = randomUUID();
   const transitionNotifier = createBreakerTransitionNotifier(core);
   let running: Promise<void> | undefined;

@@ -4,11 +4,10 @@ import type { Logger } from '../../shared/logger';
 
 /**
  * The flag the workers' breaker watch (src/workers/breaker-watch.ts) sets when *it* paused the
- * `poll` queue; it resumes only pauses that carry it. Spelled here because the API may not import
- * the workers; test/integration/admin/bull-board.test.ts checks that both sides agree.
+ * `poll` queue; it resumes only pauses that carry it. The breaker's keys name it for both sides.
  */
 export function pollPausedByBreakerKey(core: Pick<Core, 'breaker'>): string {
-  return `${core.breaker.keys.state}:paused-by-breaker`;
+  return core.breaker.keys.pollPausedByBreaker;
 }
 
 export const RESUME_REFUSED_MESSAGE =

@@ -106,6 +106,8 @@ export function createDbBreaker(redis: Redis, opts: BreakerOptions) {
     transitions: `${opts.prefix}:breaker:db:transitions`,
     events: `${opts.prefix}:events`,
     probeLock: `${opts.prefix}:breaker:db:probe-lock`,
+    /** Set while the poll queue's pause is the breaker's own (an operator's pause has none). */
+    pollPausedByBreaker: `${opts.prefix}:breaker:db:paused-by-breaker`,
   };
 
   async function snapshot(): Promise<BreakerSnapshot> {

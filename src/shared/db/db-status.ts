@@ -39,9 +39,10 @@ interface TarnPool {
   max: number;
 }
 
+/** What knex's tarn pool tells about itself (all zero after destroy() or with a foreign pool). */
 export function poolStats(db: Db): PoolStats {
-  const pool = (db.client as { pool?: TarnPool }).pool;
-  if (!pool) return { inUse: 0, idle: 0, waiting: 0, creating: 0, min: 0, max: 0 };
+  const pool = (db.client as { pool?: Partial<TarnPool> }).pool as TarnPool | undefined;
+  if (!pool || typeof pool.numUsed !== 'function') return { inUse: 0, idle: 0, waiting: 0, creating: 0, min: 0, max: 0 };
   return { inUse: pool.numUsed(), idle: pool.numFree(), waiting: pool.numPendingAcquires(), creating: pool.numPendingCreates(), min: pool.min, max: pool.max };
 }
 

@@ -1,20 +1,6 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { Db } from '../db/knex';
-
-/** What knex's tarn pool tells about itself; read structurally (knex types the pool loosely). */
-interface TarnPoolStats {
-  max: number;
-  numUsed(): number;
-  numFree(): number;
-  numPendingAcquires(): number;
-  numPendingCreates(): number;
-}
-
-function poolOf(db: Db): TarnPoolStats | undefined {
-  const pool = (db.client as { pool?: Partial<TarnPoolStats> }).pool;
-  // Absent after destroy(); another shape if knex was ever given an external pool.
-  return pool && typeof pool.numUsed === 'function' ? (pool as TarnPoolStats) : undefined;
-}
+import { poolStats } from '../db/db-status';
 
 /**
  * This process's database pool, read when scraped: `evara_db_pool_connections{state}` (in_use,
@@ -28,10 +14,10 @@ export function registerDbPoolMetrics(registry: Registry, db: Db): void {
     labelNames: ['state'],
     registers: [registry],
     collect() {
-      const pool = poolOf(db);
-      this.set({ state: 'in_use' }, pool?.numUsed() ?? 0);
-      this.set({ state: 'idle' }, pool?.numFree() ?? 0);
-      this.set({ state: 'creating' }, pool?.numPendingCreates() ?? 0);
+      const pool = poolStats(db);
+      this.set({ state: 'in_use' }, pool.inUse);
+      this.set({ state: 'idle' }, pool.idle);
+      this.set({ state: 'creating' }, pool.creating);
     },
   });
   new Gauge({
@@ -39,7 +25,7 @@ export function registerDbPoolMetrics(registry: Registry, db: Db): void {
     help: 'Queries of this process waiting for a pooled database connection',
     registers: [registry],
     collect() {
-      this.set(poolOf(db)?.numPendingAcquires() ?? 0);
+      this.set(poolStats(db).waiting);
     },
   });
   new Gauge({
@@ -47,7 +33,7 @@ export function registerDbPoolMetrics(registry: Registry, db: Db): void {
     help: 'Largest number of connections the database pool of this process may open (DATABASE_POOL_MAX)',
     registers: [registry],
     collect() {
-      this.set(poolOf(db)?.max ?? 0);
+      this.set(poolStats(db).max);
     },
   });
   new Gauge({
@@ -55,8 +41,8 @@ export function registerDbPoolMetrics(registry: Registry, db: Db): void {
     help: 'Connections in use divided by the pool maximum, for this process (1 = saturated)',
     registers: [registry],
     collect() {
-      const pool = poolOf(db);
-      this.set(pool && pool.max > 0 ? pool.numUsed() / pool.max : 0);
+      const pool = poolStats(db);
+      this.set(pool.max > 0 ? pool.inUse / pool.max : 0);
     },
   });
 }
