@@ -11,6 +11,10 @@ const optionalSecret = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
 
+/** Defaults also used by tools that must work when the configuration as a whole is invalid. */
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export const DEFAULT_THINGSPEAK_BASE_URL = 'https://api.thingspeak.com';
+
 const intFrom = (def: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(def);
 
@@ -24,11 +28,11 @@ const envSchema = z.object({
   /** Largest number of pooled database connections per process. */
   DATABASE_POOL_MAX: intFrom(10, 1, 200),
   /** Redis URL for queues, locks and pub/sub. */
-  REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
+  REDIS_URL: z.string().min(1).default(DEFAULT_REDIS_URL),
   /** HTTP port of the API. */
   PORT: intFrom(3000, 0, 65535),
   /** ThingSpeak read API base URL (the local simulator in development and tests). */
-  THINGSPEAK_BASE_URL: z.string().url().default('https://api.thingspeak.com'),
+  THINGSPEAK_BASE_URL: z.string().url().default(DEFAULT_THINGSPEAK_BASE_URL),
   /** Timeout of one ThingSpeak HTTP request. */
   THINGSPEAK_TIMEOUT_MS: intFrom(10_000, 100, 120_000),
   /** Bootstraps a superadmin API key with this value at API start. Required in production. */

@@ -1,4 +1,4 @@
-import type { Config } from '../../shared/config';
+import { DEFAULT_REDIS_URL, DEFAULT_THINGSPEAK_BASE_URL, type Config } from '../../shared/config';
 import { normaliseDatabaseUrl } from '../../shared/db/database-url';
 import type { DatabaseTarget } from './checks/database.check';
 import type { ThingSpeakTarget } from './checks/thingspeak.check';
@@ -13,9 +13,6 @@ export interface DoctorTargets {
   thingspeak: ThingSpeakTarget;
 }
 
-// The same defaults as config.ts, needed only when the configuration is invalid and so gives none.
-const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
-const DEFAULT_THINGSPEAK_BASE_URL = 'https://api.thingspeak.com';
 
 function databaseFromEnv(env: Record<string, string | undefined>): DatabaseTarget | undefined {
   if (!env.DATABASE_URL) return undefined;
