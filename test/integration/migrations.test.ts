@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { loadConfig } from '../../src/shared/config';
 import { createLogger } from '../../src/shared/logger';
 import { createDb } from '../../src/shared/db/knex';
-import { runMigrations } from '../../src/shared/db/migrate';
+import { readMigrationState, runMigrations } from '../../src/shared/db/migrate';
 import { itDatabaseUrl, withDatabase } from '../setup/test-env';
 
 /** Migrations on a database of their own: apply on empty, roll back to empty, apply again. */
@@ -61,6 +61,15 @@ describe('migrations', () => {
       expect(await tables()).toEqual([]);
 
       expect(await runMigrations(db, 'latest')).toEqual(applied);
+      expect(applied.every((name) => !/\.(ts|js)$/.test(name))).toBe(true);
+
+      // Records written by the compiled service (".js") read the same from the .ts sources, and
+      // the old names with an extension are normalised by the next migrate run.
+      await db('knex_migrations').update({ name: db.raw(`name || '.js'`) });
+      expect(await runMigrations(db, 'status')).toEqual([]);
+      expect((await readMigrationState(db)).applied).toEqual(applied);
+      expect(await runMigrations(db, 'latest')).toEqual([]);
+      expect(await db('knex_migrations').orderBy('id').pluck('name')).toEqual(applied);
     } finally {
       await db.destroy();
     }

@@ -1,5 +1,5 @@
 import type { Db } from './knex';
-import { migrationConfig } from './migrate';
+import { readMigrationState } from './migrate';
 
 /** Connections of knex's (tarn) pool right now. */
 export interface PoolStats {
@@ -60,9 +60,8 @@ async function tableEstimates(db: Db): Promise<TableEstimate[]> {
 }
 
 async function migrationState(db: Db): Promise<DbStatus['migrations']> {
-  // No list validation: a status report must describe a mismatched directory, not throw on it.
-  const [completed, pending] = (await db.migrate.list({ ...migrationConfig(), disableMigrationsListValidation: true })) as [Array<{ name: string }>, Array<{ file: string }>];
-  return { applied: completed.map((c) => c.name), pending: pending.map((p) => p.file), upToDate: pending.length === 0 };
+  const { applied, pending } = await readMigrationState(db);
+  return { applied, pending, upToDate: pending.length === 0 };
 }
 
 /**

@@ -10,7 +10,7 @@ import { createNode } from '../../helpers/factories';
 
 /** A port nothing listens on: connections are refused at once, like a database that is down. */
 const DEAD_DB = 'postgres://postgres:deadpass@127.0.0.1:1/evara';
-const MIGRATIONS = readdirSync(path.join(__dirname, '../../../src/shared/db/migrations')).filter((f) => f.endsWith('.ts'));
+const MIGRATIONS = readdirSync(path.join(__dirname, '../../../src/shared/db/migrations')).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''));
 
 describe('API /api/v1/debug (superadmin only)', () => {
   let core: TestCore;
