@@ -20,15 +20,15 @@ const DESCRIPTIONS: Record<QueueName, string> = {
   maintenance: 'apply-retention, daily',
 };
 
-/** One board over every queue; both boards answer at the same path, so the UI's URLs are the same. */
-function board(core: Core, readOnlyMode: boolean): Router {
+/** One board over every queue. */
+function board(core: Core): Router {
   const serverAdapter = new ExpressAdapter().setBasePath(ADMIN_QUEUES_PATH);
   createBullBoard({
-    queues: QUEUE_NAMES.map((name) => new BullMQAdapter(core.queues[name], { readOnlyMode, allowRetries: !readOnlyMode, description: DESCRIPTIONS[name] })),
+    queues: QUEUE_NAMES.map((name) => new BullMQAdapter(core.queues[name], { description: DESCRIPTIONS[name] })),
     serverAdapter,
     options: {
-      uiConfig: { boardTitle: readOnlyMode ? 'Evara queues (read-only)' : 'Evara queues' },
-      handlerHooks: readOnlyMode ? undefined : pollPauseHooks(core, core.log.child({ module: 'bull-board' })),
+      uiConfig: { boardTitle: 'Evara queues' },
+      handlerHooks: pollPauseHooks(core, core.log.child({ module: 'bull-board' })),
     },
   });
   // Router.use mounts the adapter's Express app properly (request/response prototypes restored).
@@ -37,31 +37,33 @@ function board(core: Core, readOnlyMode: boolean): Router {
 
 /**
  * Bull Board at /admin/queues, behind API-key authentication (HTTP Basic for browsers, Bearer for
- * scripts): superadmins get the full board (retry, remove, pause/resume), distributors a
- * read-only one, customers nothing. Bull Board has no authentication of its own.
+ * scripts), for superadmins only: jobs hold every tenant's data and the board cannot filter them.
+ * Bull Board has no authentication of its own.
  */
 export function adminQueuesRoutes(core: Core): Router {
-  const full = board(core, false);
-  const readOnly = board(core, true);
+  const full = board(core);
   const router = Router();
   router.use(
     apiDoc({
       summary: 'Bull Board: every queue, its jobs and controls (a web UI and its JSON API)',
       description:
-        'Sign in with HTTP Basic (any user name, an API key as the password) or send a Bearer key. A superadmin gets the full board (retry, remove, pause/resume); distributors a read-only one; customers are refused (403). Resuming `poll` while the database breaker is open is refused (409).',
+        'Sign in with HTTP Basic (any user name, an API key as the password) or send a Bearer key. Superadmins only (403 otherwise): jobs show the data of every tenant. ADMIN_API_KEY also works while the database is down. Resuming `poll` while the database breaker is open is refused (409).',
       tag: 'operations',
-      auth: ['superadmin', 'distributor'],
+      auth: ['superadmin'],
       responses: { 200: { description: "The board's HTML page, static files or JSON API answers", contentType: '*/*', schema: z.string() } },
       errors: { 401: 'No API key, or one that is unknown or revoked (with a WWW-Authenticate: Basic challenge)' },
       methods: ['get', 'put', 'post', 'patch'],
     }),
   );
-  router.use(adminAuth((key) => core.repos.apiKeys.authenticate(key)));
+  router.use(adminAuth((key) => core.repos.apiKeys.authenticate(key), core.config.api.adminApiKey));
   router.use((req, res, next) => {
     const auth = req.auth!;
-    // Jobs carry every community's channel ids and failure reasons: operators only.
-    if (auth.scope.role === 'customer') throw new ForbiddenError('The queue board is for operators: a superadmin key (full control) or a distributor key (read-only)');
-    if (auth.scope.role !== 'superadmin') return readOnly(req, res, next);
+    // Clickjacking: the board's buttons must not work inside someone else's frame.
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Content-Security-Policy', "frame-ancestors 'none'");
+    // Jobs carry every community's channel ids, webhook hosts and failure reasons, and Bull Board
+    // cannot filter them by tenant: superadmins only (see README, Bull Board).
+    if (auth.scope.role !== 'superadmin') throw new ForbiddenError('The queue board shows every tenant\'s jobs: it needs a superadmin key');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       // Who changed a queue, by key id and label (never the key).
       req.log.info({ keyId: auth.key.id, keyLabel: auth.key.label, method: req.method, path: req.path }, 'bull board action');

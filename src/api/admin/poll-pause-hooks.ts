@@ -34,7 +34,11 @@ export function pollPauseHooks(core: Pick<Core, 'breaker' | 'redis'>, log: Logge
   const flagKey = pollPausedByBreakerKey(core);
   return {
     async before({ route, request }) {
-      if (actionOnPoll(route, request.params) !== 'resume') return;
+      const action = actionOnPoll(route, request.params);
+      // Cleared before the pause too: if the breaker closed between pause and clear, its resume
+      // would undo the operator's pause (cleared again after, in case a check re-set it meanwhile).
+      if (action === 'pause') await core.redis.del(flagKey);
+      if (action !== 'resume') return;
       if ((await core.breaker.snapshot()).state === 'open') return { allow: false, status: 409, message: RESUME_REFUSED_MESSAGE };
     },
     async after({ route, request }, result) {

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { sameSecret } from '../crypto/same-secret';
 
 const BEARER = /^Bearer\s+(\S{1,512})$/i;
 
@@ -9,7 +9,5 @@ export function bearerToken(header: string | undefined): string | undefined {
 
 /** Whether `given` is METRICS_TOKEN, compared in constant time (hashes make the lengths equal). */
 export function isMetricsToken(given: string, expected: string | undefined): boolean {
-  if (!expected) return false;
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(given), digest(expected));
+  return sameSecret(given, expected);
 }
