@@ -8,6 +8,8 @@ export const UNMATCHED_ROUTE = 'unmatched';
  * would make a new series for every node id (unbounded cardinality, and ids in the metrics).
  */
 export function routeLabel(baseUrl: string, routePath: unknown): string {
+  // A route registered for several paths (['/', '/status']) is one label: its patterns joined.
+  if (Array.isArray(routePath) && routePath.every((p) => typeof p === 'string')) return routePath.map((p: string) => routeLabel(baseUrl, p)).join('|');
   if (typeof routePath !== 'string') return UNMATCHED_ROUTE;
   if (routePath === '/' && baseUrl !== '') return baseUrl;
   return `${baseUrl}${routePath}` || '/';

@@ -12,13 +12,16 @@ export interface RouteHints {
   routes: string;
 }
 
+const MAX_HINTED_PATH = 256;
+
 export class RouteNotFoundError extends NotFoundError {
   readonly hints: RouteHints;
   constructor(method: string, path: string, table: RouteTable) {
     super(`No route for ${method} ${path}`, 'ROUTE_NOT_FOUND');
     const known = [...table.routes, ...table.mounts.map((m) => ({ method: 'GET', path: m.path }))];
     this.hints = {
-      didYouMean: closestRoutes(method, path, known),
+      // Edit distance costs length x length: a huge unauthenticated path gets no suggestions.
+      didYouMean: path.length <= MAX_HINTED_PATH ? closestRoutes(method, path, known) : [],
       docs: '/docs',
       openapi: '/openapi.json',
       health: '/health',

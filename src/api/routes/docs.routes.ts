@@ -64,6 +64,9 @@ export function docsRoutes(app: Express, version: string): Router {
       responses: { 200: { description: 'An HTML page', contentType: 'text/html', schema: z.string() } },
     }),
     (_req, res) => {
+      // Swagger UI sends requests with whatever key is typed into it: no framing by other sites.
+      res.setHeader('X-Frame-Options', 'DENY');
+      res.setHeader('Content-Security-Policy', "frame-ancestors 'none'");
       res.type('html').send(PAGE);
     },
   );

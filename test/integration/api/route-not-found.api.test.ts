@@ -45,6 +45,11 @@ describe('404 with hints for unknown routes', () => {
     expect(res.body.hints.didYouMean).toContain('GET /api/v1/alerts/summary');
   });
 
+  test('given a very long unknown path, when asked without a key, then 404 without suggestions (no costly similarity search)', async () => {
+    const res = await api.get(`/api/v1/${'segment/'.repeat(2_000)}`, '').expect(404);
+    expect(res.body).toMatchObject({ code: 'ROUTE_NOT_FOUND', hints: { didYouMean: [], docs: '/docs' } });
+  });
+
   test('given an unknown path outside /api/v1, when asked, then the same 404 body with hints', async () => {
     const res = await api.get('/helth').expect(404);
     expect(res.body).toMatchObject({ code: 'ROUTE_NOT_FOUND', hints: POINTERS });

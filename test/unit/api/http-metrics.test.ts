@@ -77,3 +77,9 @@ describe('httpMetrics', () => {
     expect(text).not.toContain('/no/such/path');
   });
 });
+
+describe('routeLabel for a route registered on several paths', () => {
+  test('when a route has an array of paths, then the label joins the patterns instead of calling it unmatched', () => {
+    expect(routeLabel('', ['/', '/status'])).toBe('/|/status');
+  });
+});
