@@ -5,7 +5,7 @@
  * rules, and prints samples/s and the ratio (the cost per rule). Machines here are shared and
  * noisy: compare the ratio, not the absolute figures.
  */
-import { Client } from 'pg';
+import { recreateBenchDatabase } from './bench-database';
 import { loadConfig } from '../src/shared/config';
 import { createLogger } from '../src/shared/logger';
 import { createDb, type Db } from '../src/shared/db/knex';
@@ -20,19 +20,6 @@ import { buildNodeInput } from '../test/helpers/factories';
 
 const DB_NAME = 'evara_bench_alerts';
 const out = (line = '') => process.stdout.write(`${line}\n`);
-
-async function recreateDatabase(serverUrl: string, drop: boolean): Promise<void> {
-  const admin = new URL(serverUrl);
-  admin.pathname = '/postgres';
-  const client = new Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
-    if (!drop) await client.query(`CREATE DATABASE "${DB_NAME}"`);
-  } finally {
-    await client.end();
-  }
-}
 
 /** A node with `rules` rules and `count` readings (level swinging 5..95 % every 50 minutes). */
 async function seedNode(db: Db, encryptionKey: Buffer, rules: number, count: number) {
@@ -64,7 +51,7 @@ async function main(): Promise<void> {
   url.pathname = `/${DB_NAME}`;
   const config = loadConfig({ ...process.env, DATABASE_URL: url.toString(), NODE_ENV: 'development', LOG_LEVEL: 'warn' }, 'tool');
   const log = createLogger({ service: 'bench', version: 'bench', level: 'warn' });
-  await recreateDatabase(serverUrl, false);
+  await recreateBenchDatabase(serverUrl, DB_NAME, false);
   const db = createDb(config, log, { poolMax: 4 });
   try {
     await runMigrations(db, 'latest');
@@ -90,7 +77,7 @@ async function main(): Promise<void> {
     out(`  cost ratio 10 rules / 1 rule: ${(figures[1]! / figures[10]!).toFixed(2)}x`);
   } finally {
     await db.destroy();
-    await recreateDatabase(serverUrl, true);
+    await recreateBenchDatabase(serverUrl, DB_NAME, true);
   }
 }
 

@@ -5,7 +5,7 @@
  * inserting readings as a poll would, and prints rows/s, batches, the longest single batch and the
  * writer's worst insert latency (the figure that shows the table is never locked for long).
  */
-import { Client } from 'pg';
+import { recreateBenchDatabase } from './bench-database';
 import { loadConfig } from '../src/shared/config';
 import { createLogger } from '../src/shared/logger';
 import { createDb } from '../src/shared/db/knex';
@@ -19,19 +19,6 @@ const DB_NAME = 'evara_bench_retention';
 const DAY_MS = 86_400_000;
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
-async function recreateDatabase(serverUrl: string, drop: boolean): Promise<void> {
-  const admin = new URL(serverUrl);
-  admin.pathname = '/postgres';
-  const client = new Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
-    if (!drop) await client.query(`CREATE DATABASE "${DB_NAME}"`);
-  } finally {
-    await client.end();
-  }
-}
-
 async function main(): Promise<void> {
   const oldRows = Number(process.env.BENCH_OLD_ROWS ?? 200_000);
   const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -40,7 +27,7 @@ async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, DATABASE_URL: url.toString(), NODE_ENV: 'development', LOG_LEVEL: 'warn' }, 'tool');
   const log = createLogger({ service: 'bench', version: 'bench', level: 'warn' });
 
-  await recreateDatabase(serverUrl, false);
+  await recreateBenchDatabase(serverUrl, DB_NAME, false);
   const db = createDb(config, log, { poolMax: 4 });
   try {
     await runMigrations(db, 'latest');
@@ -97,7 +84,7 @@ async function main(): Promise<void> {
     out(`concurrent inserts    ${insertMs.length}, p99 ${p99.toFixed(1)} ms, max ${(insertMs.at(-1) ?? 0).toFixed(1)} ms`);
   } finally {
     await db.destroy();
-    await recreateDatabase(serverUrl, true);
+    await recreateBenchDatabase(serverUrl, DB_NAME, true);
   }
 }
 
