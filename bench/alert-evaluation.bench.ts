@@ -5,11 +5,8 @@
  * rules, and prints samples/s and the ratio (the cost per rule). Machines here are shared and
  * noisy: compare the ratio, not the absolute figures.
  */
-import { recreateBenchDatabase } from './bench-database';
-import { loadConfig } from '../src/shared/config';
-import { createLogger } from '../src/shared/logger';
-import { createDb, type Db } from '../src/shared/db/knex';
-import { runMigrations } from '../src/shared/db/migrate';
+import { openBenchDatabase } from './bench-database';
+import type { Db } from '../src/shared/db/knex';
 import { createCommunitiesRepository } from '../src/shared/communities/communities.repository';
 import { createNodesRepository } from '../src/shared/nodes/nodes.repository';
 import { createAlertRulesRepository } from '../src/shared/alerts/alert-rules.repository';
@@ -46,15 +43,8 @@ async function seedNode(db: Db, encryptionKey: Buffer, rules: number, count: num
 
 async function main(): Promise<void> {
   const count = Number(process.env.BENCH_READINGS ?? 20_000);
-  const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const url = new URL(serverUrl);
-  url.pathname = `/${DB_NAME}`;
-  const config = loadConfig({ ...process.env, DATABASE_URL: url.toString(), NODE_ENV: 'development', LOG_LEVEL: 'warn' }, 'tool');
-  const log = createLogger({ service: 'bench', version: 'bench', level: 'warn' });
-  await recreateBenchDatabase(serverUrl, DB_NAME, false);
-  const db = createDb(config, log, { poolMax: 4 });
+  const { config, db, drop } = await openBenchDatabase(DB_NAME);
   try {
-    await runMigrations(db, 'latest');
     const deps = {
       db,
       rules: createAlertRulesRepository(db),
@@ -76,8 +66,7 @@ async function main(): Promise<void> {
     }
     out(`  cost ratio 10 rules / 1 rule: ${(figures[1]! / figures[10]!).toFixed(2)}x`);
   } finally {
-    await db.destroy();
-    await recreateBenchDatabase(serverUrl, DB_NAME, true);
+    await drop();
   }
 }
 

@@ -5,11 +5,7 @@
  * inserting readings as a poll would, and prints rows/s, batches, the longest single batch and the
  * writer's worst insert latency (the figure that shows the table is never locked for long).
  */
-import { recreateBenchDatabase } from './bench-database';
-import { loadConfig } from '../src/shared/config';
-import { createLogger } from '../src/shared/logger';
-import { createDb } from '../src/shared/db/knex';
-import { runMigrations } from '../src/shared/db/migrate';
+import { openBenchDatabase } from './bench-database';
 import { createCommunitiesRepository } from '../src/shared/communities/communities.repository';
 import { createNodesRepository } from '../src/shared/nodes/nodes.repository';
 import { applyRetention } from '../src/shared/retention/retention.repository';
@@ -21,16 +17,8 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<void> {
   const oldRows = Number(process.env.BENCH_OLD_ROWS ?? 200_000);
-  const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const url = new URL(serverUrl);
-  url.pathname = `/${DB_NAME}`;
-  const config = loadConfig({ ...process.env, DATABASE_URL: url.toString(), NODE_ENV: 'development', LOG_LEVEL: 'warn' }, 'tool');
-  const log = createLogger({ service: 'bench', version: 'bench', level: 'warn' });
-
-  await recreateBenchDatabase(serverUrl, DB_NAME, false);
-  const db = createDb(config, log, { poolMax: 4 });
+  const { config, db, drop } = await openBenchDatabase(DB_NAME);
   try {
-    await runMigrations(db, 'latest');
     const community = await createCommunitiesRepository(db).findBySlug('default');
     const node = await createNodesRepository(db, config.encryptionKey).create(buildNodeInput(), community!.id);
     if (node === 'node_key_taken') throw new Error('node key taken in a fresh database');
@@ -83,8 +71,7 @@ async function main(): Promise<void> {
     out(`max single batch      ${report.readings.maxBatchMs} ms`);
     out(`concurrent inserts    ${insertMs.length}, p99 ${p99.toFixed(1)} ms, max ${(insertMs.at(-1) ?? 0).toFixed(1)} ms`);
   } finally {
-    await db.destroy();
-    await recreateBenchDatabase(serverUrl, DB_NAME, true);
+    await drop();
   }
 }
 
