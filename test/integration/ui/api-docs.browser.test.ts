@@ -29,7 +29,8 @@ describe('API documentation page in headless Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    // No server when set-up failed early (no browser): nothing to wait for.
+    if (server) await new Promise((resolve) => server.close(resolve));
     await core?.close();
   });
 

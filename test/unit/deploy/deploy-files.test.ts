@@ -3,12 +3,14 @@
  * (compose: test/schemas/compose; render: ../shared/schemas/render, see its SOURCE.md), then checked for the properties the schemas
  * cannot express (health path, migrations, shared secrets, no secret values, dependency wiring).
  * Plus text checks of Dockerfile, .dockerignore and .env.example. No Docker engine is needed.
+ * Without ../shared beside the checkout (a fresh clone), only the Render schema checks are skipped, with the reason.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
+import { findOptionalFile, itNeeding } from '../../helpers/outside-file';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const read = (rel: string): string => readFileSync(path.join(ROOT, rel), 'utf8');
@@ -50,14 +52,16 @@ const describeErrors = (errors: ErrorObject[] | null | undefined): string =>
  * Render publishes no licence for its schema (see ../shared/schemas/render/SOURCE.md), so it is
  * not vendored: it is read from the workplace's shared/ folder, which CI and every developer
  * machine have beside the repo. A vendored copy in test/schemas/render is used first if present.
+ * A fresh clone has neither: the checks that need the schema are then skipped with the reason
+ * (`itWithRenderSchema`); everything else in this file still runs.
  */
-function renderSchemaPath(): string {
-  for (const candidate of ['test/schemas/render/render.yaml.schema.json', '../shared/schemas/render/render.yaml.schema.json']) {
-    if (existsSync(path.join(ROOT, candidate))) return candidate;
-  }
-  throw new Error('Render schema not found: expected ../shared/schemas/render/render.yaml.schema.json beside the repo');
-}
-const validateRender = compile(renderSchemaPath());
+const RENDER_SCHEMA = findOptionalFile('Render Blueprint schema', [
+  'test/schemas/render/render.yaml.schema.json',
+  '../shared/schemas/render/render.yaml.schema.json',
+]);
+const itWithRenderSchema = itNeeding(RENDER_SCHEMA);
+/** Null when the schema is absent; every test that calls it is declared with `itWithRenderSchema`, so it is skipped then. */
+const validateRender = (RENDER_SCHEMA.present ? compile(RENDER_SCHEMA.rel) : null) as ValidateFunction;
 const validateCompose = compile('test/schemas/compose/compose-spec.compose-go-2020-12.json');
 
 const render = loadYaml('render.yaml');
@@ -170,7 +174,7 @@ const commandText = (c: string | string[] | undefined): string => (Array.isArray
 // =====================================================================================
 
 describe('schema validation', () => {
-  it('render.yaml is valid against the Render Blueprint schema', () => {
+  itWithRenderSchema('render.yaml is valid against the Render Blueprint schema', () => {
     const ok = validateRender(render);
     expect(describeErrors(validateRender.errors)).toBe('');
     expect(ok).toBe(true);
@@ -183,13 +187,13 @@ describe('schema validation', () => {
   });
 
   // Negative controls: prove the validators really reject things, so a green run means something.
-  it('the Render validator rejects a service with an unknown type', () => {
+  itWithRenderSchema('the Render validator rejects a service with an unknown type', () => {
     const broken = clone(render);
     (broken.services as RenderService[])[0]!.type = 'webservice';
     expect(validateRender(broken)).toBe(false);
   });
 
-  it('the Render validator rejects a misspelt healthCheckPath', () => {
+  itWithRenderSchema('the Render validator rejects a misspelt healthCheckPath', () => {
     const broken = clone(render);
     const web = (broken.services as RenderService[]).find((s) => s.type === 'web')!;
     web.healthcheckPath = web.healthCheckPath;
@@ -197,7 +201,7 @@ describe('schema validation', () => {
     expect(validateRender(broken)).toBe(false);
   });
 
-  it('the Render validator rejects a Key Value without ipAllowList and an unknown top-level key', () => {
+  itWithRenderSchema('the Render validator rejects a Key Value without ipAllowList and an unknown top-level key', () => {
     const noAllowList = clone(render);
     delete (noAllowList.services as RenderService[]).find((s) => s.type === 'keyvalue')!.ipAllowList;
     expect(validateRender(noAllowList)).toBe(false);
