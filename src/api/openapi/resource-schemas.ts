@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ALERT_KINDS, ALERT_OPERATORS, ALERT_SEVERITIES, ALERT_STATUSES } from '../../shared/alerts/alert';
-import { NOTIFICATION_STATUSES } from '../../shared/db/migrations/20261129100000_create_alerting_tables';
+import { NOTIFICATION_STATUSES } from '../../shared/notifications/notification-status';
 import { ANALYTICS_TYPES, NODE_CATEGORIES, NODE_STATUSES, nodeConfigSchema } from '../../shared/nodes/node';
-import { NOTIFICATION_EVENTS } from '../../shared/notifications/notification-outbox';
+import { NOTIFICATION_EVENTS } from '../../shared/notifications/notification-event';
 import { timestamp, uuid } from './envelopes';
 import { QUEUE_NAMES, type QueueName } from '../../shared/queues/queue-names';
 

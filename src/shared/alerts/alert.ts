@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ALERT_KINDS, ALERT_OPERATORS, ALERT_SEVERITIES, ALERT_STATUSES } from '../db/migrations/20261129100000_create_alerting_tables';
+import { ALERT_KINDS, ALERT_OPERATORS, ALERT_SEVERITIES, ALERT_STATUSES } from './alert-enums';
 import { NODE_CATEGORIES } from '../nodes/node';
 import { validateRule } from './alert-rules';
 

@@ -1,22 +1,13 @@
-import type { Knex } from 'knex';
+/** The roles an API key can have; the api_keys CHECK constraint holds a frozen copy (see the domain-enums test). */
+export const ROLES = ['superadmin', 'distributor', 'customer'] as const;
+export type Role = (typeof ROLES)[number];
 
-/** What one API key may see. Every repository query that reads tenant data filters by it. */
+/** What one API key may see. Every repository query that reads tenant data filters by it (db/scope-filter.ts). */
 export type Scope =
   | { role: 'superadmin' }
   | { role: 'distributor'; distributorId: string }
   | { role: 'customer'; communityId: string };
 
-/**
- * Restricts a query to communities the scope may see. `communityColumn` is the qualified column
- * holding a community id (e.g. "nodes.community_id").
- */
-export function whereCommunityInScope(qb: Knex.QueryBuilder, scope: Scope, communityColumn: string): Knex.QueryBuilder {
-  switch (scope.role) {
-    case 'superadmin':
-      return qb;
-    case 'customer':
-      return qb.where(communityColumn, scope.communityId);
-    case 'distributor':
-      return qb.whereIn(communityColumn, (sub) => sub.select('id').from('communities').where('distributor_id', scope.distributorId));
-  }
-}
+// The scope's roles and ROLES must be the same set; tsc fails here when they drift apart.
+const _sameRoles: [Scope['role']] extends [Role] ? ([Role] extends [Scope['role']] ? true : never) : never = true;
+void _sameRoles;

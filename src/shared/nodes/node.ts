@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ANALYTICS_TYPES, NODE_CATEGORIES, NODE_STATUSES } from '../db/migrations/20261129000000_create_core_tables';
+import { ANALYTICS_TYPES, NODE_CATEGORIES, NODE_STATUSES } from './node-enums';
 import { FIELD_KEYS } from '../thingspeak/feed';
 
 export { ANALYTICS_TYPES, NODE_CATEGORIES, NODE_STATUSES };
