@@ -1,5 +1,6 @@
 // Lint: typescript-eslint's recommended rules plus the project's habits (pino, never console).
-// Import boundaries between api / workers / shared are checked by test/unit/architecture.test.ts.
+// Import boundaries (api / workers / shared / simulator / tools, cycles, where knex and bullmq may be used) are
+// checked by dependency-cruiser: .dependency-cruiser.cjs, run by `npm run lint` (lint:imports) and test/unit/architecture.test.ts.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 

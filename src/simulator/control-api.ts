@@ -5,7 +5,7 @@ import { FIELD_KEYS, type FieldKey } from '../shared/thingspeak/feed';
 import { FAULT_KINDS, type FaultKind } from './faults';
 import { renderTime } from './feed-json';
 import { readJsonBody, sendJson } from './http-io';
-import type { ThingSpeakSimulator } from './thingspeak-simulator';
+import type { ThingSpeakSimulator } from './simulator-types';
 
 /**
  * JSON control API under /_sim/ so that another process (demo, failure drills) can drive the

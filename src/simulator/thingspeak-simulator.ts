@@ -1,84 +1,25 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isAppError, ValidationError } from '../shared/errors';
-import type { FieldKey } from '../shared/thingspeak/feed';
-import { createChannelStore, type ChannelKind, type SimChannel, type SimEntry, type SimFields } from './channel-store';
+import { createChannelStore } from './channel-store';
 import { createControlApi } from './control-api';
-import { createFaultRegistry, type Fault, type FaultTarget } from './faults';
+import { createFaultRegistry } from './faults';
 import { sendJson } from './http-io';
 import { createReadApi } from './read-api';
-import { createRequestStats, type SimulatorStats } from './request-stats';
+import { createRequestStats } from './request-stats';
+import type { ThingSpeakSimulator } from './simulator-types';
 import { createValueGenerator, KIND_FIELD_LABELS } from './value-generator';
+
+export type { ChannelSpec, GenerateOptions, GeneratorOptions, NewEntry, ThingSpeakSimulator } from './simulator-types';
+
+const DEFAULT_STEP_MS = 15_000;
+const MESSY_RATIO_WHEN_ASKED = 0.1;
 
 /**
  * A local stand-in for ThingSpeak's read API (real HTTP on loopback) for tests, the demo and
  * failure drills. State is in memory; tests drive it through these methods, other processes
  * through the JSON control API under /_sim/ (see control-api.ts).
  */
-export interface ChannelSpec {
-  id: number;
-  name?: string;
-  /** Makes the channel private: reads need `api_key=<readKey>`. */
-  readKey?: string;
-  /** Field labels; default: the labels of `kind`. */
-  fields?: Partial<Record<FieldKey, string>>;
-  createdAt?: Date;
-  /** Artificial delay of every read of this channel, to make overlapping polls observable. */
-  latencyMs?: number;
-  /** What appendGenerated and the generator write; default 'tank'. */
-  kind?: ChannelKind;
-}
-
-export interface NewEntry {
-  /** Default: now. Back- and future-dated values are kept as given (to the second). */
-  createdAt?: Date;
-  fields: SimFields;
-}
-
-export interface GenerateOptions {
-  /** created_at of the first entry; default: so that the last entry is at now. */
-  start?: Date;
-  /** Spacing between entries; default 15 s (ThingSpeak's free-tier write interval). */
-  stepMs?: number;
-  /** About 1 value in 10 becomes "nan", "  12.5\r\n", "12,5" or "err". */
-  messy?: boolean;
-  /** Exact share of messy values, 0..1; overrides `messy`. */
-  messyRatio?: number;
-  /** Default: the channel's kind. */
-  kind?: ChannelKind;
-}
-
-export interface GeneratorOptions {
-  cadenceMs: number;
-  /** Default: every channel that exists at each tick. */
-  channels?: number[];
-  /** Share of values written messy, 0..1; default 0. */
-  messyRatio?: number;
-}
-
-export interface ThingSpeakSimulator {
-  listen(port?: number, host?: string): Promise<{ url: string; port: number }>;
-  close(): Promise<void>;
-  createChannel(spec: ChannelSpec): void;
-  channels(): SimChannel[];
-  appendEntries(id: number, entries: NewEntry[]): number[];
-  appendGenerated(id: number, count: number, opts?: GenerateOptions): number[];
-  /** Deletes every entry; ids restart at 1 and last_entry_id is null until the next write. */
-  clearChannel(id: number): void;
-  /** Every stored entry in entry id order. */
-  entries(id: number): SimEntry[];
-  setFault(target: FaultTarget, fault: Fault | null): void;
-  /** Delay added to every read request (a channel's latencyMs wins when larger). */
-  setLatency(ms: number): void;
-  stats(): SimulatorStats;
-  resetStats(): void;
-  startGenerator(opts: GeneratorOptions): void;
-  stopGenerator(): void;
-}
-
-const DEFAULT_STEP_MS = 15_000;
-const MESSY_RATIO_WHEN_ASKED = 0.1;
-
 export function createThingSpeakSimulator(opts: { now?: () => Date; seed?: number } = {}): ThingSpeakSimulator {
   const now = opts.now ?? (() => new Date());
   const store = createChannelStore();
