@@ -11,6 +11,10 @@ import { createCommunitiesRepository } from '../src/shared/communities/communiti
 import { createNodesRepository } from '../src/shared/nodes/nodes.repository';
 import { createAlertRulesRepository } from '../src/shared/alerts/alert-rules.repository';
 import { createAlertsRepository } from '../src/shared/alerts/alerts.repository';
+import { createAlertConditionStateRepository } from '../src/shared/alerts/alert-condition-state.repository';
+import { createAlertSamplesRepository } from '../src/shared/alerts/alert-samples.repository';
+import { createNotificationOutboxRepository } from '../src/shared/notifications/notification-outbox.repository';
+import { createNodeStatusRepository } from '../src/shared/nodes/node-status.repository';
 import { createMaintenanceWindowsRepository } from '../src/shared/alerts/maintenance-windows.repository';
 import { evaluateNewReadings } from '../src/shared/alerts/alert-engine';
 import { buildNodeInput } from '../test/helpers/factories';
@@ -50,6 +54,10 @@ async function main(): Promise<void> {
       rules: createAlertRulesRepository(db),
       alerts: createAlertsRepository(db),
       maintenance: createMaintenanceWindowsRepository(db),
+      conditionState: createAlertConditionStateRepository(db),
+      samples: createAlertSamplesRepository(db),
+      outbox: createNotificationOutboxRepository(db),
+      nodeStatus: createNodeStatusRepository(db),
       catchUpAgeMs: 3600_000,
       dataQualityMs: 1_800_000,
     };

@@ -48,7 +48,16 @@ export function createApp(core: Core, lifecycle: Lifecycle = { ready: true }, op
   v1.use(jobsRoutes(core));
   v1.use(systemRoutes(core));
   v1.use(alertRulesRoutes(core));
-  v1.use(alertsRoutes(core));
+  v1.use(
+    alertsRoutes({
+      db: core.db,
+      alerts: core.repos.alerts,
+      conditionState: core.repos.conditionState,
+      nodeStatus: core.repos.nodeStatus,
+      outbox: core.repos.outbox,
+      flush: { producers: core.producers, outbox: core.repos.outbox, events: core.events },
+    }),
+  );
   v1.use(maintenanceWindowsRoutes(core));
   v1.use(webhooksRoutes(core));
   v1.use(wsTicketsRoutes(core));

@@ -53,6 +53,8 @@ const envSchema = z.object({
   WORKER_QUEUES: z.string().default('all'),
   /** How long a worker's job lock lasts; a crashed worker's jobs are retried after about this long. */
   WORKER_LOCK_MS: intFrom(30_000, 1_000, 600_000),
+  /** First wait of a job parked because the database is unreachable; doubles each time it is parked again, up to 5 min, never before the breaker's next probe. */
+  WORKER_PARK_MS: intFrom(5_000, 10, 300_000),
   /** Tries of the first database connection at start, with doubling waits, before starting degraded. */
   DB_INIT_ATTEMPTS: intFrom(3, 1, 100),
   /** First wait between start-up connection tries (2 s, 4 s, 8 s by default). */
@@ -125,7 +127,7 @@ export interface Config {
   readonly thingspeak: { readonly baseUrl: string; readonly timeoutMs: number };
   readonly poll: { readonly intervalMs: number; readonly concurrency: number; readonly overlapMs: number; readonly maxPerSecond: number };
   readonly queues: { readonly prefix: string };
-  readonly worker: { readonly queues: readonly QueueName[]; readonly lockMs: number };
+  readonly worker: { readonly queues: readonly QueueName[]; readonly lockMs: number; readonly parkMs: number };
   readonly circuit: { readonly failureThreshold: number; readonly probeBaseMs: number; readonly probeMaxMs: number; readonly checkMs: number; readonly rampMs: number };
   readonly alerts: { readonly catchUpAgeMs: number; readonly sweepMs: number; readonly accessLostAfter: number; readonly dataQualityMs: number };
   readonly notifications: { readonly relayMs: number; readonly webhookTimeoutMs: number; readonly backoffMs: number };
@@ -236,7 +238,7 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
     thingspeak: Object.freeze({ baseUrl: e.THINGSPEAK_BASE_URL.replace(/\/+$/, ''), timeoutMs: e.THINGSPEAK_TIMEOUT_MS }),
     poll: Object.freeze({ intervalMs: e.POLL_INTERVAL_MS, concurrency: e.POLL_CONCURRENCY, overlapMs: e.POLL_OVERLAP_MS, maxPerSecond: e.POLL_MAX_PER_SECOND }),
     queues: Object.freeze({ prefix: e.QUEUE_PREFIX }),
-    worker: Object.freeze({ queues: Object.freeze(queues.queues), lockMs: e.WORKER_LOCK_MS }),
+    worker: Object.freeze({ queues: Object.freeze(queues.queues), lockMs: e.WORKER_LOCK_MS, parkMs: e.WORKER_PARK_MS }),
     circuit: Object.freeze({
       failureThreshold: e.CIRCUIT_FAILURE_THRESHOLD,
       probeBaseMs: e.CIRCUIT_PROBE_BASE_MS,

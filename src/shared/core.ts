@@ -15,6 +15,13 @@ import { createLiveEventPublisher } from './events/live-events';
 import { createAlertsRepository } from './alerts/alerts.repository';
 import { createAlertRulesRepository } from './alerts/alert-rules.repository';
 import { createMaintenanceWindowsRepository } from './alerts/maintenance-windows.repository';
+import { createAlertConditionStateRepository } from './alerts/alert-condition-state.repository';
+import { createAlertSamplesRepository } from './alerts/alert-samples.repository';
+import { createConditionSweepRepository } from './alerts/condition-sweep.repository';
+import { createNodeStatusRepository } from './nodes/node-status.repository';
+import { createNotificationOutboxRepository } from './notifications/notification-outbox.repository';
+import { createNotificationsRepository } from './notifications/notifications.repository';
+import { createWebhookSubscriptionsRepository } from './notifications/webhook-subscriptions.repository';
 
 /** Everything both processes share, built once per process; close() releases it in reverse order. */
 export function createCore(config: Config, log: Logger, opts: { redisKind: 'producer' | 'worker' }) {
@@ -48,6 +55,13 @@ export function createCore(config: Config, log: Logger, opts: { redisKind: 'prod
       alerts: createAlertsRepository(db),
       alertRules: createAlertRulesRepository(db),
       maintenance: createMaintenanceWindowsRepository(db),
+      conditionState: createAlertConditionStateRepository(db),
+      samples: createAlertSamplesRepository(db),
+      sweep: createConditionSweepRepository(db),
+      nodeStatus: createNodeStatusRepository(db),
+      outbox: createNotificationOutboxRepository(db),
+      notifications: createNotificationsRepository(db),
+      webhookSubscriptions: createWebhookSubscriptionsRepository(db, config.encryptionKey),
     },
     async close(): Promise<void> {
       await queues.close().catch(() => undefined);

@@ -83,6 +83,18 @@ export class UpstreamError extends AppError {
   }
 }
 
+/**
+ * The work cannot run right now but will later (another job holds the same channel): a job is put
+ * back to wait `retryAfterMs` without using up an attempt.
+ */
+export class RetryLaterError extends AppError {
+  readonly retryAfterMs: number;
+  constructor(message: string, retryAfterMs: number) {
+    super(message, { code: 'RETRY_LATER', kind: 'operational', httpStatus: 503 });
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;
 }

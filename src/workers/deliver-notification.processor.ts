@@ -1,68 +1,7 @@
-import type { Core } from '../shared/core';
-import { decryptSecret } from '../shared/crypto/secret-box';
-import { AppError, UpstreamError } from '../shared/errors';
-import { judgeDelivery } from '../shared/notifications/delivery-outcome';
-import { createNotificationsRepository, deliveryBody } from '../shared/notifications/notifications.repository';
-import { createWebhookSender } from '../shared/notifications/webhook-sender';
-import { signedHeaders } from '../shared/notifications/webhook-signature';
-import type { Processor } from './handlers';
-import { parkWhileDatabaseDown } from './park-while-database-down';
+import { deliverNotification, type DeliverDeps } from '../shared/notifications/deliver-notification';
+import type { Processor } from './processor';
 
-/** The receiver refused the delivery for good (a 4xx other than 408/429, a foreign redirect). */
-class WebhookRejectedError extends AppError {
-  constructor(message: string) {
-    super(message, { code: 'WEBHOOK_REJECTED', kind: 'user', httpStatus: 422 });
-  }
-}
-
-/**
- * Sends one notification to its subscriber. The row is the source of truth: a row already
- * delivered (a redelivery after a crash, a relayed duplicate) is not sent again, and every attempt
- * sends the stored body with the same delivery id, so receivers can drop what they already have.
- * Retryable failures throw for the queue's exponential backoff; the last one marks the row failed.
- */
-export function createDeliverNotificationProcessor(core: Core): Processor<'deliver-notification'> {
-  const notifications = createNotificationsRepository(core.db);
-  const send = createWebhookSender({ timeoutMs: core.config.notifications.webhookTimeoutMs });
-
-  return (data, ctx) =>
-    parkWhileDatabaseDown(core, ctx, async () => {
-      const { job, log } = ctx;
-      const task = await notifications.loadForDelivery(data.notificationId);
-      if (!task) return { skipped: 'notification not found (its subscription was deleted)' };
-      if (task.status !== 'pending') return { skipped: `already ${task.status}` };
-      if (!task.subscription.active) {
-        await notifications.markFailed(task.id, 'not sent: the subscription is inactive');
-        return { skipped: 'subscription inactive' };
-      }
-      if (!URL.canParse(task.subscription.url)) {
-        await notifications.markFailed(task.id, 'not sent: the subscription URL is not a valid URL');
-        return { skipped: 'invalid URL' };
-      }
-      let secret: string;
-      try {
-        secret = decryptSecret(task.subscription.secretEncrypted, core.config.encryptionKey);
-      } catch {
-        // Retrying cannot help: the key that sealed the secret is gone (ENCRYPTION_KEY changed).
-        await notifications.markFailed(task.id, 'not sent: the signing secret cannot be decrypted with the current ENCRYPTION_KEY; set a new secret');
-        return { skipped: 'secret unreadable' };
-      }
-
-      const body = deliveryBody(task);
-      const host = new URL(task.subscription.url).host;
-      const result = await send(task.subscription.url, body, signedHeaders({ secret, body, deliveryId: task.id, event: task.event }));
-      const outcome = judgeDelivery(result);
-      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      const status = outcome.verdict === 'delivered' ? 'delivered' : outcome.verdict === 'permanent' || lastAttempt ? 'failed' : 'pending';
-      await notifications.recordAttempt(task.id, { statusCode: outcome.statusCode, error: outcome.error, status });
-
-      const summary = { notificationId: task.id, subscriptionId: task.subscription.id, event: task.event, host, statusCode: outcome.statusCode, attempt: task.attempts + 1 };
-      if (outcome.verdict === 'delivered') {
-        log.info(summary, 'webhook delivered');
-        return { delivered: true, statusCode: outcome.statusCode };
-      }
-      if (outcome.verdict === 'permanent') throw new WebhookRejectedError(`webhook to ${host} refused, not retried: ${outcome.error}`);
-      if (lastAttempt) log.warn({ ...summary, error: outcome.error }, 'webhook delivery failed for good: no attempts left');
-      throw new UpstreamError(`webhook to ${host} failed: ${outcome.error}`, { code: 'WEBHOOK_FAILED', upstreamKind: 'webhook' });
-    });
+/** One webhook delivery (deliver-notification.ts); the queue's attempts decide which one is the last. */
+export function createDeliverNotificationProcessor(deps: DeliverDeps): Processor<'deliver-notification'> {
+  return (data, { job, log }) => deliverNotification(deps, data.notificationId, { lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) }, log);
 }

@@ -1,7 +1,6 @@
-import type { Job } from 'bullmq';
-import type { Logger } from '../shared/logger';
 import type { Core } from '../shared/core';
-import type { JobData, JobName } from '../shared/queues/jobs';
+import { createWebhookSender } from '../shared/notifications/webhook-sender';
+import type { Processors } from './processor';
 import { createPollTickProcessor } from './poll-tick.processor';
 import { createPollChannelProcessor } from './poll-channel.processor';
 import { createEvaluateNodeProcessor } from './evaluate-node.processor';
@@ -11,27 +10,60 @@ import { createRelayNotificationsProcessor } from './relay-notifications.process
 import { createNotifySystemEventProcessor } from './notify-system-event.processor';
 import { createApplyRetentionProcessor } from './apply-retention.processor';
 
-export interface JobContext {
-  job: Job;
-  /** The worker's lock token for the job (needed to move it to delayed). */
-  token?: string;
-  log: Logger;
-}
-
-export type Processor<N extends JobName> = (data: JobData<N>, ctx: JobContext) => Promise<unknown>;
-
-/** One processor per job name: adding a job to the contract without a processor does not compile. */
-export type Processors = { [N in JobName]: Processor<N> };
-
+/**
+ * The worker's composition root for jobs: one processor per job name, each given only the
+ * dependencies its use case takes.
+ */
 export function createProcessors(core: Core): Processors {
+  const { config, repos } = core;
+  const handOff = { producers: core.producers, outbox: repos.outbox };
+  const alertEffects = { alerts: repos.alerts, outbox: repos.outbox, nodeStatus: repos.nodeStatus, flush: { ...handOff, events: core.events } };
   return {
-    'poll-tick': createPollTickProcessor(core),
-    'poll-channel': createPollChannelProcessor(core),
-    'evaluate-node': createEvaluateNodeProcessor(core),
-    'sweep-conditions': createSweepConditionsProcessor(core),
-    'deliver-notification': createDeliverNotificationProcessor(core),
-    'relay-notifications': createRelayNotificationsProcessor(core),
-    'notify-system-event': createNotifySystemEventProcessor(core),
-    'apply-retention': createApplyRetentionProcessor(core),
+    'poll-tick': createPollTickProcessor({ breaker: core.breaker, nodes: repos.nodes, producers: core.producers, intervalMs: config.poll.intervalMs }),
+    'poll-channel': createPollChannelProcessor({
+      db: core.db,
+      repo: repos.poll,
+      nodeStatus: repos.nodeStatus,
+      client: core.thingspeak,
+      producers: core.producers,
+      encryptionKey: config.encryptionKey,
+      overlapMs: config.poll.overlapMs,
+      events: core.events,
+      redis: core.redis,
+      prefix: config.queues.prefix,
+      lockTtlMs: config.worker.lockMs,
+    }),
+    'evaluate-node': createEvaluateNodeProcessor({
+      ...alertEffects,
+      db: core.db,
+      rules: repos.alertRules,
+      maintenance: repos.maintenance,
+      conditionState: repos.conditionState,
+      samples: repos.samples,
+      catchUpAgeMs: config.alerts.catchUpAgeMs,
+      dataQualityMs: config.alerts.dataQualityMs,
+    }),
+    'sweep-conditions': createSweepConditionsProcessor({
+      ...alertEffects,
+      db: core.db,
+      maintenance: repos.maintenance,
+      sweep: repos.sweep,
+      breaker: core.breaker,
+      catchUpAgeMs: config.alerts.catchUpAgeMs,
+      accessLostAfter: config.alerts.accessLostAfter,
+    }),
+    'deliver-notification': createDeliverNotificationProcessor({
+      notifications: repos.notifications,
+      send: createWebhookSender({ timeoutMs: config.notifications.webhookTimeoutMs }),
+      encryptionKey: config.encryptionKey,
+    }),
+    'relay-notifications': createRelayNotificationsProcessor({
+      ...handOff,
+      notifications: repos.notifications,
+      breaker: core.breaker,
+      graceMs: Math.min(5_000, config.notifications.relayMs),
+    }),
+    'notify-system-event': createNotifySystemEventProcessor({ ...handOff, db: core.db }),
+    'apply-retention': createApplyRetentionProcessor({ db: core.db, redis: core.redis, prefix: config.queues.prefix, lockMs: config.worker.lockMs, policy: config.retention }),
   };
 }

@@ -1,10 +1,12 @@
 import { DelayedError, UnrecoverableError, Worker, type Job, type WorkerOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger';
-import { isAppError } from '../shared/errors';
+import { isAppError, RetryLaterError } from '../shared/errors';
+import { isDatabaseUnavailable } from '../shared/db/db-errors';
 import { jobNamesOf, jobs, type JobName } from '../shared/queues/jobs';
 import type { QueueName } from '../shared/queues/queue-names';
-import type { Processors } from './handlers';
+import type { Processors } from './processor';
+import { deferJob, parkJob, type ParkingPolicy } from './park-job';
 
 export interface RunWorkerOptions {
   queue: QueueName;
@@ -16,12 +18,15 @@ export interface RunWorkerOptions {
   limiter?: WorkerOptions['limiter'];
   /** Lock duration; also the stalled-job check interval, so a dead worker's jobs come back after it. */
   lockMs: number;
+  /** How jobs whose contract says `park` wait out a database outage, and the breaker they report to. */
+  parking: ParkingPolicy;
 }
 
 /**
  * Wraps a BullMQ Worker: parses the payload with the contract schema, gives the processor a
  * logger carrying the job's ids, and maps errors to job outcomes. This file and the API's error
- * handler are the only places error kinds are interpreted.
+ * handler are the only places error kinds are interpreted; the job contract's `whenDatabaseDown`
+ * (park, count towards the breaker) is applied here and nowhere else.
  */
 export function runWorker(opts: RunWorkerOptions): Worker {
   const names = new Set<string>(jobNamesOf(opts.queue));
@@ -41,12 +46,24 @@ export function runWorker(opts: RunWorkerOptions): Worker {
         throw new UnrecoverableError(`invalid payload for ${name}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       }
       const startedAt = Date.now();
+      const whenDatabaseDown = jobs[name].whenDatabaseDown;
       try {
-        const result = await opts.processors[name](parsed.data as never, { job, token, log });
+        const result = await opts.processors[name](parsed.data as never, { job, log });
+        if (whenDatabaseDown === 'park-and-count') await opts.parking.breaker.recordSuccess();
         log.debug({ durationMs: Date.now() - startedAt }, 'job done');
         return result;
       } catch (err) {
         if (err instanceof DelayedError) throw err;
+        if (err instanceof RetryLaterError) return deferJob(job, token, err.retryAfterMs);
+        if (whenDatabaseDown !== 'fail' && isDatabaseUnavailable(err)) {
+          let failures: number | undefined;
+          if (whenDatabaseDown === 'park-and-count') {
+            const result = await opts.parking.breaker.recordFailure((err as { code?: string }).code ?? (err as Error).message);
+            failures = result.failures;
+            if (result.opened) log.warn({ failures: result.failures }, 'database unavailable: circuit opened, entering degraded mode');
+          }
+          return parkJob(opts.parking, job, token, log, err, failures);
+        }
         if (isAppError(err) && err.kind === 'user') {
           log.info({ err }, 'job refused: not retried');
           throw new UnrecoverableError(err.message);

@@ -57,6 +57,7 @@ export async function startWorkers(core: Core): Promise<RunningWorkers> {
         processors,
         log,
         lockMs: config.worker.lockMs,
+        parking: { breaker: core.breaker, parkMs: config.worker.parkMs, rampMs: config.circuit.rampMs },
         // The limiter is global per queue in BullMQ, so N workers together stay under the rate.
         limiter: queue === 'poll' ? { max: config.poll.maxPerSecond, duration: 1_000 } : undefined,
         concurrency: queue === 'poll' ? config.poll.concurrency : queue === 'poll-control' ? 1 : 5,

@@ -38,6 +38,8 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     ALERT_SWEEP_MS: '0',
     // Worker processes serve /metrics; a free port each, so parallel workers and runs never collide.
     WORKER_METRICS_PORT: '0',
+    // Jobs parked by a database outage come back quickly once it ends.
+    WORKER_PARK_MS: '100',
     ...overrides,
   };
 }

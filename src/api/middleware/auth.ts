@@ -36,6 +36,11 @@ export function authOf(req: Request): AuthContext {
   return req.auth;
 }
 
+/** Who acted, as audit entries and alert histories name them: the key's label and its prefix. */
+export function actorOf(auth: AuthContext): { keyId: string; label: string } {
+  return { keyId: auth.key.id, label: `${auth.key.label} (${auth.key.prefix})` };
+}
+
 export function requireRole(req: Request, ...roles: Scope['role'][]): AuthContext {
   const auth = authOf(req);
   if (!roles.includes(auth.scope.role)) {

@@ -2,14 +2,11 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Core } from '../../shared/core';
 import { NotFoundError, ValidationError } from '../../shared/errors';
-import { checkMergedRule, createRuleSchema, updateRuleSchema } from '../../shared/alerts/alert';
+import { createRuleSchema, updateRuleSchema } from '../../shared/alerts/alert';
 import type { NodeView } from '../../shared/nodes/node';
 import { NODE_CATEGORIES } from '../../shared/nodes/node';
-import type { Knex } from 'knex';
-import type { AlertRule } from '../../shared/alerts/alert';
-import { AlertEffects } from '../../shared/alerts/alert-effects';
-import { loadAlertNode } from '../../shared/alerts/alert-node';
-import { authOf, type AuthContext } from '../middleware/auth';
+import { deleteAlertRule, updateAlertRule } from '../../shared/alerts/alert-rule-actions';
+import { actorOf, authOf } from '../middleware/auth';
 import { parse } from '../middleware/validate';
 import { dataOf, offsetPageOf } from '../openapi/envelopes';
 import { alertRuleSchema } from '../openapi/resource-schemas';
@@ -80,16 +77,7 @@ export function alertRulesRoutes(core: Core): Router {
   const router = Router();
   const { alertRules, nodes, communities, alerts } = core.repos;
 
-  /** A rule disabled or deleted resolves its unresolved alerts: nothing would ever evaluate them again. */
-  const retireWith = (effects: AlertEffects, auth: AuthContext, why: string) => async (trx: Knex.Transaction, rule: AlertRule) => {
-    const now = new Date();
-    const resolved = await alerts.resolveAllOf(trx, rule.id, { at: now, by: `${auth.key.label} (${auth.key.prefix})`, comment: why });
-    for (const alert of resolved) {
-      const node = await loadAlertNode(trx, alert.nodeId);
-      if (node) await effects.record(trx, 'resolved', alert, node, { notify: alert.notified, at: now });
-    }
-  };
-  const flush = (effects: AlertEffects, log: Parameters<AlertEffects['flush']>[0]['log']) => effects.flush({ db: core.db, producers: core.producers, events: core.events, log });
+  const actions = { db: core.db, alerts, alertRules, nodeStatus: core.repos.nodeStatus, outbox: core.repos.outbox, flush: { producers: core.producers, outbox: core.repos.outbox, events: core.events } };
 
   router.post('/alert-rules', apiDoc(DOCS.create), async (req, res) => {
     const auth = authOf(req);
@@ -140,20 +128,16 @@ export function alertRulesRoutes(core: Core): Router {
       }
     }
     if (metricProblem) throw new ValidationError(`Invalid body: ${metricProblem}`);
-    const effects = new AlertEffects();
-    const updated = await alertRules.update(auth.scope, id, input, checkMergedRule, retireWith(effects, auth, 'rule disabled'));
+    const updated = await updateAlertRule(actions, { scope: auth.scope, actor: actorOf(auth), id, change: input }, req.log);
     if (!updated) throw new NotFoundError(`Alert rule ${id} was not found`, 'ALERT_RULE_NOT_FOUND');
     if ('problem' in updated) throw new ValidationError(`Invalid body: body.clearThreshold: ${updated.problem}`);
-    await flush(effects, req.log);
     res.json({ data: updated });
   });
 
   router.delete('/alert-rules/:id', apiDoc(DOCS.delete), async (req, res) => {
     const { id } = parse(uuidParam, req.params, 'path');
     const auth = authOf(req);
-    const effects = new AlertEffects();
-    if (!(await alertRules.delete(auth.scope, id, retireWith(effects, auth, 'rule deleted')))) throw new NotFoundError(`Alert rule ${id} was not found`, 'ALERT_RULE_NOT_FOUND');
-    await flush(effects, req.log);
+    if (!(await deleteAlertRule(actions, { scope: auth.scope, actor: actorOf(auth), id }, req.log))) throw new NotFoundError(`Alert rule ${id} was not found`, 'ALERT_RULE_NOT_FOUND');
     res.status(204).end();
   });
 

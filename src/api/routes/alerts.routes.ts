@@ -1,13 +1,10 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { Core } from '../../shared/core';
-import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors';
+import { ValidationError } from '../../shared/errors';
 import { ALERT_KINDS, ALERT_SEVERITIES, ALERT_STATUSES, type Alert } from '../../shared/alerts/alert';
 import { decodeAlertCursor } from '../../shared/alerts/alerts.repository';
-import { AlertEffects } from '../../shared/alerts/alert-effects';
-import { loadAlertNode } from '../../shared/alerts/alert-node';
-import { auditTrail, recordAudit } from '../../shared/audit/audit-log.repository';
-import { authOf, type AuthContext } from '../middleware/auth';
+import { actOnAlert, alertWithAudit, type AlertAction, type AlertActionDeps } from '../../shared/alerts/alert-actions';
+import { actorOf, authOf } from '../middleware/auth';
 import { parse } from '../middleware/validate';
 import { cursorPageOf, dataOf } from '../openapi/envelopes';
 import { alertSchema, alertSummarySchema, alertWithAuditSchema } from '../openapi/resource-schemas';
@@ -74,18 +71,13 @@ const DOCS = {
   },
 } satisfies Record<string, RouteDoc>;
 
-/** Built-in conditions that end by themselves; a user's resolve would only be re-opened by the next sweep. */
-const SELF_RESOLVING = new Set(['offline', 'access_lost']);
-
-const actorOf = (auth: AuthContext) => ({ keyId: auth.key.id, label: `${auth.key.label} (${auth.key.prefix})` });
-
 /**
  * Alerts: list with filters, summary counts, one alert with its audit trail, acknowledge and
- * resolve. A user action, its audit entry and its notification are one transaction.
+ * resolve (alert-actions.ts: the change, its audit entry and its notification are one transaction).
  */
-export function alertsRoutes(core: Core): Router {
+export function alertsRoutes(deps: AlertActionDeps): Router {
   const router = Router();
-  const { alerts } = core.repos;
+  const { alerts } = deps;
 
   router.get('/alerts', apiDoc(DOCS.list), async (req, res) => {
     const q = parse(listQuery, req.query, 'query');
@@ -109,46 +101,13 @@ export function alertsRoutes(core: Core): Router {
 
   router.get('/alerts/:id', apiDoc(DOCS.get), async (req, res) => {
     const { id } = parse(uuidParam, req.params, 'path');
-    const alert = await alerts.get(authOf(req).scope, id);
-    if (!alert) throw new NotFoundError(`Alert ${id} was not found`, 'ALERT_NOT_FOUND');
-    res.json({ data: { ...alert, audit: await auditTrail(core.db, 'alert', id) } });
+    res.json({ data: await alertWithAudit(deps, authOf(req).scope, id) });
   });
 
-  async function act(req: Request, action: 'acknowledge' | 'resolve', comment: string | undefined): Promise<Alert> {
+  async function act(req: Request, action: AlertAction, comment: string | undefined): Promise<Alert> {
     const auth = authOf(req);
     const { id } = parse(uuidParam, req.params, 'path');
-    const effects = new AlertEffects();
-    const actor = actorOf(auth);
-    const seen = await alerts.get(auth.scope, id);
-    if (!seen) throw new NotFoundError(`Alert ${id} was not found`, 'ALERT_NOT_FOUND');
-    if (action === 'resolve' && SELF_RESOLVING.has(seen.kind)) {
-      throw new ConflictError(
-        `A "${seen.kind}" alert resolves itself when the ${seen.kind === 'offline' ? 'node sends data again' : 'channel can be read again'}; acknowledge it instead (or deactivate the node)`,
-        'ALERT_SELF_RESOLVING',
-      );
-    }
-    const updated = await core.db.transaction(async (trx) => {
-      // Same lock order as the alert engine (condition state, then alert), so the two never deadlock.
-      await trx('alert_condition_state').where({ node_id: seen.nodeId, condition_key: seen.conditionKey }).forUpdate().first('node_id');
-      const alert = await alerts.getForUpdate(trx, auth.scope, id);
-      if (!alert) throw new NotFoundError(`Alert ${id} was not found`, 'ALERT_NOT_FOUND');
-      if (alert.status === 'resolved') throw new ConflictError(`Alert ${id} is already resolved (by ${alert.resolvedBy ?? 'unknown'})`, 'ALERT_RESOLVED');
-      if (action === 'acknowledge' && alert.status === 'acknowledged') {
-        throw new ConflictError(`Alert ${id} is already acknowledged (by ${alert.acknowledgedBy ?? 'unknown'})`, 'ALERT_ACKNOWLEDGED');
-      }
-      const now = new Date();
-      const next = action === 'acknowledge' ? await alerts.acknowledge(trx, id, actor.label, now) : await alerts.resolveById(trx, id, actor.label, comment!, now);
-      if (action === 'resolve') {
-        // If the condition still holds, it must hold for its duration again before a new alert.
-        await trx('alert_condition_state').where({ node_id: alert.nodeId, condition_key: alert.conditionKey }).update({ phase: 'normal', since: null });
-      }
-      await recordAudit(trx, { actor, action: `alert.${action}`, resourceType: 'alert', resourceId: id, communityId: alert.communityId, details: comment ? { comment } : {}, at: now });
-      const node = await loadAlertNode(trx, alert.nodeId);
-      // People hear about an acknowledge or resolve only of an alert they were told about.
-      if (node) await effects.record(trx, action === 'acknowledge' ? 'acknowledged' : 'resolved', next, node, { notify: next.notified, at: now });
-      return next;
-    });
-    await effects.flush({ db: core.db, producers: core.producers, events: core.events, log: req.log });
+    const updated = await actOnAlert(deps, { scope: auth.scope, actor: actorOf(auth), id, action, comment }, req.log);
     req.log.info({ alertId: id, action }, `alert ${action}d`);
     return updated;
   }

@@ -2,8 +2,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Core } from '../../shared/core';
 import { NotFoundError, ValidationError } from '../../shared/errors';
-import { recordAudit } from '../../shared/audit/audit-log.repository';
-import { authOf } from '../middleware/auth';
+import { deleteMaintenanceWindow, openMaintenanceWindow } from '../../shared/alerts/maintenance-window-actions';
+import { actorOf, authOf } from '../middleware/auth';
 import { parse } from '../middleware/validate';
 import { dataOf, offsetPageOf } from '../openapi/envelopes';
 import { maintenanceWindowSchema } from '../openapi/resource-schemas';
@@ -75,15 +75,10 @@ export function maintenanceWindowsRoutes(core: Core): Router {
       if (!(await communities.findInScope(auth.scope, requested))) throw new NotFoundError(`Community ${requested} was not found`, 'COMMUNITY_NOT_FOUND');
       communityId = requested;
     }
-    const actor = { keyId: auth.key.id, label: `${auth.key.label} (${auth.key.prefix})` };
-    const window = await core.db.transaction(async (trx) => {
-      const created = await maintenance.create(
-        { communityId, nodeId: input.nodeId ?? null, startsAt: new Date(input.startsAt), endsAt: new Date(input.endsAt), reason: input.reason, createdBy: actor.label },
-        trx,
-      );
-      await recordAudit(trx, { actor, action: 'maintenance.create', resourceType: 'maintenance_window', resourceId: created.id, communityId, details: { nodeId: created.nodeId, startsAt: input.startsAt, endsAt: input.endsAt, reason: input.reason } });
-      return created;
-    });
+    const window = await openMaintenanceWindow(
+      { db: core.db, maintenance },
+      { actor: actorOf(auth), communityId, nodeId: input.nodeId ?? null, startsAt: new Date(input.startsAt), endsAt: new Date(input.endsAt), reason: input.reason },
+    );
     res.status(201).location(`/api/v1/maintenance-windows/${window.id}`).json({ data: window });
   });
 
@@ -103,12 +98,7 @@ export function maintenanceWindowsRoutes(core: Core): Router {
   router.delete('/maintenance-windows/:id', apiDoc(DOCS.delete), async (req, res) => {
     const auth = authOf(req);
     const { id } = parse(uuidParam, req.params, 'path');
-    await core.db.transaction(async (trx) => {
-      const window = await maintenance.get(auth.scope, id, trx);
-      if (!window) throw new NotFoundError(`Maintenance window ${id} was not found`, 'MAINTENANCE_WINDOW_NOT_FOUND');
-      await maintenance.delete(id, trx);
-      await recordAudit(trx, { actor: { keyId: auth.key.id, label: `${auth.key.label} (${auth.key.prefix})` }, action: 'maintenance.delete', resourceType: 'maintenance_window', resourceId: id, communityId: window.communityId, details: { reason: window.reason } });
-    });
+    await deleteMaintenanceWindow({ db: core.db, maintenance }, { actor: actorOf(auth), scope: auth.scope, id });
     res.status(204).end();
   });
 

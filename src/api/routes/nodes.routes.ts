@@ -4,6 +4,7 @@ import type { Core } from '../../shared/core';
 import type { Community } from '../../shared/communities/communities.repository';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../shared/errors';
 import { createNodeSchema, NODE_STATUSES, updateNodeSchema, ANALYTICS_TYPES, NODE_CATEGORIES } from '../../shared/nodes/node';
+import { updateNode } from '../../shared/nodes/update-node';
 import { authOf, requireRole } from '../middleware/auth';
 import { parse } from '../middleware/validate';
 import { dataOf, offsetPageOf } from '../openapi/envelopes';
@@ -106,14 +107,8 @@ export function nodesRoutes(core: Core): Router {
     const auth = requireRole(req, 'superadmin', 'distributor');
     const { id } = parse(uuidParam, req.params, 'path');
     const input = parse(updateNodeSchema, req.body, 'body');
-    const before = input.maintenance !== undefined ? await nodes.get(auth.scope, id) : undefined;
-    const node = await nodes.update(auth.scope, id, input);
+    const node = await updateNode({ db: core.db, nodes, nodeStatus: core.repos.nodeStatus, communities, events: core.events }, { scope: auth.scope, id, change: input });
     if (!node) throw new NotFoundError(`Node ${id} was not found`, 'NODE_NOT_FOUND');
-    if (before && before.status !== node.status) {
-      // Entering or leaving Maintenance is a status change dashboards show live.
-      const community = await communities.findInScope({ role: 'superadmin' }, node.communityId);
-      await core.events.publish('STATUS_UPDATE', { kind: 'community', communityId: node.communityId, distributorId: community?.distributorId ?? null }, { node_id: node.id, status: node.status });
-    }
     res.json({ data: node });
   });
 

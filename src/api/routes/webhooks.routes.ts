@@ -2,10 +2,10 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Core } from '../../shared/core';
 import type { Scope } from '../../shared/auth/scope';
-import { recordAudit } from '../../shared/audit/audit-log.repository';
-import { ConflictError, NotFoundError } from '../../shared/errors';
-import { NOTIFICATION_STATUSES } from '../../shared/db/migrations/20261129100000_create_alerting_tables';
-import { markEnqueued, NOTIFICATION_EVENTS } from '../../shared/notifications/notification-outbox';
+import { NotFoundError } from '../../shared/errors';
+import { NOTIFICATION_STATUSES } from '../../shared/notifications/notification-status';
+import { NOTIFICATION_EVENTS } from '../../shared/notifications/notification-event';
+import { createWebhookSubscription, deleteWebhookSubscription, hostOf, sendTestPing, updateWebhookSubscription, visibleSubscription } from '../../shared/notifications/webhook-subscription-actions';
 import { createNotificationsRepository } from '../../shared/notifications/notifications.repository';
 import { webhookSubscriptionSchemas, type CreateWebhookSubscriptionInput } from '../../shared/notifications/webhook-subscription';
 import { createWebhookSubscriptionsRepository, type SubscriptionTarget } from '../../shared/notifications/webhook-subscriptions.repository';
@@ -28,9 +28,6 @@ const listQuery = paginationSchema
 const deliveriesQuery = paginationSchema.extend({ status: z.enum(NOTIFICATION_STATUSES).optional() }).strict();
 
 const actorOf = (auth: AuthContext) => ({ keyId: auth.key.id, label: `${auth.key.label} (${auth.key.prefix})` });
-
-// Audit and logs name the receiver's host only: a webhook URL may carry a token in its path.
-const hostOf = (url: string) => new URL(url).host;
 
 /**
  * Webhook subscriptions. Every role manages the subscriptions of what it can see: a customer its
@@ -99,22 +96,14 @@ export function webhooksRoutes(core: Core): Router {
     return { communityId: null, distributorId: null };
   }
 
-  async function visibleOr404(scope: Scope, id: string) {
-    const subscription = await subscriptions.get(scope, id);
-    if (!subscription) throw new NotFoundError(`Webhook ${id} was not found`, 'WEBHOOK_NOT_FOUND');
-    return subscription;
-  }
+  const actions = { db: core.db, subscriptions, notifications, producers: core.producers, outbox: core.repos.outbox };
+  const visibleOr404 = (scope: Scope, id: string) => visibleSubscription(actions, scope, id);
 
   router.post('/webhooks', apiDoc(docs.create), async (req, res) => {
     const auth = authOf(req);
     const input = parse(schemas.create, req.body, 'body');
     const target = await targetOf(auth.scope, input);
-    const { subscription, secret } = await core.db.transaction(async (trx) => {
-      const created = await subscriptions.create(target, input, trx);
-      const s = created.subscription;
-      await recordAudit(trx, { actor: actorOf(auth), action: 'webhook.create', resourceType: 'webhook', resourceId: s.id, communityId: s.communityId, details: { host: hostOf(s.url), events: s.events, active: s.active } });
-      return created;
-    });
+    const { subscription, secret } = await createWebhookSubscription(actions, { actor: actorOf(auth), target, subscription: input });
     req.log.info({ subscriptionId: subscription.id, host: hostOf(subscription.url), events: subscription.events }, 'webhook subscription created');
     res
       .status(201)
@@ -137,13 +126,7 @@ export function webhooksRoutes(core: Core): Router {
     const auth = authOf(req);
     const { id } = parse(uuidParam, req.params, 'path');
     const input = parse(schemas.update, req.body, 'body');
-    const updated = await core.db.transaction(async (trx) => {
-      const s = await subscriptions.update(auth.scope, id, input, trx);
-      if (!s) throw new NotFoundError(`Webhook ${id} was not found`, 'WEBHOOK_NOT_FOUND');
-      // Names of the changed fields only: the secret's value never reaches the audit log.
-      await recordAudit(trx, { actor: actorOf(auth), action: 'webhook.update', resourceType: 'webhook', resourceId: id, communityId: s.communityId, details: { changed: Object.keys(input).sort(), host: hostOf(s.url), events: s.events, active: s.active } });
-      return s;
-    });
+    const updated = await updateWebhookSubscription(actions, { actor: actorOf(auth), scope: auth.scope, id, change: input });
     req.log.info({ subscriptionId: id, changed: Object.keys(input).sort() }, 'webhook subscription updated');
     res.json({ data: updated });
   });
@@ -151,11 +134,7 @@ export function webhooksRoutes(core: Core): Router {
   router.delete('/webhooks/:id', apiDoc(docs.delete), async (req, res) => {
     const auth = authOf(req);
     const { id } = parse(uuidParam, req.params, 'path');
-    await core.db.transaction(async (trx) => {
-      const s = await subscriptions.delete(auth.scope, id, trx);
-      if (!s) throw new NotFoundError(`Webhook ${id} was not found`, 'WEBHOOK_NOT_FOUND');
-      await recordAudit(trx, { actor: actorOf(auth), action: 'webhook.delete', resourceType: 'webhook', resourceId: id, communityId: s.communityId, details: { host: hostOf(s.url), events: s.events } });
-    });
+    await deleteWebhookSubscription(actions, { actor: actorOf(auth), scope: auth.scope, id });
     req.log.info({ subscriptionId: id }, 'webhook subscription deleted');
     res.status(204).end();
   });
@@ -172,16 +151,7 @@ export function webhooksRoutes(core: Core): Router {
   /** Sends a `ping` through the outbox: same queue, signature, retries and delivery log as real events. */
   router.post('/webhooks/:id/test', apiDoc(docs.test), async (req, res) => {
     const { id } = parse(uuidParam, req.params, 'path');
-    const subscription = await visibleOr404(authOf(req).scope, id);
-    if (!subscription.active) throw new ConflictError(`Webhook ${id} is inactive: activate it before sending a test`, 'WEBHOOK_INACTIVE');
-    const notificationId = await notifications.addPing(id, new Date());
-    try {
-      await core.producers.enqueueDeliveries([notificationId]);
-      await markEnqueued(core.db, [notificationId]);
-    } catch (err) {
-      // The row is in the outbox: the relay queues it shortly, so the test still happens.
-      req.log.warn({ err, notificationId }, 'test delivery not queued yet: the outbox relay will queue it');
-    }
+    const { notificationId } = await sendTestPing(actions, { scope: authOf(req).scope, id }, req.log);
     res.status(202).json({ data: { notificationId, deliveriesUrl: `/api/v1/webhooks/${id}/deliveries` } });
   });
 

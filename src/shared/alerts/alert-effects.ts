@@ -1,9 +1,12 @@
-import type { Knex } from 'knex';
 import type { Logger } from '../logger';
-import type { Producers } from '../queues/producers';
+import type { Tx } from '../db/transaction';
 import type { LiveAudience, LiveEventName, LiveEventPublisher } from '../events/live-events';
-import { addNotifications, markEnqueued } from '../notifications/notification-outbox';
+import type { NotificationOutboxRepository } from '../notifications/notification-outbox.repository';
+import { handOffNotifications, type HandOffDeps } from '../notifications/hand-off-notifications';
+import { refreshNodeStatus, type NodeStatusChange } from '../nodes/node-status';
+import type { NodeStatusRepository } from '../nodes/node-status.repository';
 import type { Alert } from './alert';
+import type { AlertsRepository } from './alerts.repository';
 
 /** What a node's alerts need to know about where the node lives (for scoping and messages). */
 export interface AlertNodeContext {
@@ -43,9 +46,24 @@ export function alertPayload(alert: Alert, node: AlertNodeContext): Record<strin
   };
 }
 
+/** The repositories an alert change writes through, inside the caller's transaction. */
+export interface AlertEffectsRepos {
+  alerts: Pick<AlertsRepository, 'markNotified'>;
+  outbox: Pick<NotificationOutboxRepository, 'addNotifications'>;
+  nodeStatus: NodeStatusRepository;
+}
+
+/** What runs after commit: the outbox hand-off and live events. */
+export interface AlertEffectsFlushDeps extends HandOffDeps {
+  events: LiveEventPublisher;
+  log: Logger;
+}
+
+const audienceOf = (node: AlertNodeContext): LiveAudience => ({ kind: 'community', communityId: node.communityId, distributorId: node.distributorId });
+
 /**
- * Side effects of alert changes made in one transaction. Notifications are written INSIDE the
- * transaction (the outbox); queueing their deliveries and publishing live events happen after
+ * Side effects of alert changes. Notifications and the node's status are written INSIDE the
+ * alert's transaction (the outbox); queueing deliveries and publishing live events happen after
  * commit, and a failure there loses nothing (the relay re-queues unqueued rows).
  */
 export class AlertEffects {
@@ -53,15 +71,17 @@ export class AlertEffects {
   private readonly live: Array<{ event: LiveEventName; audience: LiveAudience; data: Record<string, unknown> }> = [];
   readonly changes: Array<{ change: AlertChange; alert: Alert; notified: boolean }> = [];
 
-  async record(trx: Knex | Knex.Transaction, change: AlertChange, alert: Alert, node: AlertNodeContext, opts: { notify: boolean; at: Date }): Promise<void> {
-    const audience = { kind: 'community' as const, communityId: node.communityId, distributorId: node.distributorId };
+  constructor(private readonly repos: AlertEffectsRepos) {}
+
+  async record(trx: Tx, change: AlertChange, alert: Alert, node: AlertNodeContext, opts: { notify: boolean; at: Date }): Promise<void> {
+    const audience = audienceOf(node);
     if (change === 'opened' && opts.notify && !alert.notified) {
-      await trx('alerts').where({ id: alert.id }).update({ notified: true });
+      await this.repos.alerts.markNotified(trx, alert.id);
       alert = { ...alert, notified: true };
     }
     const data = alertPayload(alert, node);
     if (opts.notify) {
-      const ids = await addNotifications(trx, { event: `alert.${change}`, eventKey: `alert.${change}:${alert.id}`, alertId: alert.id, audience, data, occurredAt: opts.at });
+      const ids = await this.repos.outbox.addNotifications(trx, { event: `alert.${change}`, eventKey: `alert.${change}:${alert.id}`, alertId: alert.id, audience, data, occurredAt: opts.at });
       this.notificationIds.push(...ids);
     }
     const event = LIVE_EVENT[change];
@@ -69,14 +89,22 @@ export class AlertEffects {
     this.changes.push({ change, alert, notified: opts.notify });
   }
 
-  async flush(deps: { db: Knex; producers: Producers; events: LiveEventPublisher; log: Logger }): Promise<void> {
-    if (this.notificationIds.length > 0) {
-      try {
-        await deps.producers.enqueueDeliveries(this.notificationIds);
-        await markEnqueued(deps.db, this.notificationIds);
-      } catch (err) {
-        deps.log.warn({ err, notifications: this.notificationIds.length }, 'notification deliveries not queued yet: the outbox relay will queue them');
-      }
+  /**
+   * Brings the node's status in line with its alerts (node-status.ts decides) before the
+   * transaction commits; a change becomes a STATUS_UPDATE after commit.
+   */
+  async refreshNodeStatus(trx: Tx, node: AlertNodeContext, now: Date): Promise<NodeStatusChange | undefined> {
+    const change = await refreshNodeStatus(trx, this.repos.nodeStatus, node.nodeId, now);
+    if (change?.changed) this.live.push({ event: 'STATUS_UPDATE', audience: audienceOf(node), data: { node_id: node.nodeId, status: change.status } });
+    return change;
+  }
+
+  /** After commit: hand the notifications to the queue and publish live events. */
+  async flush(deps: AlertEffectsFlushDeps): Promise<void> {
+    try {
+      await handOffNotifications(deps, this.notificationIds);
+    } catch (err) {
+      deps.log.warn({ err, notifications: this.notificationIds.length }, 'notification deliveries not queued yet: the outbox relay will queue them');
     }
     for (const e of this.live) await deps.events.publish(e.event, e.audience, e.data);
   }

@@ -1,19 +1,24 @@
-import type { Knex } from 'knex';
-import { isOnline } from '../nodes/node-state';
+import type { Db } from '../db/knex';
+import { inTransaction, type Tx } from '../db/transaction';
+import { isOnline } from '../nodes/offline-threshold';
 import { evaluateRule, type RulePhase } from './alert-rules';
-import { AlertEffects } from './alert-effects';
+import { AlertEffects, type AlertEffectsFlushDeps, type AlertEffectsRepos } from './alert-effects';
 import type { AlertsRepository } from './alerts.repository';
 import type { AlertRulesRepository } from './alert-rules.repository';
 import { inMaintenance, type MaintenanceWindowsRepository, type MaintenanceWindow } from './maintenance-windows.repository';
-import { loadAlertNode, type AlertNode } from './alert-node';
+import { loadAlertNode, type AlertNode } from './alert-nodes.repository';
+import type { AlertConditionStateRepository, ConditionState } from './alert-condition-state.repository';
+import type { AlertSamplesRepository } from './alert-samples.repository';
 import { dataQualityConditions, OFFLINE_KEY, ruleCondition, type Condition } from './conditions';
-import { sampleMetrics, type SampleMetrics, type StoredReading } from './sample-metrics';
+import { sampleMetrics, type SampleMetrics } from './sample-metrics';
 
-export interface AlertEngineDeps {
-  db: Knex;
+export interface AlertEngineDeps extends AlertEffectsRepos {
+  db: Db;
   rules: AlertRulesRepository;
   alerts: AlertsRepository;
   maintenance: MaintenanceWindowsRepository;
+  conditionState: AlertConditionStateRepository;
+  samples: AlertSamplesRepository;
   /** Alerts from data older than this page nobody. */
   catchUpAgeMs: number;
   dataQualityMs: number;
@@ -37,16 +42,6 @@ export interface EvaluationResult {
   effects: AlertEffects;
 }
 
-type Watermarks = Record<string, { at: number; entryId: number }>;
-
-interface ConditionState {
-  condition_key: string;
-  phase: RulePhase['phase'];
-  since: Date | null;
-  watermarks: Watermarks;
-  last_notified_at: Date | null;
-}
-
 // Bounds the look-back used to re-evaluate readings an earlier, delayed job has not seen yet.
 const LOOKBACK_MS = 24 * 3600_000;
 const MAX_SAMPLES = 100_000;
@@ -59,17 +54,6 @@ function toPhase(s: ConditionState): RulePhase {
   return { phase: s.phase, since: s.since.getTime() };
 }
 
-/** Inserts missing state rows, then locks all of them in key order (no deadlock between workers). */
-async function lockStates(trx: Knex.Transaction, nodeId: string, keys: string[]): Promise<Map<string, ConditionState>> {
-  const sorted = [...keys].sort();
-  await trx('alert_condition_state')
-    .insert(sorted.map((condition_key) => ({ node_id: nodeId, condition_key })))
-    .onConflict(['node_id', 'condition_key'])
-    .ignore();
-  const rows = (await trx('alert_condition_state').where({ node_id: nodeId }).whereIn('condition_key', sorted).orderBy('condition_key').forUpdate()) as ConditionState[];
-  return new Map(rows.map((r) => [r.condition_key, r]));
-}
-
 /**
  * Evaluates a node's new readings against its rules and built-in data checks, in event-time order
  * (recorded time, then entry id), in one transaction that holds the conditions' state rows. Each
@@ -78,22 +62,21 @@ async function lockStates(trx: Knex.Transaction, nodeId: string, keys: string[])
  * row locks, and the partial unique index on alerts is the last word on "one unresolved alert".
  */
 export async function evaluateNewReadings(deps: AlertEngineDeps, req: EvaluationRequest, now = new Date()): Promise<EvaluationResult> {
-  const effects = new AlertEffects();
+  const effects = new AlertEffects(deps);
   const result: EvaluationResult = { conditions: 0, samples: 0, opened: 0, resolved: 0, suppressedByMaintenance: 0, effects };
   const node = await loadAlertNode(deps.db, req.nodeId);
   if (!node) return { ...result, skipped: 'node no longer exists' };
-  const channel = (await deps.db('node_channels').where({ id: req.nodeChannelId }).first('field_mapping')) as { field_mapping: Record<string, string> } | undefined;
-  if (!channel) return { ...result, skipped: 'channel no longer exists' };
-  const mapping = channel.field_mapping ?? {};
+  const mapping = await deps.samples.fieldMappingOf(req.nodeChannelId);
+  if (!mapping) return { ...result, skipped: 'channel no longer exists' };
 
   const rules = await deps.rules.enabledFor(deps.db, { id: node.nodeId, communityId: node.communityId, category: node.category });
   const aliases = [...new Set(Object.entries(mapping).map(([field, alias]) => alias || field))];
   const conditions: Condition[] = [...rules.map(ruleCondition), ...dataQualityConditions(aliases, deps.dataQualityMs)];
   result.conditions = conditions.length;
 
-  await deps.db.transaction(async (trx) => {
-    const states = conditions.length > 0 ? await lockStates(trx, node.nodeId, conditions.map((c) => c.key)) : new Map<string, ConditionState>();
-    const samples = await loadSamples(trx, req, states, now, mapping, node);
+  await inTransaction(deps.db, async (trx) => {
+    const states = await deps.conditionState.lockStates(trx, node.nodeId, conditions.map((c) => c.key));
+    const samples = await loadSamples(deps, trx, req, states, now, mapping, node);
     result.samples = samples.length;
     if (samples.length === 0) return;
     const windows = await deps.maintenance.overlapping(trx, { id: node.nodeId, communityId: node.communityId }, new Date(samples[0]!.at), new Date(Math.max(samples[samples.length - 1]!.at, now.getTime())));
@@ -104,12 +87,14 @@ export async function evaluateNewReadings(deps: AlertEngineDeps, req: Evaluation
       await evaluateCondition(deps, trx, { nodeChannelId: req.nodeChannelId, node, condition, state, samples, windows, now, effects, result });
     }
     await resolveOfflineIfBack(deps, trx, node, samples, now, effects, result);
+    if (effects.changes.length > 0) await effects.refreshNodeStatus(trx, node, now);
   });
   return result;
 }
 
 async function loadSamples(
-  trx: Knex.Transaction,
+  deps: AlertEngineDeps,
+  trx: Tx,
   req: EvaluationRequest,
   states: Map<string, ConditionState>,
   now: Date,
@@ -125,17 +110,14 @@ async function loadSamples(
     if (at !== undefined && (oldest === undefined || at < oldest)) oldest = at;
   }
   const since = oldest === undefined ? undefined : Math.max(oldest, now.getTime() - LOOKBACK_MS);
-  const rows = (await trx('readings')
-    .where({ node_channel_id: req.nodeChannelId })
-    .where('recorded_at', '<=', new Date(now.getTime() + MAX_CLOCK_SKEW_MS))
-    .where((w) => {
-      w.where((r) => r.where('epoch', req.epoch).whereBetween('entry_id', [req.fromEntryId, req.toEntryId]));
-      if (since !== undefined) w.orWhere('recorded_at', '>=', new Date(since));
-    })
-    .orderBy([{ column: 'recorded_at' }, { column: 'epoch' }, { column: 'entry_id' }])
-    .limit(MAX_SAMPLES)
-    .select('entry_id', 'recorded_at', 'parsed')) as Array<{ entry_id: number; recorded_at: Date; parsed: StoredReading['parsed'] }>;
-  return rows.map((r) => sampleMetrics({ entryId: r.entry_id, recordedAt: r.recorded_at, parsed: r.parsed ?? {} }, mapping, node));
+  const readings = await deps.samples.inEventOrder(trx, {
+    nodeChannelId: req.nodeChannelId,
+    range: { epoch: req.epoch, fromEntryId: req.fromEntryId, toEntryId: req.toEntryId },
+    since: since === undefined ? undefined : new Date(since),
+    notAfter: new Date(now.getTime() + MAX_CLOCK_SKEW_MS),
+    limit: MAX_SAMPLES,
+  });
+  return readings.map((r) => sampleMetrics(r, mapping, node));
 }
 
 interface ConditionRun {
@@ -150,7 +132,7 @@ interface ConditionRun {
   result: EvaluationResult;
 }
 
-async function evaluateCondition(deps: AlertEngineDeps, trx: Knex.Transaction, run: ConditionRun): Promise<void> {
+async function evaluateCondition(deps: AlertEngineDeps, trx: Tx, run: ConditionRun): Promise<void> {
   const { node, condition, state, samples, windows, now, effects, result, nodeChannelId } = run;
   let phase = toPhase(state);
   const mark = state.watermarks[nodeChannelId];
@@ -159,7 +141,7 @@ async function evaluateCondition(deps: AlertEngineDeps, trx: Knex.Transaction, r
   // Maintenance counts at the reading's time and at evaluation time: a breach recorded just
   // before a window but evaluated inside it does not page either.
   const inWindowNow = node.status === 'Maintenance' || inMaintenance(windows, now.getTime());
-  let lastNotified = state.last_notified_at?.getTime() ?? null;
+  let lastNotified = state.lastNotifiedAt?.getTime() ?? null;
   let changed = false;
 
   for (const s of samples) {
@@ -214,23 +196,38 @@ async function evaluateCondition(deps: AlertEngineDeps, trx: Knex.Transaction, r
     }
   }
   if (!changed) return;
-  await trx('alert_condition_state')
-    .where({ node_id: node.nodeId, condition_key: condition.key })
-    .update({
+  await deps.conditionState.save(
+    trx,
+    node.nodeId,
+    {
+      conditionKey: condition.key,
       phase: phase.phase,
       since: phase.phase === 'normal' ? null : new Date(phase.since),
       watermarks: wmAt === null ? state.watermarks : { ...state.watermarks, [nodeChannelId]: { at: wmAt, entryId: wmEntry } },
-      last_notified_at: lastNotified === null ? null : new Date(lastNotified),
-      updated_at: now,
-    });
+      lastNotifiedAt: lastNotified === null ? null : new Date(lastNotified),
+    },
+    now,
+  );
 }
 
 /** Fast path for "resolves itself when data returns": fresh data ends an offline alert at once. */
-async function resolveOfflineIfBack(deps: AlertEngineDeps, trx: Knex.Transaction, node: AlertNode, samples: SampleMetrics[], now: Date, effects: AlertEffects, result: EvaluationResult): Promise<void> {
+async function resolveOfflineIfBack(deps: AlertEngineDeps, trx: Tx, node: AlertNode, samples: SampleMetrics[], now: Date, effects: AlertEffects, result: EvaluationResult): Promise<void> {
   const newest = samples[samples.length - 1]!;
   if (!isOnline(new Date(newest.at), node.expectedIntervalS, now)) return;
   const alert = await deps.alerts.resolveOpen(trx, node.nodeId, OFFLINE_KEY, { at: new Date(newest.at), by: 'system', comment: 'data returned', value: null });
   if (!alert) return;
   await effects.record(trx, 'resolved', alert, node, { notify: alert.notified, at: new Date(newest.at) });
   result.resolved += 1;
+}
+
+export type EvaluationSummary = Omit<EvaluationResult, 'effects'> & { changes: AlertEffects['changes'] };
+
+/**
+ * The evaluate-node use case: evaluate, commit, then hand notifications to the queue and publish
+ * live events (a failure there is repaired by the outbox relay; live events are hints).
+ */
+export async function evaluateNode(deps: AlertEngineDeps & { flush: Omit<AlertEffectsFlushDeps, 'log'> }, req: EvaluationRequest, log: AlertEffectsFlushDeps['log']): Promise<EvaluationSummary> {
+  const { effects, ...summary } = await evaluateNewReadings(deps, req);
+  await effects.flush({ ...deps.flush, log });
+  return { ...summary, changes: effects.changes };
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import type { AnalyticsType, NodeConfig } from '../nodes/node';
+import type { Conn } from '../db/transaction';
+import type { AnalyticsType, NodeConfig, NodeStatus } from '../nodes/node';
 import type { AlertNodeContext } from './alert-effects';
 
 export interface AlertNode extends AlertNodeContext {
@@ -8,7 +9,22 @@ export interface AlertNode extends AlertNodeContext {
   config: NodeConfig;
   expectedIntervalS: number;
   active: boolean;
-  status: string;
+  status: NodeStatus;
+}
+
+/** The columns `alertNodesQuery` selects, as Postgres returns them. */
+export interface AlertNodeRow {
+  id: string;
+  node_key: string;
+  label: string;
+  community_id: string;
+  distributor_id: string | null;
+  category: string;
+  analytics_type: AnalyticsType;
+  config: NodeConfig | null;
+  expected_interval_s: number;
+  active: boolean;
+  status: NodeStatus;
 }
 
 const COLUMNS = [
@@ -25,28 +41,28 @@ const COLUMNS = [
   'nodes.status',
 ];
 
-export function toAlertNode(r: Record<string, unknown>): AlertNode {
+export function toAlertNode(r: AlertNodeRow): AlertNode {
   return {
-    nodeId: r.id as string,
-    nodeKey: r.node_key as string,
-    label: r.label as string,
-    communityId: r.community_id as string,
-    distributorId: (r.distributor_id as string | null) ?? null,
-    category: r.category as string,
-    analyticsType: r.analytics_type as AnalyticsType,
-    config: (r.config as NodeConfig) ?? {},
-    expectedIntervalS: r.expected_interval_s as number,
-    active: r.active as boolean,
-    status: r.status as string,
+    nodeId: r.id,
+    nodeKey: r.node_key,
+    label: r.label,
+    communityId: r.community_id,
+    distributorId: r.distributor_id ?? null,
+    category: r.category,
+    analyticsType: r.analytics_type,
+    config: r.config ?? {},
+    expectedIntervalS: r.expected_interval_s,
+    active: r.active,
+    status: r.status,
   };
 }
 
-/** Nodes joined with their community, as the alert engine needs them. */
-export function alertNodesQuery(conn: Knex | Knex.Transaction): Knex.QueryBuilder {
+/** Nodes joined with their community, as the alert engine needs them (for the sweep's queries). */
+export function alertNodesQuery(conn: Conn): Knex.QueryBuilder {
   return conn('nodes').join('communities', 'communities.id', 'nodes.community_id').select(COLUMNS);
 }
 
-export async function loadAlertNode(conn: Knex | Knex.Transaction, nodeId: string): Promise<AlertNode | undefined> {
-  const row = (await alertNodesQuery(conn).where('nodes.id', nodeId).first()) as Record<string, unknown> | undefined;
+export async function loadAlertNode(conn: Conn, nodeId: string): Promise<AlertNode | undefined> {
+  const row: AlertNodeRow | undefined = await alertNodesQuery(conn).where('nodes.id', nodeId).first();
   return row ? toAlertNode(row) : undefined;
 }

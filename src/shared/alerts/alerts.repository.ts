@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
-import { whereCommunityInScope, type Scope } from '../auth/scope';
+import type { Conn, Tx } from '../db/transaction';
+import type { Scope } from '../auth/scope';
+import { whereCommunityInScope } from '../db/scope-filter';
 import type { Alert, AlertKind, AlertSeverity, AlertStatus } from './alert';
 
 export interface OpenAlertInput {
@@ -29,34 +31,58 @@ export interface AlertListFilter {
   to?: Date;
 }
 
-type Conn = Knex | Knex.Transaction;
+/** An `alerts` row as Postgres returns it. */
+export interface AlertRow {
+  id: string;
+  node_id: string;
+  community_id: string;
+  rule_id: string | null;
+  condition_key: string;
+  kind: AlertKind;
+  severity: AlertSeverity;
+  status: AlertStatus;
+  title: string;
+  message: string;
+  metric: string | null;
+  value: number | null;
+  threshold: number | null;
+  triggered_at: Date;
+  opened_at: Date;
+  catch_up: boolean;
+  notified: boolean;
+  acknowledged_at: Date | null;
+  acknowledged_by: string | null;
+  resolved_at: Date | null;
+  resolved_by: string | null;
+  resolve_comment: string | null;
+  resolved_value: number | null;
+}
 
-export function toAlert(r: Record<string, unknown>): Alert {
-  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+export function toAlert(r: AlertRow): Alert {
   return {
-    id: r.id as string,
-    nodeId: r.node_id as string,
-    communityId: r.community_id as string,
-    ruleId: (r.rule_id as string | null) ?? null,
-    conditionKey: r.condition_key as string,
-    kind: r.kind as AlertKind,
-    severity: r.severity as AlertSeverity,
-    status: r.status as AlertStatus,
-    title: r.title as string,
-    message: r.message as string,
-    metric: (r.metric as string | null) ?? null,
-    value: num(r.value),
-    threshold: num(r.threshold),
-    triggeredAt: r.triggered_at as Date,
-    openedAt: r.opened_at as Date,
-    catchUp: r.catch_up as boolean,
-    notified: r.notified as boolean,
-    acknowledgedAt: (r.acknowledged_at as Date | null) ?? null,
-    acknowledgedBy: (r.acknowledged_by as string | null) ?? null,
-    resolvedAt: (r.resolved_at as Date | null) ?? null,
-    resolvedBy: (r.resolved_by as string | null) ?? null,
-    resolveComment: (r.resolve_comment as string | null) ?? null,
-    resolvedValue: num(r.resolved_value),
+    id: r.id,
+    nodeId: r.node_id,
+    communityId: r.community_id,
+    ruleId: r.rule_id,
+    conditionKey: r.condition_key,
+    kind: r.kind,
+    severity: r.severity,
+    status: r.status,
+    title: r.title,
+    message: r.message,
+    metric: r.metric,
+    value: r.value,
+    threshold: r.threshold,
+    triggeredAt: r.triggered_at,
+    openedAt: r.opened_at,
+    catchUp: r.catch_up,
+    notified: r.notified,
+    acknowledgedAt: r.acknowledged_at,
+    acknowledgedBy: r.acknowledged_by,
+    resolvedAt: r.resolved_at,
+    resolvedBy: r.resolved_by,
+    resolveComment: r.resolve_comment,
+    resolvedValue: r.resolved_value,
   };
 }
 
@@ -82,24 +108,24 @@ export function createAlertsRepository(db: Db) {
 
   return {
     async open(trx: Conn, a: OpenAlertInput): Promise<Alert | undefined> {
-      const result = await trx.raw(
+      const result: { rows: AlertRow[] } = await trx.raw(
         `INSERT INTO alerts (node_id, community_id, rule_id, condition_key, kind, severity, title, message, metric, value, threshold, triggered_at, catch_up)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (node_id, condition_key) WHERE status <> 'resolved' DO NOTHING
          RETURNING *`,
         [a.nodeId, a.communityId, a.ruleId, a.conditionKey, a.kind, a.severity, a.title, a.message, a.metric, a.value, a.threshold, a.triggeredAt, a.catchUp],
       );
-      const row = (result as { rows: Array<Record<string, unknown>> }).rows[0];
+      const row = result.rows[0];
       return row ? toAlert(row) : undefined;
     },
 
     /** Resolves the unresolved alert of a node and condition, if there is one. */
     async resolveOpen(trx: Conn, nodeId: string, conditionKey: string, r: { at: Date; by: string; comment: string | null; value: number | null }): Promise<Alert | undefined> {
-      const rows = (await trx('alerts')
+      const rows: AlertRow[] = await trx('alerts')
         .where({ node_id: nodeId, condition_key: conditionKey })
         .whereNot('status', 'resolved')
         .update({ status: 'resolved', resolved_at: r.at, resolved_by: r.by, resolve_comment: r.comment, resolved_value: r.value })
-        .returning('*')) as Array<Record<string, unknown>>;
+        .returning('*');
       return rows[0] ? toAlert(rows[0]) : undefined;
     },
 
@@ -109,32 +135,32 @@ export function createAlertsRepository(db: Db) {
 
     /** Resolves every unresolved alert of a condition (a rule disabled or deleted), on all nodes. */
     async resolveAllOf(trx: Conn, conditionKey: string, r: { at: Date; by: string; comment: string }): Promise<Alert[]> {
-      const rows = (await trx('alerts')
+      const rows: AlertRow[] = await trx('alerts')
         .where({ condition_key: conditionKey })
         .whereNot('status', 'resolved')
         .update({ status: 'resolved', resolved_at: r.at, resolved_by: r.by, resolve_comment: r.comment })
-        .returning('*')) as Array<Record<string, unknown>>;
+        .returning('*');
       return rows.map(toAlert);
     },
 
     async get(scope: Scope, id: string, conn: Conn = db): Promise<Alert | undefined> {
-      const row = await scoped(conn, scope).where('alerts.id', id).first('alerts.*');
+      const row: AlertRow | undefined = await scoped(conn, scope).where('alerts.id', id).first('alerts.*');
       return row ? toAlert(row) : undefined;
     },
 
     /** Locks the alert for a user action (acknowledge, resolve) within the caller's transaction. */
-    async getForUpdate(trx: Knex.Transaction, scope: Scope, id: string): Promise<Alert | undefined> {
-      const row = await scoped(trx, scope).where('alerts.id', id).forUpdate().first('alerts.*');
+    async getForUpdate(trx: Tx, scope: Scope, id: string): Promise<Alert | undefined> {
+      const row: AlertRow | undefined = await scoped(trx, scope).where('alerts.id', id).forUpdate().first('alerts.*');
       return row ? toAlert(row) : undefined;
     },
 
-    async acknowledge(trx: Knex.Transaction, id: string, by: string, at: Date): Promise<Alert> {
-      const [row] = (await trx('alerts').where({ id }).update({ status: 'acknowledged', acknowledged_at: at, acknowledged_by: by }).returning('*')) as Array<Record<string, unknown>>;
+    async acknowledge(trx: Tx, id: string, by: string, at: Date): Promise<Alert> {
+      const [row]: AlertRow[] = await trx('alerts').where({ id }).update({ status: 'acknowledged', acknowledged_at: at, acknowledged_by: by }).returning('*');
       return toAlert(row!);
     },
 
-    async resolveById(trx: Knex.Transaction, id: string, by: string, comment: string, at: Date): Promise<Alert> {
-      const [row] = (await trx('alerts').where({ id }).update({ status: 'resolved', resolved_at: at, resolved_by: by, resolve_comment: comment }).returning('*')) as Array<Record<string, unknown>>;
+    async resolveById(trx: Tx, id: string, by: string, comment: string, at: Date): Promise<Alert> {
+      const [row]: AlertRow[] = await trx('alerts').where({ id }).update({ status: 'resolved', resolved_at: at, resolved_by: by, resolve_comment: comment }).returning('*');
       return toAlert(row!);
     },
 
@@ -145,7 +171,7 @@ export function createAlertsRepository(db: Db) {
         const { at, id } = page.before;
         q.where((w) => w.where('alerts.triggered_at', '<', at).orWhere((x) => x.where('alerts.triggered_at', at).andWhere('alerts.id', '<', id)));
       }
-      const rows = (await q.select('alerts.*').orderBy([{ column: 'alerts.triggered_at', order: 'desc' }, { column: 'alerts.id', order: 'desc' }]).limit(page.limit + 1)) as Array<Record<string, unknown>>;
+      const rows: AlertRow[] = await q.select('alerts.*').orderBy([{ column: 'alerts.triggered_at', order: 'desc' }, { column: 'alerts.id', order: 'desc' }]).limit(page.limit + 1);
       const items = rows.slice(0, page.limit).map(toAlert);
       const last = items[items.length - 1];
       return { items, nextCursor: rows.length > page.limit && last ? encodeAlertCursor(last.triggeredAt, last.id) : null };
@@ -153,11 +179,11 @@ export function createAlertsRepository(db: Db) {
 
     /** Unresolved alerts counted by severity and status (what a dashboard badge shows). */
     async summary(scope: Scope, filter: Pick<AlertListFilter, 'nodeId' | 'communityId'>) {
-      const rows = (await applyFilter(scoped(db, scope), filter)
+      const rows: Array<Pick<AlertRow, 'severity' | 'status'> & { count: string }> = await applyFilter(scoped(db, scope), filter)
         .whereNot('alerts.status', 'resolved')
         .select('alerts.severity', 'alerts.status')
-        .count<{ severity: AlertSeverity; status: AlertStatus; count: string }[]>('* as count')
-        .groupBy('alerts.severity', 'alerts.status')) as Array<{ severity: AlertSeverity; status: AlertStatus; count: string }>;
+        .count('* as count')
+        .groupBy('alerts.severity', 'alerts.status');
       const bySeverity = { critical: 0, warning: 0, info: 0 };
       const byStatus = { open: 0, acknowledged: 0 };
       for (const r of rows) {

@@ -1,15 +1,19 @@
-import type { Knex } from 'knex';
+import type { Db } from '../db/knex';
+import { inTransaction } from '../db/transaction';
+import { offlineSince } from '../nodes/offline-threshold';
 import { THINGSPEAK_ERROR_CODES } from '../thingspeak/thingspeak-error';
-import { AlertEffects } from './alert-effects';
+import type { DbBreaker } from '../breaker/db-breaker';
+import { AlertEffects, type AlertEffectsFlushDeps, type AlertEffectsRepos } from './alert-effects';
 import type { AlertsRepository } from './alerts.repository';
 import { inMaintenance, type MaintenanceWindowsRepository } from './maintenance-windows.repository';
-import { alertNodesQuery, toAlertNode, type AlertNode } from './alert-node';
+import type { ConditionSweepRepository } from './condition-sweep.repository';
 import { accessLostKey, formatDuration, OFFLINE_KEY } from './conditions';
 
-export interface SweepDeps {
-  db: Knex;
+export interface SweepDeps extends AlertEffectsRepos {
+  db: Db;
   alerts: AlertsRepository;
   maintenance: MaintenanceWindowsRepository;
+  sweep: ConditionSweepRepository;
   catchUpAgeMs: number;
   accessLostAfter: number;
 }
@@ -19,38 +23,23 @@ export interface SweepResult {
   offlineResolved: number;
   accessLostOpened: number;
   accessLostResolved: number;
-  /** Nodes this sweep moved from Online to Offline (for STATUS_UPDATE). */
-  wentOffline: AlertNode[];
+  /** Nodes this sweep moved to Offline (each also published as STATUS_UPDATE). */
+  wentOffline: number;
   effects: AlertEffects;
 }
 
-// A node is offline after three expected intervals without data (as nodes/node-state.ts says).
-const STALE = 'make_interval(secs => nodes.expected_interval_s * 3)';
-const ACCESS_CODES = [THINGSPEAK_ERROR_CODES.access_denied, THINGSPEAK_ERROR_CODES.not_found];
 const BATCH = 1_000;
-
-/** Nodes in a maintenance window now are left out in SQL, so they cannot fill every batch. */
-function notInMaintenance(db: Knex, now: Date) {
-  return (q: Knex.QueryBuilder) =>
-    q
-      .select(db.raw('1'))
-      .from('maintenance_windows')
-      .whereRaw('maintenance_windows.community_id = nodes.community_id')
-      .where((w) => w.whereNull('maintenance_windows.node_id').orWhereRaw('maintenance_windows.node_id = nodes.id'))
-      .where('maintenance_windows.starts_at', '<=', now)
-      .where('maintenance_windows.ends_at', '>', now);
-}
 
 /**
  * Built-in conditions that no new reading triggers, checked periodically:
- * - offline: the newest reading is older than 3 expected intervals AND a poll succeeded after that
+ * - offline: the newest reading is older than the offline threshold AND a poll succeeded after that
  *   deadline, i.e. we looked and the channel had nothing new (a ThingSpeak outage is not "offline");
  * - channel access lost: the channel's recent polls failed with -1 / 401 / 404, a different alert
  *   from "device silent", resolved by the next successful poll.
  * Each open relies on the unique index, so overlapping sweeps cannot open two.
  */
 export async function sweepConditions(deps: SweepDeps, now = new Date()): Promise<SweepResult> {
-  const result: SweepResult = { offlineOpened: 0, offlineResolved: 0, accessLostOpened: 0, accessLostResolved: 0, wentOffline: [], effects: new AlertEffects() };
+  const result: SweepResult = { offlineOpened: 0, offlineResolved: 0, accessLostOpened: 0, accessLostResolved: 0, wentOffline: 0, effects: new AlertEffects(deps) };
   await openOffline(deps, now, result);
   await resolveOffline(deps, now, result);
   await openAccessLost(deps, now, result);
@@ -58,39 +47,31 @@ export async function sweepConditions(deps: SweepDeps, now = new Date()): Promis
   return result;
 }
 
-async function openOffline(deps: SweepDeps, now: Date, result: SweepResult): Promise<void> {
-  const { db } = deps;
-  const rows = (await alertNodesQuery(db)
-    .join('node_state', 'node_state.node_id', 'nodes.id')
-    .select('node_state.last_reading_at')
-    .where('nodes.active', true)
-    .whereNot('nodes.status', 'Maintenance')
-    .whereNotNull('node_state.last_reading_at')
-    .whereRaw(`node_state.last_reading_at < ?::timestamptz - ${STALE}`, [now])
-    .whereExists((q) =>
-      q
-        .select(db.raw('1'))
-        .from('node_channels')
-        .join('channel_sync_state', 'channel_sync_state.node_channel_id', 'node_channels.id')
-        .whereRaw('node_channels.node_id = nodes.id')
-        .where('node_channels.active', true)
-        .whereRaw(`channel_sync_state.last_success_at > node_state.last_reading_at + ${STALE}`),
-    )
-    .whereNotExists((q) => q.select(db.raw('1')).from('alerts').whereRaw('alerts.node_id = nodes.id').where('alerts.condition_key', OFFLINE_KEY).whereNot('alerts.status', 'resolved'))
-    .whereNotExists(notInMaintenance(db, now))
-    .orderBy('node_state.last_reading_at', 'desc')
-    .limit(BATCH)) as Array<Record<string, unknown>>;
+export type SweepSummary = Omit<SweepResult, 'effects'> & { changes: AlertEffects['changes'] };
 
-  for (const row of rows) {
-    const node = toAlertNode(row);
-    const lastReadingAt = row.last_reading_at as Date;
-    const offlineSince = new Date(lastReadingAt.getTime() + node.expectedIntervalS * 3 * 1000);
-    await db.transaction(async (trx) => {
+/**
+ * The sweep-conditions use case. Skipped while the DB breaker is open: polls are parked then, so
+ * data looks older than it is and "offline" would be a false alarm.
+ */
+export async function runConditionSweep(
+  deps: SweepDeps & { breaker: Pick<DbBreaker, 'snapshot'>; flush: Omit<AlertEffectsFlushDeps, 'log'> },
+  log: AlertEffectsFlushDeps['log'],
+): Promise<SweepSummary | { skipped: string }> {
+  if ((await deps.breaker.snapshot()).state === 'open') return { skipped: 'database circuit open' };
+  const { effects, ...counts } = await sweepConditions(deps);
+  await effects.flush({ ...deps.flush, log });
+  return { ...counts, changes: effects.changes };
+}
+
+async function openOffline(deps: SweepDeps, now: Date, result: SweepResult): Promise<void> {
+  for (const { node, lastReadingAt } of await deps.sweep.offlineToOpen(now, BATCH)) {
+    const since = offlineSince(lastReadingAt, node.expectedIntervalS);
+    await inTransaction(deps.db, async (trx) => {
       // A poll may have stored fresh data since the query: re-check under the row lock polls take.
-      const current = (await trx('node_state').where({ node_id: node.nodeId }).forUpdate().first('last_reading_at')) as { last_reading_at: Date | null } | undefined;
-      if (!current?.last_reading_at || current.last_reading_at.getTime() !== lastReadingAt.getTime()) return;
-      const moved = await trx('nodes').where({ id: node.nodeId, status: 'Online' }).update({ status: 'Offline', updated_at: now });
-      if (moved > 0) result.wentOffline.push(node);
+      const current = await deps.sweep.lockLastReadingAt(trx, node.nodeId);
+      if (!current || current.getTime() !== lastReadingAt.getTime()) return;
+      const change = await result.effects.refreshNodeStatus(trx, node, now);
+      if (change?.changed && change.status === 'Offline') result.wentOffline += 1;
       const windows = await deps.maintenance.overlapping(trx, { id: node.nodeId, communityId: node.communityId }, now, now);
       if (inMaintenance(windows, now.getTime())) return;
       // Never catch-up: the node is offline now, however long ago it went quiet.
@@ -107,58 +88,34 @@ async function openOffline(deps: SweepDeps, now: Date, result: SweepResult): Pro
         metric: null,
         value: null,
         threshold: null,
-        triggeredAt: offlineSince,
+        triggeredAt: since,
         catchUp,
       });
       if (!alert) return;
-      await result.effects.record(trx, 'opened', alert, node, { notify: !catchUp, at: offlineSince });
+      await result.effects.record(trx, 'opened', alert, node, { notify: !catchUp, at: since });
       result.offlineOpened += 1;
     });
   }
 }
 
 async function resolveOffline(deps: SweepDeps, now: Date, result: SweepResult): Promise<void> {
-  const { db } = deps;
-  const rows = (await alertNodesQuery(db)
-    .join('node_state', 'node_state.node_id', 'nodes.id')
-    .join('alerts', 'alerts.node_id', 'nodes.id')
-    .select('node_state.last_reading_at')
-    .where('alerts.condition_key', OFFLINE_KEY)
-    .whereNot('alerts.status', 'resolved')
-    .where((w) => w.where('nodes.active', false).orWhereRaw(`node_state.last_reading_at >= ?::timestamptz - ${STALE}`, [now]))) as Array<Record<string, unknown>>;
-  for (const row of rows) {
-    const node = toAlertNode(row);
-    const back = (row.last_reading_at as Date | null) ?? now;
-    await db.transaction(async (trx) => {
+  for (const { node, lastReadingAt } of await deps.sweep.offlineToResolve(now)) {
+    const back = lastReadingAt ?? now;
+    await inTransaction(deps.db, async (trx) => {
       const alert = await deps.alerts.resolveOpen(trx, node.nodeId, OFFLINE_KEY, { at: back, by: 'system', comment: node.active ? 'data returned' : 'node deactivated', value: null });
       if (!alert) return;
       await result.effects.record(trx, 'resolved', alert, node, { notify: alert.notified, at: back });
+      await result.effects.refreshNodeStatus(trx, node, now);
       result.offlineResolved += 1;
     });
   }
 }
 
 async function openAccessLost(deps: SweepDeps, now: Date, result: SweepResult): Promise<void> {
-  const { db } = deps;
-  const rows = (await alertNodesQuery(db)
-    .join('node_channels', 'node_channels.node_id', 'nodes.id')
-    .join('channel_sync_state', 'channel_sync_state.node_channel_id', 'node_channels.id')
-    .select('node_channels.id as node_channel_id', 'node_channels.channel_id', 'channel_sync_state.last_error_code', 'channel_sync_state.last_error_at', 'channel_sync_state.consecutive_failures')
-    .where('nodes.active', true)
-    .where('node_channels.active', true)
-    .where('channel_sync_state.consecutive_failures', '>=', deps.accessLostAfter)
-    .whereIn('channel_sync_state.last_error_code', ACCESS_CODES)
-    .whereNotExists((q) =>
-      q.select(db.raw('1')).from('alerts').whereRaw('alerts.node_id = nodes.id').whereRaw(`alerts.condition_key = 'access_lost:' || node_channels.id::text`).whereNot('alerts.status', 'resolved'),
-    )
-    .whereNotExists(notInMaintenance(db, now))
-    .orderBy('channel_sync_state.last_error_at', 'desc')
-    .limit(BATCH)) as Array<Record<string, unknown>>;
-  for (const row of rows) {
-    const node = toAlertNode(row);
-    const at = (row.last_error_at as Date | null) ?? now;
-    const code = row.last_error_code as string;
-    await db.transaction(async (trx) => {
+  for (const c of await deps.sweep.accessLostToOpen(now, deps.accessLostAfter, BATCH)) {
+    const { node } = c;
+    const at = c.lastErrorAt ?? now;
+    await inTransaction(deps.db, async (trx) => {
       const windows = await deps.maintenance.overlapping(trx, { id: node.nodeId, communityId: node.communityId }, now, now);
       if (inMaintenance(windows, now.getTime())) return;
       const catchUp = false; // the channel is unreadable now
@@ -166,11 +123,11 @@ async function openAccessLost(deps: SweepDeps, now: Date, result: SweepResult): 
         nodeId: node.nodeId,
         communityId: node.communityId,
         ruleId: null,
-        conditionKey: accessLostKey(row.node_channel_id as string),
+        conditionKey: accessLostKey(c.nodeChannelId),
         kind: 'access_lost',
         severity: 'warning',
-        title: `ThingSpeak channel ${String(row.channel_id)} cannot be read`,
-        message: `${node.label}: the last ${String(row.consecutive_failures)} polls of channel ${String(row.channel_id)} failed with ${code === THINGSPEAK_ERROR_CODES.not_found ? 'not found' : 'access denied (-1/401)'}: check the channel id and read key`,
+        title: `ThingSpeak channel ${c.channelId} cannot be read`,
+        message: `${node.label}: the last ${c.consecutiveFailures} polls of channel ${c.channelId} failed with ${c.lastErrorCode === THINGSPEAK_ERROR_CODES.not_found ? 'not found' : 'access denied (-1/401)'}: check the channel id and read key`,
         metric: null,
         value: null,
         threshold: null,
@@ -179,34 +136,20 @@ async function openAccessLost(deps: SweepDeps, now: Date, result: SweepResult): 
       });
       if (!alert) return;
       await result.effects.record(trx, 'opened', alert, node, { notify: !catchUp, at });
+      await result.effects.refreshNodeStatus(trx, node, now);
       result.accessLostOpened += 1;
     });
   }
 }
 
 async function resolveAccessLost(deps: SweepDeps, now: Date, result: SweepResult): Promise<void> {
-  const { db } = deps;
-  const rows = (await alertNodesQuery(db)
-    .join('alerts', 'alerts.node_id', 'nodes.id')
-    .leftJoin('node_channels', db.raw(`alerts.condition_key = 'access_lost:' || node_channels.id::text`))
-    .leftJoin('channel_sync_state', 'channel_sync_state.node_channel_id', 'node_channels.id')
-    .select('alerts.condition_key', 'channel_sync_state.last_success_at')
-    .where('alerts.kind', 'access_lost')
-    .whereNot('alerts.status', 'resolved')
-    .where((w) =>
-      w
-        .whereNull('node_channels.id')
-        .orWhere('node_channels.active', false)
-        .orWhere('nodes.active', false)
-        .orWhere('channel_sync_state.consecutive_failures', 0),
-    )) as Array<Record<string, unknown>>;
-  for (const row of rows) {
-    const node = toAlertNode(row);
-    const at = (row.last_success_at as Date | null) ?? now;
-    await db.transaction(async (trx) => {
-      const alert = await deps.alerts.resolveOpen(trx, node.nodeId, row.condition_key as string, { at, by: 'system', comment: 'channel readable again', value: null });
+  for (const { node, conditionKey, lastSuccessAt } of await deps.sweep.accessLostToResolve()) {
+    const at = lastSuccessAt ?? now;
+    await inTransaction(deps.db, async (trx) => {
+      const alert = await deps.alerts.resolveOpen(trx, node.nodeId, conditionKey, { at, by: 'system', comment: 'channel readable again', value: null });
       if (!alert) return;
       await result.effects.record(trx, 'resolved', alert, node, { notify: alert.notified, at });
+      await result.effects.refreshNodeStatus(trx, node, now);
       result.accessLostResolved += 1;
     });
   }

@@ -1,8 +1,7 @@
-import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
-import { whereCommunityInScope, type Scope } from '../auth/scope';
-
-type Conn = Knex | Knex.Transaction;
+import type { Conn } from '../db/transaction';
+import type { Scope } from '../auth/scope';
+import { whereCommunityInScope } from '../db/scope-filter';
 
 export interface MaintenanceWindow {
   id: string;
@@ -16,16 +15,28 @@ export interface MaintenanceWindow {
   createdAt: Date;
 }
 
-function toWindow(r: Record<string, unknown>): MaintenanceWindow {
+/** A `maintenance_windows` row as Postgres returns it. */
+interface MaintenanceWindowRow {
+  id: string;
+  community_id: string;
+  node_id: string | null;
+  starts_at: Date;
+  ends_at: Date;
+  reason: string;
+  created_by: string | null;
+  created_at: Date;
+}
+
+function toWindow(r: MaintenanceWindowRow): MaintenanceWindow {
   return {
-    id: r.id as string,
-    communityId: r.community_id as string,
-    nodeId: (r.node_id as string | null) ?? null,
-    startsAt: r.starts_at as Date,
-    endsAt: r.ends_at as Date,
-    reason: r.reason as string,
-    createdBy: (r.created_by as string | null) ?? null,
-    createdAt: r.created_at as Date,
+    id: r.id,
+    communityId: r.community_id,
+    nodeId: r.node_id,
+    startsAt: r.starts_at,
+    endsAt: r.ends_at,
+    reason: r.reason,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
   };
 }
 
@@ -39,14 +50,14 @@ export function createMaintenanceWindowsRepository(db: Db) {
 
   return {
     async create(input: { communityId: string; nodeId: string | null; startsAt: Date; endsAt: Date; reason: string; createdBy: string }, conn: Conn = db): Promise<MaintenanceWindow> {
-      const [row] = (await conn('maintenance_windows')
+      const [row]: MaintenanceWindowRow[] = await conn('maintenance_windows')
         .insert({ community_id: input.communityId, node_id: input.nodeId, starts_at: input.startsAt, ends_at: input.endsAt, reason: input.reason, created_by: input.createdBy })
-        .returning('*')) as Array<Record<string, unknown>>;
+        .returning('*');
       return toWindow(row!);
     },
 
     async get(scope: Scope, id: string, conn: Conn = db): Promise<MaintenanceWindow | undefined> {
-      const row = await scoped(conn, scope).where('maintenance_windows.id', id).first('maintenance_windows.*');
+      const row: MaintenanceWindowRow | undefined = await scoped(conn, scope).where('maintenance_windows.id', id).first('maintenance_windows.*');
       return row ? toWindow(row) : undefined;
     },
 
@@ -56,11 +67,11 @@ export function createMaintenanceWindowsRepository(db: Db) {
       if (f.communityId) q.where('maintenance_windows.community_id', f.communityId);
       if (f.activeAt) q.where('maintenance_windows.starts_at', '<=', f.activeAt).where('maintenance_windows.ends_at', '>', f.activeAt);
       else if (!f.includePast) q.where('maintenance_windows.ends_at', '>', new Date());
-      const [rows, count] = await Promise.all([
+      const [rows, count]: [MaintenanceWindowRow[], Array<{ count: string }>] = await Promise.all([
         q.clone().select('maintenance_windows.*').orderBy([{ column: 'maintenance_windows.starts_at' }, { column: 'maintenance_windows.id' }]).limit(page.limit).offset(page.offset),
         q.clone().count<{ count: string }[]>('maintenance_windows.id as count'),
       ]);
-      return { items: (rows as Array<Record<string, unknown>>).map(toWindow), total: Number(count[0]?.count ?? 0) };
+      return { items: rows.map(toWindow), total: Number(count[0]?.count ?? 0) };
     },
 
     async delete(id: string, conn: Conn = db): Promise<void> {
@@ -69,11 +80,11 @@ export function createMaintenanceWindowsRepository(db: Db) {
 
     /** Windows of a node (its own and its community's) that overlap [from, to]. */
     async overlapping(conn: Conn, node: { id: string; communityId: string }, from: Date, to: Date): Promise<MaintenanceWindow[]> {
-      const rows = (await conn('maintenance_windows')
+      const rows: MaintenanceWindowRow[] = await conn('maintenance_windows')
         .where('community_id', node.communityId)
         .where((w) => w.where('node_id', node.id).orWhereNull('node_id'))
         .where('starts_at', '<=', to)
-        .where('ends_at', '>', from)) as Array<Record<string, unknown>>;
+        .where('ends_at', '>', from);
       return rows.map(toWindow);
     },
   };

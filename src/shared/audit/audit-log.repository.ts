@@ -1,6 +1,4 @@
-import type { Knex } from 'knex';
-
-type Conn = Knex | Knex.Transaction;
+import type { Conn } from '../db/transaction';
 
 export interface AuditActor {
   keyId: string | null;
@@ -17,6 +15,31 @@ export interface AuditEntry {
   resourceId: string;
   details: Record<string, unknown>;
 }
+
+/** An `audit_log` row as Postgres returns it. */
+interface AuditLogRow {
+  /** bigserial. */
+  id: string;
+  at: Date;
+  actor_key_id: string | null;
+  actor_label: string | null;
+  action: string;
+  resource_type: string;
+  resource_id: string;
+  community_id: string | null;
+  details: Record<string, unknown>;
+}
+
+const toAuditEntry = (r: AuditLogRow): AuditEntry => ({
+  id: Number(r.id),
+  at: r.at,
+  actorKeyId: r.actor_key_id,
+  actorLabel: r.actor_label,
+  action: r.action,
+  resourceType: r.resource_type,
+  resourceId: r.resource_id,
+  details: r.details,
+});
 
 /** Who did what to which resource; written in the same transaction as the change it records. */
 export async function recordAudit(
@@ -36,15 +59,6 @@ export async function recordAudit(
 }
 
 export async function auditTrail(conn: Conn, resourceType: string, resourceId: string): Promise<AuditEntry[]> {
-  const rows = (await conn('audit_log').where({ resource_type: resourceType, resource_id: resourceId }).orderBy('id')) as Array<Record<string, unknown>>;
-  return rows.map((r) => ({
-    id: Number(r.id),
-    at: r.at as Date,
-    actorKeyId: (r.actor_key_id as string | null) ?? null,
-    actorLabel: (r.actor_label as string | null) ?? null,
-    action: r.action as string,
-    resourceType: r.resource_type as string,
-    resourceId: r.resource_id as string,
-    details: (r.details as Record<string, unknown>) ?? {},
-  }));
+  const rows: AuditLogRow[] = await conn('audit_log').where({ resource_type: resourceType, resource_id: resourceId }).orderBy('id');
+  return rows.map(toAuditEntry);
 }

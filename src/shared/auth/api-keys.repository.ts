@@ -49,7 +49,7 @@ export function createApiKeysRepository(db: Db) {
   return {
     /** The active key matching `key`, or undefined. Compares hashes in constant time. */
     async authenticate(key: string): Promise<ApiKeyRecord | undefined> {
-      const row = (await db('api_keys').where({ key_prefix: prefixOf(key) }).whereNull('revoked_at').first()) as ApiKeyRow | undefined;
+      const row: ApiKeyRow | undefined = await db('api_keys').where({ key_prefix: prefixOf(key) }).whereNull('revoked_at').first();
       if (!row || !sameHash(row.key_hash, hashApiKey(key))) return undefined;
       // Best effort and at most once a minute per key: authentication must not wait on this write.
       if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {
@@ -60,7 +60,7 @@ export function createApiKeysRepository(db: Db) {
 
     async create(input: { label: string; role: Scope['role']; distributorId: string | null; communityId: string | null }): Promise<{ key: string; record: ApiKeyRecord }> {
       const { key, prefix } = generateApiKey();
-      const [row] = (await db('api_keys')
+      const [row]: ApiKeyRow[] = await db('api_keys')
         .insert({
           key_prefix: prefix,
           key_hash: hashApiKey(key),
@@ -69,7 +69,7 @@ export function createApiKeysRepository(db: Db) {
           distributor_id: input.distributorId,
           community_id: input.communityId,
         })
-        .returning('*')) as ApiKeyRow[];
+        .returning('*');
       return { key, record: toRecord(row!) };
     },
 
@@ -88,7 +88,8 @@ export function createApiKeysRepository(db: Db) {
           w.where('distributor_id', filter.distributorId!).orWhereIn('community_id', (s) => s.select('id').from('communities').where('distributor_id', filter.distributorId!)),
         );
       }
-      return ((await q) as ApiKeyRow[]).map(toRecord);
+      const rows: ApiKeyRow[] = await q;
+      return rows.map(toRecord);
     },
 
     async revoke(id: string): Promise<boolean> {
@@ -96,7 +97,7 @@ export function createApiKeysRepository(db: Db) {
     },
 
     async findById(id: string): Promise<ApiKeyRecord | undefined> {
-      const row = (await db('api_keys').where({ id }).first()) as ApiKeyRow | undefined;
+      const row: ApiKeyRow | undefined = await db('api_keys').where({ id }).first();
       return row ? toRecord(row) : undefined;
     },
   };

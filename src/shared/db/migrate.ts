@@ -52,7 +52,8 @@ async function normaliseRecordedNames(db: Knex): Promise<void> {
  */
 export async function readMigrationState(db: Knex): Promise<{ applied: string[]; pending: string[] }> {
   const all = (await migrationSource.getMigrations([])).map((m) => migrationName(m.file));
-  const applied = (await db.schema.hasTable(TABLE)) ? ((await db(TABLE).orderBy('id').pluck('name')) as string[]).map(migrationName) : [];
+  const names: string[] = (await db.schema.hasTable(TABLE)) ? await db(TABLE).orderBy('id').pluck('name') : [];
+  const applied = names.map(migrationName);
   const done = new Set(applied);
   return { applied, pending: all.filter((name) => !done.has(name)) };
 }

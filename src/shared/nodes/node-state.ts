@@ -84,12 +84,6 @@ export function deriveState(node: NodeForState, metrics: Record<string, number |
   }
 }
 
-/** A node is online while its newest reading is younger than three expected intervals. */
-export function isOnline(lastReadingAt: Date | null, expectedIntervalS: number, now: Date): boolean {
-  if (lastReadingAt === null) return false;
-  return now.getTime() - lastReadingAt.getTime() <= expectedIntervalS * 3 * 1000;
-}
-
 function round(v: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(v * f) / f;

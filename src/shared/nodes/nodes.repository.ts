@@ -1,8 +1,11 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
-import { whereCommunityInScope, type Scope } from '../auth/scope';
+import type { ChannelSyncStateRow, LeftJoined, NodeChannelRow, NodeRow, NodeStateRow } from '../db/tables';
+import type { Scope } from '../auth/scope';
+import { whereCommunityInScope } from '../db/scope-filter';
 import { encryptSecret } from '../crypto/secret-box';
-import { isOnline } from './node-state';
+import { isOnline, offlineAfterSql } from './offline-threshold';
+import type { Conn, Tx } from '../db/transaction';
 import type { CreateNodeInput, NodeChannel, NodeStatus, NodeView, UpdateNodeInput } from './node';
 
 type ChannelInput = CreateNodeInput['channels'][number];
@@ -17,16 +20,20 @@ export interface NodeListFilter {
   search?: string;
 }
 
-const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
-const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- rows are mapped field by field below */
-function toChannel(r: any): NodeChannel {
+/** A channel with its sync state (LEFT JOINed: null columns when the channel has no sync row). */
+type ChannelRow = NodeChannelRow & LeftJoined<ChannelSyncStateRow>;
+
+/** NODE_COLUMNS: the node with its state (LEFT JOINed: null columns when the node has no state row). */
+type NodeViewRow = NodeRow & LeftJoined<Pick<NodeStateRow, 'last_reading_at' | 'metrics' | 'level_pct' | 'volume_l' | 'capacity_l' | 'flow_rate' | 'depth_m' | 'derivation_note'>>;
+
+function toChannel(r: ChannelRow): NodeChannel {
   return {
     id: r.id,
     channelId: Number(r.channel_id),
     hasReadKey: r.read_key_encrypted !== null,
-    fieldMapping: r.field_mapping ?? {},
+    fieldMapping: r.field_mapping,
     active: r.active,
     sync: {
       epoch: r.epoch ?? 0,
@@ -45,8 +52,8 @@ function toChannel(r: any): NodeChannel {
   };
 }
 
-function toNodeView(r: any, channels: NodeChannel[], now: Date): NodeView {
-  const lastReadingAt: Date | null = r.last_reading_at ?? null;
+function toNodeView(r: NodeViewRow, channels: NodeChannel[], now: Date): NodeView {
+  const lastReadingAt = r.last_reading_at;
   return {
     id: r.id,
     nodeKey: r.node_key,
@@ -54,7 +61,7 @@ function toNodeView(r: any, channels: NodeChannel[], now: Date): NodeView {
     category: r.category,
     analyticsType: r.analytics_type,
     communityId: r.community_id,
-    config: r.config ?? {},
+    config: r.config,
     lat: r.lat,
     lng: r.lng,
     locationName: r.location_name,
@@ -67,19 +74,18 @@ function toNodeView(r: any, channels: NodeChannel[], now: Date): NodeView {
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
     state: {
-      levelPct: num(r.level_pct),
-      volumeL: num(r.volume_l),
-      capacityL: num(r.capacity_l),
-      flowRate: num(r.flow_rate),
-      depthM: num(r.depth_m),
+      levelPct: r.level_pct,
+      volumeL: r.volume_l,
+      capacityL: r.capacity_l,
+      flowRate: r.flow_rate,
+      depthM: r.depth_m,
       metrics: r.metrics ?? {},
-      note: r.derivation_note ?? null,
+      note: r.derivation_note,
       lastReadingAt: iso(lastReadingAt),
     },
     channels,
   };
 }
-/* eslint-enable @typescript-eslint/no-explicit-any */
 
 const NODE_COLUMNS = [
   'nodes.*',
@@ -96,24 +102,24 @@ const NODE_COLUMNS = [
 export function createNodesRepository(db: Db, encryptionKey: Buffer) {
   const sealKey = (key: string | undefined) => (key ? encryptSecret(key, encryptionKey) : null);
 
-  async function insertChannels(trx: Knex.Transaction, nodeId: string, channels: ChannelInput[]): Promise<void> {
+  async function insertChannels(trx: Tx, nodeId: string, channels: ChannelInput[]): Promise<void> {
     for (const c of channels) {
-      const [row] = await trx('node_channels')
+      const [row]: Array<Pick<NodeChannelRow, 'id'>> = await trx('node_channels')
         .insert({ node_id: nodeId, channel_id: c.channelId, read_key_encrypted: sealKey(c.readKey), field_mapping: c.fieldMapping, active: c.active })
         .returning('id');
-      await trx('channel_sync_state').insert({ node_channel_id: (row as { id: string }).id });
+      await trx('channel_sync_state').insert({ node_channel_id: row!.id });
     }
   }
 
-  async function channelsOf(conn: Knex | Knex.Transaction, nodeIds: string[]): Promise<Map<string, NodeChannel[]>> {
+  async function channelsOf(conn: Conn, nodeIds: string[]): Promise<Map<string, NodeChannel[]>> {
     const byNode = new Map<string, NodeChannel[]>();
     if (nodeIds.length === 0) return byNode;
-    const rows = await conn('node_channels')
+    const rows: ChannelRow[] = await conn('node_channels')
       .leftJoin('channel_sync_state', 'channel_sync_state.node_channel_id', 'node_channels.id')
       .whereIn('node_channels.node_id', nodeIds)
       .select('node_channels.*', 'channel_sync_state.*', 'node_channels.id as id')
       .orderBy('node_channels.channel_id');
-    for (const r of rows as Array<{ node_id: string }>) {
+    for (const r of rows) {
       const list = byNode.get(r.node_id) ?? [];
       list.push(toChannel(r));
       byNode.set(r.node_id, list);
@@ -121,12 +127,12 @@ export function createNodesRepository(db: Db, encryptionKey: Buffer) {
     return byNode;
   }
 
-  function scopedNodes(conn: Knex | Knex.Transaction, scope: Scope): Knex.QueryBuilder {
+  function scopedNodes(conn: Conn, scope: Scope): Knex.QueryBuilder {
     return whereCommunityInScope(conn('nodes').leftJoin('node_state', 'node_state.node_id', 'nodes.id'), scope, 'nodes.community_id');
   }
 
-  async function getInScope(conn: Knex | Knex.Transaction, scope: Scope, id: string): Promise<NodeView | undefined> {
-    const row = await scopedNodes(conn, scope).where('nodes.id', id).first(NODE_COLUMNS);
+  async function getInScope(conn: Conn, scope: Scope, id: string): Promise<NodeView | undefined> {
+    const row: NodeViewRow | undefined = await scopedNodes(conn, scope).where('nodes.id', id).first(NODE_COLUMNS);
     if (!row) return undefined;
     const channels = await channelsOf(conn, [id]);
     return toNodeView(row, channels.get(id) ?? [], new Date());
@@ -138,7 +144,7 @@ export function createNodesRepository(db: Db, encryptionKey: Buffer) {
     /** Creates the node, its channels, their sync state and an empty state row, all or nothing. */
     async create(input: CreateNodeInput, communityId: string): Promise<NodeView | 'node_key_taken'> {
       return db.transaction(async (trx) => {
-        const [row] = await trx('nodes')
+        const [row]: Array<Pick<NodeRow, 'id'>> = await trx('nodes')
           .insert({
             node_key: input.nodeKey,
             label: input.label,
@@ -155,7 +161,7 @@ export function createNodesRepository(db: Db, encryptionKey: Buffer) {
           .ignore()
           .returning('id');
         if (!row) return 'node_key_taken' as const;
-        const id = (row as { id: string }).id;
+        const id = row.id;
         await trx('node_state').insert({ node_id: id, derivation_note: 'no data yet' });
         await insertChannels(trx, id, input.channels);
         return (await getInScope(trx, { role: 'superadmin' }, id))!;
@@ -169,27 +175,31 @@ export function createNodesRepository(db: Db, encryptionKey: Buffer) {
       if (filter.analyticsType) q.where('nodes.analytics_type', filter.analyticsType);
       if (filter.status) q.where('nodes.status', filter.status);
       if (filter.online !== undefined) {
-        const cond = "node_state.last_reading_at >= now() - make_interval(secs => nodes.expected_interval_s * 3)";
+        const cond = `node_state.last_reading_at >= now() - ${offlineAfterSql('nodes.expected_interval_s')}`;
         q.where((w) => (filter.online ? w.whereRaw(cond) : w.whereNull('node_state.last_reading_at').orWhereRaw(`NOT (${cond})`)));
       }
       if (filter.search) {
         const like = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
         q.where((w) => w.whereILike('nodes.label', like).orWhereILike('nodes.node_key', like).orWhereILike('nodes.location_name', like));
       }
-      const [rows, count] = await Promise.all([
+      const [rows, count]: [NodeViewRow[], Array<{ count: string }>] = await Promise.all([
         q.clone().select(NODE_COLUMNS).orderBy([{ column: 'nodes.label' }, { column: 'nodes.id' }]).limit(page.limit).offset(page.offset),
         q.clone().clearSelect().count<{ count: string }[]>('nodes.id as count'),
       ]);
-      const ids = (rows as Array<{ id: string }>).map((r) => r.id);
+      const ids = rows.map((r) => r.id);
       const channels = await channelsOf(db, ids);
       const now = new Date();
-      return { items: rows.map((r: { id: string }) => toNodeView(r, channels.get(r.id) ?? [], now)), total: Number(count[0]?.count ?? 0) };
+      return { items: rows.map((r) => toNodeView(r, channels.get(r.id) ?? [], now)), total: Number(count[0]?.count ?? 0) };
     },
 
-    async update(scope: Scope, id: string, input: UpdateNodeInput): Promise<NodeView | undefined> {
-      return db.transaction(async (trx) => {
-        const current = await scopedNodes(trx, scope).where('nodes.id', id).forUpdate('nodes').first('nodes.id', 'nodes.status');
-        if (!current) return undefined;
+    /**
+     * Changes a node's settings and channels in the caller's transaction, holding its row. Its
+     * status is not written here: node-status.ts owns it. False when the node is not in scope.
+     */
+    async update(trx: Tx, scope: Scope, id: string, input: Omit<UpdateNodeInput, 'maintenance'>): Promise<boolean> {
+      {
+        const current: Pick<NodeRow, 'id'> | undefined = await scopedNodes(trx, scope).where('nodes.id', id).forUpdate('nodes').first('nodes.id');
+        if (!current) return false;
         const patch: Record<string, unknown> = { updated_at: trx.fn.now() };
         if (input.label !== undefined) patch.label = input.label;
         if (input.category !== undefined) patch.category = input.category;
@@ -200,12 +210,10 @@ export function createNodesRepository(db: Db, encryptionKey: Buffer) {
         if (input.locationName !== undefined) patch.location_name = input.locationName;
         if (input.expectedIntervalS !== undefined) patch.expected_interval_s = input.expectedIntervalS;
         if (input.active !== undefined) patch.active = input.active;
-        if (input.maintenance === true) patch.status = 'Maintenance';
-        if (input.maintenance === false && current.status === 'Maintenance') patch.status = 'provisioning';
         await trx('nodes').where({ id }).update(patch);
 
         if (input.channels) {
-          const existing = (await trx('node_channels').where({ node_id: id }).select('id', 'channel_id')) as Array<{ id: string; channel_id: string }>;
+          const existing: Array<Pick<NodeChannelRow, 'id' | 'channel_id'>> = await trx('node_channels').where({ node_id: id }).select('id', 'channel_id');
           const wanted = new Map(input.channels.map((c) => [c.channelId, c]));
           const removed = existing.filter((e) => !wanted.has(Number(e.channel_id))).map((e) => e.id);
           if (removed.length > 0) await trx('node_channels').whereIn('id', removed).delete();
@@ -219,41 +227,44 @@ export function createNodesRepository(db: Db, encryptionKey: Buffer) {
           }
           await insertChannels(trx, id, input.channels.filter((c) => !kept.has(c.channelId)));
         }
-        return getInScope(trx, scope, id);
-      });
+        return true;
+      }
     },
 
+    /** The node as the API shows it, read in the caller's transaction. */
+    getIn: (conn: Tx, scope: Scope, id: string) => getInScope(conn, scope, id),
+
     async delete(scope: Scope, id: string): Promise<boolean> {
-      const row = await whereCommunityInScope(db('nodes').where('nodes.id', id), scope, 'nodes.community_id').first('nodes.id');
+      const row: Pick<NodeRow, 'id'> | undefined = await whereCommunityInScope(db('nodes').where('nodes.id', id), scope, 'nodes.community_id').first('nodes.id');
       if (!row) return false;
       return (await db('nodes').where({ id }).delete()) > 0;
     },
 
     /** Active channels of active nodes, for the poll tick. */
     async listPollableChannels(): Promise<Array<{ nodeChannelId: string }>> {
-      const rows = await db('node_channels')
+      const rows: Array<Pick<NodeChannelRow, 'id'>> = await db('node_channels')
         .join('nodes', 'nodes.id', 'node_channels.node_id')
         .where('node_channels.active', true)
         .andWhere('nodes.active', true)
         .select('node_channels.id')
         .orderBy('node_channels.id');
-      return (rows as Array<{ id: string }>).map((r) => ({ nodeChannelId: r.id }));
+      return rows.map((r) => ({ nodeChannelId: r.id }));
     },
 
     /** The node owning a channel, if that node is in scope. */
     async nodeIdOfChannel(scope: Scope, nodeChannelId: string): Promise<string | undefined> {
-      const row = await whereCommunityInScope(
+      const row: Pick<NodeRow, 'id'> | undefined = await whereCommunityInScope(
         db('node_channels').join('nodes', 'nodes.id', 'node_channels.node_id').where('node_channels.id', nodeChannelId),
         scope,
         'nodes.community_id',
       ).first('nodes.id');
-      return (row as { id: string } | undefined)?.id;
+      return row?.id;
     },
 
     async channelIdsOfNode(scope: Scope, nodeId: string): Promise<string[] | undefined> {
-      const node = await whereCommunityInScope(db('nodes').where('nodes.id', nodeId), scope, 'nodes.community_id').first('nodes.id');
+      const node: Pick<NodeRow, 'id'> | undefined = await whereCommunityInScope(db('nodes').where('nodes.id', nodeId), scope, 'nodes.community_id').first('nodes.id');
       if (!node) return undefined;
-      const rows = (await db('node_channels').where({ node_id: nodeId, active: true }).select('id')) as Array<{ id: string }>;
+      const rows: Array<Pick<NodeChannelRow, 'id'>> = await db('node_channels').where({ node_id: nodeId, active: true }).select('id');
       return rows.map((r) => r.id);
     },
   };

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
-import type { NOTIFICATION_STATUSES } from '../db/migrations/20261129100000_create_alerting_tables';
+import type { WebhookSubscriptionRow } from '../db/tables';
+import type { Conn } from '../db/transaction';
+import type { NOTIFICATION_STATUSES } from './notification-status';
 
 /**
  * The `notifications` table seen by delivery: each row is one webhook delivery (its id is the
@@ -53,28 +54,53 @@ export function deliveryBody(task: Pick<DeliveryTask, 'id' | 'payload'>): string
 
 const ERROR_MAX = 500;
 
-function toLogEntry(r: Record<string, unknown>): DeliveryLogEntry {
+/** A `notifications` row as Postgres returns it. */
+interface NotificationRow {
+  id: string;
+  subscription_id: string;
+  /** A NotificationEvent, or "ping" (addPing). */
+  event: string;
+  event_key: string;
+  alert_id: string | null;
+  payload: NotificationPayload;
+  status: NotificationStatus;
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  last_attempt_at: Date | null;
+  delivered_at: Date | null;
+  enqueued_at: Date | null;
+  created_at: Date;
+}
+
+/** The columns loadForDelivery selects: the notification and its subscription. */
+interface DeliveryRow extends Pick<NotificationRow, 'id' | 'event' | 'status' | 'attempts' | 'payload'>, Pick<WebhookSubscriptionRow, 'url' | 'active' | 'secret_encrypted'> {
+  /** webhook_subscriptions.id */
+  subscription_id: string;
+}
+
+function toLogEntry(r: NotificationRow): DeliveryLogEntry {
   return {
-    id: r.id as string,
-    event: r.event as string,
-    eventKey: r.event_key as string,
-    alertId: (r.alert_id as string | null) ?? null,
-    status: r.status as NotificationStatus,
-    attempts: r.attempts as number,
-    lastStatusCode: (r.last_status_code as number | null) ?? null,
-    lastError: (r.last_error as string | null) ?? null,
-    lastAttemptAt: (r.last_attempt_at as Date | null) ?? null,
-    deliveredAt: (r.delivered_at as Date | null) ?? null,
-    enqueuedAt: (r.enqueued_at as Date | null) ?? null,
-    createdAt: r.created_at as Date,
-    payload: r.payload as NotificationPayload,
+    id: r.id,
+    event: r.event,
+    eventKey: r.event_key,
+    alertId: r.alert_id,
+    status: r.status,
+    attempts: r.attempts,
+    lastStatusCode: r.last_status_code,
+    lastError: r.last_error,
+    lastAttemptAt: r.last_attempt_at,
+    deliveredAt: r.delivered_at,
+    enqueuedAt: r.enqueued_at,
+    createdAt: r.created_at,
+    payload: r.payload,
   };
 }
 
 export function createNotificationsRepository(db: Db) {
   return {
     async loadForDelivery(id: string): Promise<DeliveryTask | undefined> {
-      const r = (await db('notifications')
+      const r: DeliveryRow | undefined = await db('notifications')
         .join('webhook_subscriptions', 'webhook_subscriptions.id', 'notifications.subscription_id')
         .where('notifications.id', id)
         .first(
@@ -87,15 +113,15 @@ export function createNotificationsRepository(db: Db) {
           'webhook_subscriptions.url',
           'webhook_subscriptions.active',
           'webhook_subscriptions.secret_encrypted',
-        )) as Record<string, unknown> | undefined;
+        );
       if (!r) return undefined;
       return {
-        id: r.id as string,
-        event: r.event as string,
-        status: r.status as NotificationStatus,
-        attempts: r.attempts as number,
-        payload: r.payload as NotificationPayload,
-        subscription: { id: r.subscription_id as string, url: r.url as string, active: r.active as boolean, secretEncrypted: r.secret_encrypted as string },
+        id: r.id,
+        event: r.event,
+        status: r.status,
+        attempts: r.attempts,
+        payload: r.payload,
+        subscription: { id: r.subscription_id, url: r.url, active: r.active, secretEncrypted: r.secret_encrypted },
       };
     },
 
@@ -123,38 +149,39 @@ export function createNotificationsRepository(db: Db) {
 
     /** Pending rows whose delivery job was never queued (a crash after the commit), oldest first. */
     async listUnqueued(opts: { olderThanMs: number; limit: number }): Promise<string[]> {
-      return (await db('notifications')
+      const ids: Array<NotificationRow['id']> = await db('notifications')
         .whereNull('enqueued_at')
         .where('status', 'pending')
         .where('created_at', '<=', db.raw("now() - (? * interval '1 millisecond')", [opts.olderThanMs]))
         .orderBy('created_at')
         .limit(opts.limit)
-        .pluck('id')) as string[];
+        .pluck('id');
+      return ids;
     },
 
     async listDeliveries(subscriptionId: string, f: { status?: NotificationStatus }, page: { limit: number; offset: number }): Promise<{ items: DeliveryLogEntry[]; total: number }> {
       const q = db('notifications').where('subscription_id', subscriptionId);
       if (f.status) q.where('status', f.status);
-      const [rows, count] = await Promise.all([
+      const [rows, count]: [NotificationRow[], Array<{ count: string }>] = await Promise.all([
         q.clone().select('*').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(page.limit).offset(page.offset),
         q.clone().count<{ count: string }[]>('id as count'),
       ]);
-      return { items: (rows as Array<Record<string, unknown>>).map(toLogEntry), total: Number(count[0]?.count ?? 0) };
+      return { items: rows.map(toLogEntry), total: Number(count[0]?.count ?? 0) };
     },
 
     /**
      * A `ping` for one subscription (the API's test button), written to the outbox like any
      * notification so it travels the same path: queue, signature, retries, delivery log.
      */
-    async addPing(subscriptionId: string, at: Date, conn: Knex | Knex.Transaction = db): Promise<string> {
-      const [row] = (await conn('notifications')
+    async addPing(subscriptionId: string, at: Date, conn: Conn = db): Promise<string> {
+      const [row]: Array<Pick<NotificationRow, 'id'>> = await conn('notifications')
         .insert({
           subscription_id: subscriptionId,
           event: 'ping',
           event_key: `ping:${randomUUID()}`,
           payload: { event: 'ping', occurredAt: at.toISOString(), data: { subscriptionId, message: 'Test delivery from Evara: your endpoint is reachable and can verify the signature.' } },
         })
-        .returning('id')) as Array<{ id: string }>;
+        .returning('id');
       return row!.id;
     },
   };

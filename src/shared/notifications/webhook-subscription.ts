@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { NOTIFICATION_EVENTS, type NotificationEvent } from './notification-outbox';
+import { NOTIFICATION_EVENTS, type NotificationEvent } from './notification-event';
 
 /** A webhook subscription as the API shows it: never its secret. */
 export interface WebhookSubscription {

@@ -1,26 +1,29 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
+import type { WebhookSubscriptionRow } from '../db/tables';
+import type { Conn } from '../db/transaction';
 import type { Scope } from '../auth/scope';
 import { encryptSecret } from '../crypto/secret-box';
-import type { NotificationEvent } from './notification-outbox';
+import type { NotificationEvent } from './notification-event';
 import { generateWebhookSecret, type CreateWebhookSubscriptionInput, type UpdateWebhookSubscriptionInput, type WebhookSubscription } from './webhook-subscription';
-
-type Conn = Knex | Knex.Transaction;
 
 // Every column but the secret: a row read through this repository cannot leak it.
 const VIEW_COLUMNS = ['id', 'community_id', 'distributor_id', 'url', 'events', 'description', 'active', 'created_at', 'updated_at'].map((c) => `webhook_subscriptions.${c}`);
 
-function toSubscription(r: Record<string, unknown>): WebhookSubscription {
+/** The VIEW_COLUMNS of a row. */
+type SubscriptionViewRow = Omit<WebhookSubscriptionRow, 'secret_encrypted'>;
+
+function toSubscription(r: SubscriptionViewRow): WebhookSubscription {
   return {
-    id: r.id as string,
-    communityId: (r.community_id as string | null) ?? null,
-    distributorId: (r.distributor_id as string | null) ?? null,
-    url: r.url as string,
-    events: r.events as NotificationEvent[],
-    description: (r.description as string | null) ?? null,
-    active: r.active as boolean,
-    createdAt: r.created_at as Date,
-    updatedAt: r.updated_at as Date,
+    id: r.id,
+    communityId: r.community_id,
+    distributorId: r.distributor_id,
+    url: r.url,
+    events: r.events,
+    description: r.description,
+    active: r.active,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
   };
 }
 
@@ -61,7 +64,7 @@ export function createWebhookSubscriptionsRepository(db: Db, encryptionKey: Buff
     /** Stores the subscription; the secret (given or generated) is returned here and never again. */
     async create(target: SubscriptionTarget, input: CreateWebhookSubscriptionInput, conn: Conn = db): Promise<{ subscription: WebhookSubscription; secret: string }> {
       const secret = input.secret ?? generateWebhookSecret();
-      const [row] = (await conn('webhook_subscriptions')
+      const [row]: SubscriptionViewRow[] = await conn('webhook_subscriptions')
         .insert({
           community_id: target.communityId,
           distributor_id: target.distributorId,
@@ -71,12 +74,12 @@ export function createWebhookSubscriptionsRepository(db: Db, encryptionKey: Buff
           description: input.description ?? null,
           active: input.active,
         })
-        .returning(VIEW_COLUMNS)) as Array<Record<string, unknown>>;
+        .returning(VIEW_COLUMNS);
       return { subscription: toSubscription(row!), secret };
     },
 
     async get(scope: Scope, id: string, conn: Conn = db): Promise<WebhookSubscription | undefined> {
-      const row = await scoped(conn, scope).where('webhook_subscriptions.id', id).first(VIEW_COLUMNS);
+      const row: SubscriptionViewRow | undefined = await scoped(conn, scope).where('webhook_subscriptions.id', id).first(VIEW_COLUMNS);
       return row ? toSubscription(row) : undefined;
     },
 
@@ -86,11 +89,11 @@ export function createWebhookSubscriptionsRepository(db: Db, encryptionKey: Buff
       if (f.distributorId) q.where('webhook_subscriptions.distributor_id', f.distributorId);
       if (f.active !== undefined) q.where('webhook_subscriptions.active', f.active);
       if (f.event) q.whereRaw('? = ANY(webhook_subscriptions.events)', [f.event]);
-      const [rows, count] = await Promise.all([
+      const [rows, count]: [SubscriptionViewRow[], Array<{ count: string }>] = await Promise.all([
         q.clone().select(VIEW_COLUMNS).orderBy([{ column: 'webhook_subscriptions.created_at' }, { column: 'webhook_subscriptions.id' }]).limit(page.limit).offset(page.offset),
         q.clone().count<{ count: string }[]>('webhook_subscriptions.id as count'),
       ]);
-      return { items: (rows as Array<Record<string, unknown>>).map(toSubscription), total: Number(count[0]?.count ?? 0) };
+      return { items: rows.map(toSubscription), total: Number(count[0]?.count ?? 0) };
     },
 
     async update(scope: Scope, id: string, input: UpdateWebhookSubscriptionInput, conn: Conn = db): Promise<WebhookSubscription | undefined> {
@@ -100,13 +103,13 @@ export function createWebhookSubscriptionsRepository(db: Db, encryptionKey: Buff
       if (input.description !== undefined) changes.description = input.description;
       if (input.active !== undefined) changes.active = input.active;
       if (input.secret !== undefined) changes.secret_encrypted = encryptSecret(input.secret, encryptionKey);
-      const [row] = (await scoped(conn, scope).where('webhook_subscriptions.id', id).update(changes).returning(VIEW_COLUMNS)) as Array<Record<string, unknown>>;
+      const [row]: SubscriptionViewRow[] = await scoped(conn, scope).where('webhook_subscriptions.id', id).update(changes).returning(VIEW_COLUMNS);
       return row ? toSubscription(row) : undefined;
     },
 
     /** Deletes the subscription and, by cascade, its delivery log; pending deliveries become no-ops. */
     async delete(scope: Scope, id: string, conn: Conn = db): Promise<WebhookSubscription | undefined> {
-      const [row] = (await scoped(conn, scope).where('webhook_subscriptions.id', id).delete().returning(VIEW_COLUMNS)) as Array<Record<string, unknown>>;
+      const [row]: SubscriptionViewRow[] = await scoped(conn, scope).where('webhook_subscriptions.id', id).delete().returning(VIEW_COLUMNS);
       return row ? toSubscription(row) : undefined;
     },
   };

@@ -7,10 +7,16 @@ import { ThingSpeakError } from '../thingspeak/thingspeak.client';
 import type { FeedEntry } from '../thingspeak/feed';
 import { parseFieldValue } from '../thingspeak/field-value';
 import { fetchWindow, MAX_RESULTS } from './fetch-window';
-import type { CommitResult, NewReading, PollRepository, PollTarget } from './poll.repository';
+import type { CommitInput, NewReading, PollRepository, PollTarget, StoreResult } from './poll.repository';
+import type { Db } from '../db/knex';
+import { inTransaction } from '../db/transaction';
+import { refreshNodeStatus, type NodeStatusChange } from '../nodes/node-status';
+import type { NodeStatusRepository } from '../nodes/node-status.repository';
 
 export interface PollDeps {
+  db: Db;
   repo: PollRepository;
+  nodeStatus: NodeStatusRepository;
   client: ThingSpeakClient;
   producers: Producers;
   encryptionKey: Buffer;
@@ -127,7 +133,7 @@ async function fetchAndStore(deps: PollDeps, target: PollTarget, startedAt: Date
     readings = [...fresh.values()].map(toReading);
   }
 
-  const result = await deps.repo.commit({
+  const result = await commitPoll(deps, {
     target,
     epoch,
     cleared,
@@ -155,6 +161,23 @@ async function fetchAndStore(deps: PollDeps, target: PollTarget, startedAt: Date
     statusChanged: result.statusChanged,
     evaluationEnqueued,
   };
+}
+
+type CommitResult = StoreResult & { status: NodeStatusChange['status']; statusChanged: boolean };
+
+/**
+ * One transaction: readings and cursor (the channel's sync row is locked first), then the node's
+ * derived state, then its status through the one status writer. Lock order: sync row, node_state, nodes.
+ */
+async function commitPoll(deps: PollDeps, input: CommitInput): Promise<CommitResult> {
+  const { target, now } = input;
+  return inTransaction(deps.db, async (tx) => {
+    const stored = await deps.repo.storeReadings(tx, input);
+    if (!stored.applied) return { ...stored, status: target.node.status, statusChanged: false };
+    await deps.repo.updateNodeState(tx, target, stored.insertedRows, now);
+    const change = await refreshNodeStatus(tx, deps.nodeStatus, target.node.id, now);
+    return { ...stored, status: change?.status ?? target.node.status, statusChanged: change?.changed ?? false };
+  });
 }
 
 /** Tells live clients what this commit changed; best effort, never fails the poll. */

@@ -1,7 +1,9 @@
-import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
+import type { ChannelSyncStateRow, CommunityRow, NodeChannelRow, NodeRow, NodeStateRow, ReadingRow } from '../db/tables';
+import type { Tx } from '../db/transaction';
 import type { AnalyticsType, NodeConfig, NodeStatus } from '../nodes/node';
-import { deriveState, foldMetrics, isOnline, type ParsedReading } from '../nodes/node-state';
+import { deriveState, foldMetrics, type ParsedReading } from '../nodes/node-state';
+import { isOnline } from '../nodes/offline-threshold';
 import type { ParsedFieldValue } from '../thingspeak/field-value';
 
 export interface PollTarget {
@@ -49,12 +51,12 @@ export interface CommitInput {
   now: Date;
 }
 
-export interface CommitResult {
+export interface StoreResult {
   inserted: number;
+  /** The readings this commit inserted (rows already stored are not among them). */
+  insertedRows: ParsedReading[];
   fromEntryId: number | null;
   toEntryId: number | null;
-  status: NodeStatus;
-  statusChanged: boolean;
   /** false when another poll moved the cursor first; nothing was written. */
   applied: boolean;
   /** The evaluation range left in the outbox by this commit (and any earlier unsent one). */
@@ -64,45 +66,22 @@ export interface CommitResult {
 // Postgres allows 65535 bind parameters per statement; 7 columns a row.
 const INSERT_CHUNK = 5_000;
 
-export function createPollRepository(db: Db) {
-  async function updateNodeState(trx: Knex.Transaction, input: CommitInput, inserted: ParsedReading[]): Promise<{ status: NodeStatus; changed: boolean }> {
-    const { target, now } = input;
-    const state = (await trx('node_state').where({ node_id: target.node.id }).forUpdate().first()) as
-      | { last_reading_at: Date | null; metrics: Record<string, number | null> }
-      | undefined;
-    const folded = foldMetrics(state?.metrics ?? {}, state?.last_reading_at ?? null, inserted, target.fieldMapping);
-    const derived = deriveState(target.node, folded.metrics, folded.lastReadingAt);
-    const online = isOnline(folded.lastReadingAt, target.node.expectedIntervalS, now);
-    await trx('node_state')
-      .insert({
-        node_id: target.node.id,
-        last_reading_at: derived.lastReadingAt,
-        metrics: derived.metrics,
-        level_pct: derived.levelPct,
-        volume_l: derived.volumeL,
-        capacity_l: derived.capacityL,
-        flow_rate: derived.flowRate,
-        depth_m: derived.depthM,
-        derivation_note: derived.note,
-        online,
-        updated_at: now,
-      })
-      .onConflict('node_id')
-      .merge();
-    const node = (await trx('nodes').where({ id: target.node.id }).forUpdate().first('status', 'last_seen_at')) as { status: NodeStatus; last_seen_at: Date | null };
-    // Maintenance is an operator's word and Alert belongs to the alert engine; neither is overwritten here.
-    let status: NodeStatus = node.status;
-    if (status === 'provisioning' || status === 'Online' || status === 'Offline') {
-      status = folded.lastReadingAt === null ? 'provisioning' : online ? 'Online' : 'Offline';
-    }
-    const lastSeen = folded.lastReadingAt && (!node.last_seen_at || folded.lastReadingAt > node.last_seen_at) ? folded.lastReadingAt : node.last_seen_at;
-    await trx('nodes').where({ id: target.node.id }).update({ status, last_seen_at: lastSeen });
-    return { status, changed: status !== node.status };
-  }
+/** The columns loadTarget selects; `id` and `active` of the channel and the node are aliased apart. */
+interface PollTargetRow
+  extends Pick<NodeChannelRow, 'channel_id' | 'read_key_encrypted' | 'field_mapping'>,
+    Pick<NodeRow, 'analytics_type' | 'config' | 'expected_interval_s' | 'status' | 'community_id'>,
+    Pick<CommunityRow, 'distributor_id'>,
+    Pick<ChannelSyncStateRow, 'epoch' | 'last_entry_id' | 'fetched_until' | 'eval_from_entry_id' | 'eval_to_entry_id'> {
+  node_channel_id: NodeChannelRow['id'];
+  channel_active: NodeChannelRow['active'];
+  node_id: NodeRow['id'];
+  node_active: NodeRow['active'];
+}
 
+export function createPollRepository(db: Db) {
   return {
     async loadTarget(nodeChannelId: string): Promise<PollTarget | undefined> {
-      const r = await db('node_channels')
+      const r: PollTargetRow | undefined = await db('node_channels')
         .join('nodes', 'nodes.id', 'node_channels.node_id')
         .join('communities', 'communities.id', 'nodes.community_id')
         .join('channel_sync_state', 'channel_sync_state.node_channel_id', 'node_channels.id')
@@ -132,12 +111,12 @@ export function createPollRepository(db: Db) {
         nodeChannelId: r.node_channel_id,
         channelId: Number(r.channel_id),
         readKeyEncrypted: r.read_key_encrypted,
-        fieldMapping: r.field_mapping ?? {},
+        fieldMapping: r.field_mapping,
         channelActive: r.channel_active,
         node: {
           id: r.node_id,
           analyticsType: r.analytics_type,
-          config: r.config ?? {},
+          config: r.config,
           expectedIntervalS: r.expected_interval_s,
           status: r.status,
           active: r.node_active,
@@ -151,25 +130,24 @@ export function createPollRepository(db: Db) {
     /** created_at of stored entries, to notice a channel that was cleared and refilled between polls. */
     async storedTimes(nodeChannelId: string, epoch: number, entryIds: number[]): Promise<Map<number, number>> {
       if (entryIds.length === 0) return new Map();
-      const rows = (await db('readings')
+      const rows: Array<Pick<ReadingRow, 'entry_id' | 'recorded_at'>> = await db('readings')
         .where({ node_channel_id: nodeChannelId, epoch })
         .whereIn('entry_id', entryIds.slice(0, 10_000))
-        .select('entry_id', 'recorded_at')) as Array<{ entry_id: number; recorded_at: Date }>;
+        .select('entry_id', 'recorded_at');
       return new Map(rows.map((r) => [r.entry_id, r.recorded_at.getTime()]));
     },
 
     /**
-     * Stores new readings, moves the cursor and updates the node's state in one transaction.
-     * Rows already stored are ignored (unique channel + epoch + entry id), so a repeated or
-     * concurrent poll changes nothing. The cursor only moves forward within an epoch.
+     * Stores new readings and moves the cursor, in the caller's transaction (which holds the
+     * channel's sync row from here on). Rows already stored are ignored (unique channel + epoch +
+     * entry id), so a repeated or concurrent poll changes nothing. The cursor only moves forward
+     * within an epoch.
      */
-    async commit(input: CommitInput): Promise<CommitResult> {
+    async storeReadings(trx: Tx, input: CommitInput): Promise<StoreResult> {
       const { target, now } = input;
-      return db.transaction(async (trx) => {
-        const sync = (await trx('channel_sync_state').where({ node_channel_id: target.nodeChannelId }).forUpdate().first()) as
-          | { epoch: number; last_entry_id: number; stored_count: string; eval_from_entry_id: number | null; eval_to_entry_id: number | null }
-          | undefined;
-        const notApplied = { inserted: 0, fromEntryId: null, toEntryId: null, status: target.node.status, statusChanged: false, applied: false, pendingEvaluation: null };
+      {
+        const sync: ChannelSyncStateRow | undefined = await trx('channel_sync_state').where({ node_channel_id: target.nodeChannelId }).forUpdate().first();
+        const notApplied = { inserted: 0, insertedRows: [], fromEntryId: null, toEntryId: null, applied: false, pendingEvaluation: null };
         if (!sync) return notApplied;
         // Another poll of this channel committed a different epoch meanwhile: let the next poll redo the work.
         if (sync.epoch !== target.sync.epoch) return notApplied;
@@ -177,7 +155,7 @@ export function createPollRepository(db: Db) {
         const insertedRows: ParsedReading[] = [];
         for (let i = 0; i < input.readings.length; i += INSERT_CHUNK) {
           const chunk = input.readings.slice(i, i + INSERT_CHUNK);
-          const rows = (await trx('readings')
+          const rows: Array<Pick<ReadingRow, 'entry_id' | 'recorded_at' | 'parsed'>> = await trx('readings')
             .insert(
               chunk.map((r) => ({
                 node_channel_id: target.nodeChannelId,
@@ -191,7 +169,7 @@ export function createPollRepository(db: Db) {
             )
             .onConflict(['node_channel_id', 'epoch', 'entry_id'])
             .ignore()
-            .returning(['entry_id', 'recorded_at', 'parsed'])) as Array<{ entry_id: number; recorded_at: Date; parsed: ParsedReading['parsed'] }>;
+            .returning(['entry_id', 'recorded_at', 'parsed']);
           for (const row of rows) insertedRows.push({ entryId: row.entry_id, recordedAt: row.recorded_at, parsed: row.parsed });
         }
 
@@ -228,17 +206,50 @@ export function createPollRepository(db: Db) {
             updated_at: now,
           });
 
-        const state = await updateNodeState(trx, input, insertedRows);
         return {
           inserted: insertedRows.length,
+          insertedRows,
           fromEntryId: minInserted,
           toEntryId: maxInserted,
-          status: state.status,
-          statusChanged: state.changed,
           applied: true,
           pendingEvaluation: evalFrom !== null && evalTo !== null ? { epoch: input.epoch, fromEntryId: evalFrom, toEntryId: evalTo } : null,
         };
-      });
+      }
+    },
+
+    /**
+     * Folds the inserted readings into the node's latest metrics and derived values (level %,
+     * litres, ...) and moves `last_seen_at` forward, holding the node_state row.
+     */
+    async updateNodeState(trx: Tx, target: PollTarget, inserted: ParsedReading[], now: Date): Promise<void> {
+      const state: Pick<NodeStateRow, 'last_reading_at' | 'metrics'> | undefined = await trx('node_state')
+        .where({ node_id: target.node.id })
+        .forUpdate()
+        .first('last_reading_at', 'metrics');
+      const folded = foldMetrics(state?.metrics ?? {}, state?.last_reading_at ?? null, inserted, target.fieldMapping);
+      const derived = deriveState(target.node, folded.metrics, folded.lastReadingAt);
+      await trx('node_state')
+        .insert({
+          node_id: target.node.id,
+          last_reading_at: derived.lastReadingAt,
+          metrics: derived.metrics,
+          level_pct: derived.levelPct,
+          volume_l: derived.volumeL,
+          capacity_l: derived.capacityL,
+          flow_rate: derived.flowRate,
+          depth_m: derived.depthM,
+          derivation_note: derived.note,
+          online: isOnline(folded.lastReadingAt, target.node.expectedIntervalS, now),
+          updated_at: now,
+        })
+        .onConflict('node_id')
+        .merge();
+      if (folded.lastReadingAt) {
+        await trx('nodes')
+          .where({ id: target.node.id })
+          .where((w) => w.whereNull('last_seen_at').orWhere('last_seen_at', '<', folded.lastReadingAt!))
+          .update({ last_seen_at: folded.lastReadingAt });
+      }
     },
 
     /** Clears the evaluation outbox once its job is safely in the alerts queue. */

@@ -9,10 +9,21 @@ import type { QueueName } from './queue-names';
  */
 const meta = z.object({ requestId: z.string().max(200).optional() }).optional();
 
+/**
+ * What the worker's job runner does when a job fails because the database cannot be reached:
+ * - `fail`: an ordinary failure, retried with the queue's backoff (periodic jobs whose next run redoes the work);
+ * - `park`: put back to wait (no attempt used) until the database is likely back, so an outage of any
+ *   length loses nothing;
+ * - `park-and-count`: park, and count the failure (and each success) towards the shared DB breaker,
+ *   which pauses polling after enough consecutive failures. Only polls count: they are the steady load.
+ */
+export type WhenDatabaseDown = 'fail' | 'park' | 'park-and-count';
+
 export const jobs = {
-  'poll-tick': { queue: 'poll-control', payload: z.object({ meta }) },
+  'poll-tick': { queue: 'poll-control', whenDatabaseDown: 'fail', payload: z.object({ meta }) },
   'poll-channel': {
     queue: 'poll',
+    whenDatabaseDown: 'park-and-count',
     payload: z.object({
       nodeChannelId: z.string().uuid(),
       reason: z.enum(['tick', 'on-demand']),
@@ -21,6 +32,7 @@ export const jobs = {
   },
   'evaluate-node': {
     queue: 'alerts',
+    whenDatabaseDown: 'park',
     payload: z.object({
       nodeId: z.string().uuid(),
       nodeChannelId: z.string().uuid(),
@@ -32,14 +44,15 @@ export const jobs = {
     }),
   },
   /** Periodic: built-in conditions that no new reading triggers (node offline, channel access lost). */
-  'sweep-conditions': { queue: 'alerts', payload: z.object({ meta }) },
+  'sweep-conditions': { queue: 'alerts', whenDatabaseDown: 'fail', payload: z.object({ meta }) },
   /** One webhook delivery; the notification row (outbox + delivery log) holds everything else. */
-  'deliver-notification': { queue: 'notifications', payload: z.object({ notificationId: z.string().uuid(), meta }) },
+  'deliver-notification': { queue: 'notifications', whenDatabaseDown: 'park', payload: z.object({ notificationId: z.string().uuid(), meta }) },
   /** Periodic: queues deliveries whose outbox row was written but never enqueued (a crash in between). */
-  'relay-notifications': { queue: 'notifications', payload: z.object({ meta }) },
+  'relay-notifications': { queue: 'notifications', whenDatabaseDown: 'fail', payload: z.object({ meta }) },
   /** A breaker transition (degraded mode entered or left), fanned out to subscribers of system events. */
   'notify-system-event': {
     queue: 'notifications',
+    whenDatabaseDown: 'park',
     payload: z.object({
       event: z.enum(['system.degraded', 'system.recovered']),
       /** Time of the breaker transition (ms); with the event it names the notification. */
@@ -48,8 +61,8 @@ export const jobs = {
       meta,
     }),
   },
-  'apply-retention': { queue: 'maintenance', payload: z.object({ meta }) },
-} as const satisfies Record<string, { queue: QueueName; payload: z.ZodType }>;
+  'apply-retention': { queue: 'maintenance', whenDatabaseDown: 'fail', payload: z.object({ meta }) },
+} as const satisfies Record<string, { queue: QueueName; whenDatabaseDown: WhenDatabaseDown; payload: z.ZodType }>;
 
 export type JobName = keyof typeof jobs;
 export type JobData<N extends JobName> = z.infer<(typeof jobs)[N]['payload']>;

@@ -1,4 +1,5 @@
 import type { Db } from '../db/knex';
+import type { NodeChannelRow, ReadingRow } from '../db/tables';
 
 export interface ReadingView {
   id: string;
@@ -32,6 +33,9 @@ export function decodeReadingsCursor(cursor: string): { recordedAt: Date; id: st
   return { recordedAt, id };
 }
 
+/** The columns `list` selects: the reading and its channel's id and field mapping. */
+type ReadingListRow = Pick<ReadingRow, 'id' | 'epoch' | 'entry_id' | 'recorded_at' | 'raw' | 'parsed'> & Pick<NodeChannelRow, 'channel_id' | 'field_mapping'>;
+
 export function createReadingsRepository(db: Db) {
   return {
     /** One page in event-time order (recorded time, then id), keyset-paginated for stable pages. */
@@ -48,22 +52,13 @@ export function createReadingsRepository(db: Db) {
         query.whereRaw(`(readings.recorded_at, readings.id) ${op} (?, ?)`, [q.before.recordedAt, q.before.id]);
       }
       query.orderBy([{ column: 'readings.recorded_at', order: q.order }, { column: 'readings.id', order: q.order }]).limit(q.limit + 1);
-      const rows = (await query) as Array<{
-        id: string;
-        epoch: number;
-        entry_id: number;
-        recorded_at: Date;
-        raw: Record<string, string | null>;
-        parsed: Record<string, { value: number | null; status: string }>;
-        channel_id: string;
-        field_mapping: Record<string, string>;
-      }>;
+      const rows: ReadingListRow[] = await query;
       const items = rows.slice(0, q.limit).map((r) => {
         const values: ReadingView['values'] = {};
         for (const [field, p] of Object.entries(r.parsed)) {
           values[r.field_mapping[field] ?? field] = { value: p.value, status: p.status, raw: r.raw[field] ?? null };
         }
-        return { id: String(r.id), channelId: Number(r.channel_id), epoch: r.epoch, entryId: r.entry_id, recordedAt: r.recorded_at.toISOString(), values };
+        return { id: r.id, channelId: Number(r.channel_id), epoch: r.epoch, entryId: r.entry_id, recordedAt: r.recorded_at.toISOString(), values };
       });
       const last = items[items.length - 1];
       return { items, nextCursor: rows.length > q.limit && last ? encodeReadingsCursor(last) : null };

@@ -1,4 +1,4 @@
-import type { Knex } from 'knex';
+import type { Db } from '../db/knex';
 import { retentionCutoffs, type RetentionDays } from './retention-cutoffs';
 
 export interface RetentionPolicy extends RetentionDays {
@@ -32,7 +32,7 @@ interface BatchedDelete {
  * autocommit statement, so row locks and WAL bursts stay small and pollers keep writing meanwhile.
  * A table is done when a batch deletes fewer rows than asked for.
  */
-export async function applyRetention(db: Knex, policy: RetentionPolicy, now: Date): Promise<RetentionReport> {
+export async function applyRetention(db: Db, policy: RetentionPolicy, now: Date): Promise<RetentionReport> {
   const cutoffs = retentionCutoffs(now, policy);
   // Notifications go before alerts: each alert deleted sets alert_id to null in the notifications
   // that still point at it, so fewer notifications left means less work per alert.
@@ -48,12 +48,13 @@ export async function applyRetention(db: Knex, policy: RetentionPolicy, now: Dat
   return report;
 }
 
-async function deleteInBatches(db: Knex, step: BatchedDelete, batchSize: number): Promise<TableRetention> {
+async function deleteInBatches(db: Db, step: BatchedDelete, batchSize: number): Promise<TableRetention> {
   const sql = `DELETE FROM ${step.table} WHERE id IN (SELECT id FROM ${step.table} WHERE ${step.expired} ORDER BY ${step.orderBy} LIMIT ?)`;
   const result: TableRetention = { deleted: 0, batches: 0, maxBatchMs: 0 };
   for (;;) {
     const startedAt = performance.now();
-    const { rowCount } = (await db.raw(sql, [step.cutoff, batchSize])) as { rowCount: number | null };
+    // pg's result of a DELETE: the row count, no rows.
+    const { rowCount }: { rowCount: number | null } = await db.raw(sql, [step.cutoff, batchSize]);
     const deleted = rowCount ?? 0;
     result.batches += 1;
     result.deleted += deleted;

@@ -69,10 +69,10 @@ describe('one breaker shared by two worker processes', () => {
       throw err;
     });
 
-    const parked = [...lines(w1, 'poll hit an unavailable database'), ...lines(w2, 'poll hit an unavailable database')];
+    const parked = [...lines(w1, 'database unavailable: job parked until it is back'), ...lines(w2, 'database unavailable: job parked until it is back')];
     const countsBeforeOpen = parked.filter((l) => l.circuit === 'closed' || l.circuit === 'open').map((l) => l.failures as number);
-    expect(lines(w1, 'poll hit an unavailable database').length).toBeGreaterThan(0);
-    expect(lines(w2, 'poll hit an unavailable database').length).toBeGreaterThan(0);
+    expect(lines(w1, 'database unavailable: job parked until it is back').length).toBeGreaterThan(0);
+    expect(lines(w2, 'database unavailable: job parked until it is back').length).toBeGreaterThan(0);
     expect(new Set(countsBeforeOpen.filter((n) => n <= 5))).toEqual(new Set([1, 2, 3, 4, 5])); // one shared count, not two
     expect(lines(w1, 'circuit opened').length + lines(w2, 'circuit opened').length).toBe(1);
     expect(lines(w1, 'database recovered: circuit closed').length + lines(w2, 'database recovered: circuit closed').length).toBe(1);

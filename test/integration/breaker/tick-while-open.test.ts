@@ -14,7 +14,7 @@ describe('poll tick and the breaker', () => {
 
   test('when the breaker is open, then the tick adds no poll jobs; once closed, it fans out again', async () => {
     await createNode(core);
-    const tick = createPollTickProcessor(core);
+    const tick = createPollTickProcessor({ breaker: core.breaker, nodes: core.repos.nodes, producers: core.producers, intervalMs: core.config.poll.intervalMs });
     const ctx = { job: {} as Job, log: core.log };
     await core.breaker.forceOpen('test');
 

@@ -1,5 +1,4 @@
 import { startWorkers, type RunningWorkers } from '../../../src/workers/start-workers';
-import { markEnqueued } from '../../../src/shared/notifications/notification-outbox';
 import { verifySignature } from '../../../src/shared/notifications/webhook-signature';
 import { deliverJobId } from '../../../src/shared/queues/jobs';
 import { createTestCore, type TestCore } from '../../helpers/test-core';
@@ -47,7 +46,7 @@ describe('webhook delivery', () => {
     } else {
       await core.producers.enqueueDeliveries([n.id]);
     }
-    await markEnqueued(core.db, [n.id]);
+    await core.repos.outbox.markEnqueued([n.id]);
     return { ...n, subscription, secret, communityId: community.id };
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Core } from '../../../src/shared/core';
-import { addNotifications, type NotificationEvent } from '../../../src/shared/notifications/notification-outbox';
+import type { NotificationEvent } from '../../../src/shared/notifications/notification-event';
 import { createWebhookSubscriptionsRepository } from '../../../src/shared/notifications/webhook-subscriptions.repository';
 
 /**
@@ -23,7 +23,7 @@ export async function addAlertNotification(core: Core, communityId: string, subs
   const alertId = randomUUID();
   const data = { alert_id: alertId, node_id: randomUUID(), title: 'Tank low', severity: 'warning', value: 12.5, threshold: 20, triggered_at: new Date().toISOString() };
   const eventKey = `alert.opened:${alertId}`;
-  await addNotifications(core.db, { event: 'alert.opened', eventKey, audience: { kind: 'community', communityId, distributorId: null }, data, occurredAt: new Date() });
+  await core.repos.outbox.addNotifications(core.db, { event: 'alert.opened', eventKey, audience: { kind: 'community', communityId, distributorId: null }, data, occurredAt: new Date() });
   const row = (await core.db('notifications').where({ subscription_id: subscriptionId, event_key: eventKey }).first('id')) as { id: string } | undefined;
   if (!row) throw new Error('the outbox wrote no notification for the subscription');
   return { id: row.id, data };

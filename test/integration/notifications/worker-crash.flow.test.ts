@@ -1,4 +1,3 @@
-import { markEnqueued } from '../../../src/shared/notifications/notification-outbox';
 import { verifySignature } from '../../../src/shared/notifications/webhook-signature';
 import { deliverJobId } from '../../../src/shared/queues/jobs';
 import { createTestCore, testEnv, type TestCore } from '../../helpers/test-core';
@@ -43,7 +42,7 @@ describe('worker killed mid-delivery', () => {
       const victim = startWorker();
       await victim.waitForLine(/worker started/);
       await core.producers.enqueueDeliveries([n.id]);
-      await markEnqueued(core.db, [n.id]);
+      await core.repos.outbox.markEnqueued([n.id]);
 
       await waitFor(() => receiver.requests.length === 1, { what: 'the victim sending the first attempt' });
       expect(await core.queues.notifications.getJobState(deliverJobId(n.id))).toBe('active');

@@ -21,7 +21,9 @@ describe('poll-channel: mirroring a ThingSpeak channel', () => {
     core = createTestCore({ THINGSPEAK_BASE_URL: url, THINGSPEAK_TIMEOUT_MS: '2000' });
     log = core.log;
     deps = {
+      db: core.db,
       repo: core.repos.poll,
+      nodeStatus: core.repos.nodeStatus,
       client: createThingSpeakClient({ baseUrl: url, timeoutMs: 2_000 }),
       producers: core.producers,
       encryptionKey: core.config.encryptionKey,

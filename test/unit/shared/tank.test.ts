@@ -1,5 +1,6 @@
 import { tankCapacityLitres, tankLevelPct } from '../../../src/shared/nodes/tank';
-import { deriveState, foldMetrics, isOnline } from '../../../src/shared/nodes/node-state';
+import { deriveState, foldMetrics } from '../../../src/shared/nodes/node-state';
+import { isOnline } from '../../../src/shared/nodes/offline-threshold';
 
 describe('tank maths (domain.md vectors)', () => {
   test('when H = 163 cm and d = 46 cm, then the level is 71.8 %', () => {

@@ -1,6 +1,7 @@
-import knex, { type Knex } from 'knex';
 import type { NormalisedDatabaseUrl } from '../../../shared/db/database-url';
-import { migrationConfig, runMigrations } from '../../../shared/db/migrate';
+import type { Db } from '../../../shared/db/knex';
+import { runMigrations } from '../../../shared/db/migrate';
+import { hasMigrationsTable, openProbeDb, serverVersion } from '../../../shared/db/probe-db';
 import { checkDatabase } from '../../../shared/health/dependency-checks';
 import { mustFix, ok, warn, type Finding } from '../finding';
 import { errorCode, errorText } from '../error-text';
@@ -12,24 +13,6 @@ const MIN_SERVER_MAJOR = 13;
 const SLOW_ROUND_TRIP_MS = 100;
 
 export type DatabaseTarget = Pick<NormalisedDatabaseUrl, 'connectionString' | 'ssl' | 'host' | 'port' | 'database' | 'poolerMode'>;
-
-function openDb(target: DatabaseTarget, timeoutMs: number): Knex {
-  const quiet = () => undefined;
-  return knex({
-    client: 'pg',
-    connection: {
-      connectionString: target.connectionString,
-      ssl: target.ssl,
-      connectionTimeoutMillis: timeoutMs,
-      query_timeout: timeoutMs,
-      application_name: 'evara-doctor',
-    },
-    pool: { min: 0, max: 1 },
-    acquireConnectionTimeout: timeoutMs,
-    // knex prints to the console by default; the doctor's output is its findings only.
-    log: { warn: quiet, error: quiet, deprecate: quiet, debug: quiet },
-  });
-}
 
 /** What to do about a connection failure, by driver error code. */
 function connectionFix(code: string | undefined, target: DatabaseTarget): string {
@@ -60,13 +43,10 @@ function connectionFix(code: string | undefined, target: DatabaseTarget): string
   }
 }
 
-async function serverFacts(db: Knex, target: DatabaseTarget, connectMs: number): Promise<Finding[]> {
+async function serverFacts(db: Db, target: DatabaseTarget, connectMs: number): Promise<Finding[]> {
   const started = performance.now();
-  const row = (await db.raw("select current_setting('server_version') as version, current_setting('server_version_num')::int as num")) as {
-    rows: Array<{ version: string; num: number }>;
-  };
+  const { version, num } = await serverVersion(db);
   const roundTripMs = Math.round(performance.now() - started);
-  const { version, num } = row.rows[0]!;
   const findings: Finding[] = [ok(CHECK, `connected to ${target.host}:${target.port}/${target.database} in ${connectMs} ms; PostgreSQL ${version}`)];
   if (Math.floor(num / 10_000) < MIN_SERVER_MAJOR) {
     findings.push(mustFix(CHECK, `PostgreSQL ${version} is too old: the migrations need ${MIN_SERVER_MAJOR} or later (gen_random_uuid)`, `upgrade to PostgreSQL ${MIN_SERVER_MAJOR}+`));
@@ -77,10 +57,9 @@ async function serverFacts(db: Knex, target: DatabaseTarget, connectMs: number):
   return findings;
 }
 
-async function migrationStatus(db: Knex): Promise<Finding> {
+async function migrationStatus(db: Db): Promise<Finding> {
   try {
-    // knex's status call creates its bookkeeping tables when missing; the doctor only reads.
-    if (!(await db.schema.hasTable(migrationConfig().tableName!))) {
+    if (!(await hasMigrationsTable(db))) {
       return mustFix('migrations', 'the database has never been migrated (no knex_migrations table)', 'npm run migrate (on Render it runs as the preDeployCommand)');
     }
     const pending = await runMigrations(db, 'status');
@@ -93,7 +72,7 @@ async function migrationStatus(db: Knex): Promise<Finding> {
 
 /** Connects (bounded by timeoutMs), reports latency and server version, then pending migrations. */
 export async function checkDatabaseServer(target: DatabaseTarget, timeoutMs: number): Promise<Finding[]> {
-  const db = openDb(target, timeoutMs);
+  const db = openProbeDb(target, timeoutMs, 'evara-doctor');
   try {
     const connection = await checkDatabase(db, timeoutMs);
     if (connection.status === 'down') {

@@ -1,0 +1,41 @@
+import type { Db } from '../db/knex';
+import type { Conn, Tx } from '../db/transaction';
+import type { NodeStatus } from './node';
+import { URGENT_SEVERITIES, type NodeStatusFacts } from './node-status-rule';
+
+interface FactsRow {
+  status: NodeStatus;
+  expected_interval_s: number;
+  last_reading_at: Date | null;
+  urgent_alert_open: boolean;
+}
+
+/** SQL behind node-status.ts; nothing else writes `nodes.status`. */
+export function createNodeStatusRepository(_db: Db) {
+  return {
+    /** The node's status facts, holding its `nodes` row lock until the transaction ends. */
+    async lockFacts(tx: Tx, nodeId: string): Promise<NodeStatusFacts | undefined> {
+      const row: FactsRow | undefined = await tx('nodes')
+        .leftJoin('node_state', 'node_state.node_id', 'nodes.id')
+        .where('nodes.id', nodeId)
+        .forUpdate('nodes')
+        .first(
+          'nodes.status',
+          'nodes.expected_interval_s',
+          'node_state.last_reading_at',
+          tx.raw(
+            `exists (select 1 from alerts where alerts.node_id = nodes.id and alerts.status <> 'resolved' and alerts.severity in (${URGENT_SEVERITIES.map(() => '?').join(', ')})) as urgent_alert_open`,
+            [...URGENT_SEVERITIES],
+          ),
+        );
+      if (!row) return undefined;
+      return { current: row.status, expectedIntervalS: row.expected_interval_s, lastReadingAt: row.last_reading_at, urgentAlertOpen: row.urgent_alert_open };
+    },
+
+    async writeStatus(conn: Conn, nodeId: string, status: NodeStatus, now: Date): Promise<void> {
+      await conn('nodes').where({ id: nodeId }).update({ status, updated_at: now });
+    },
+  };
+}
+
+export type NodeStatusRepository = ReturnType<typeof createNodeStatusRepository>;

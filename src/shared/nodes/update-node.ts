@@ -1,0 +1,38 @@
+import type { Db } from '../db/knex';
+import { inTransaction } from '../db/transaction';
+import type { Scope } from '../auth/scope';
+import type { LiveEventPublisher } from '../events/live-events';
+import type { CommunitiesRepository } from '../communities/communities.repository';
+import type { NodeView, UpdateNodeInput } from './node';
+import type { NodesRepository } from './nodes.repository';
+import { refreshNodeStatus } from './node-status';
+import type { NodeStatusRepository } from './node-status.repository';
+
+export interface UpdateNodeDeps {
+  db: Db;
+  nodes: NodesRepository;
+  nodeStatus: NodeStatusRepository;
+  communities: Pick<CommunitiesRepository, 'findInScope'>;
+  events: LiveEventPublisher;
+}
+
+/**
+ * Changes a node's settings; `maintenance` puts it in or takes it out of Maintenance through the
+ * one status writer, in the same transaction. A status change is a STATUS_UPDATE dashboards show
+ * live. Undefined when the node is not in scope.
+ */
+export async function updateNode(deps: UpdateNodeDeps, input: { scope: Scope; id: string; change: UpdateNodeInput }): Promise<NodeView | undefined> {
+  const { maintenance, ...settings } = input.change;
+  const result = await inTransaction(deps.db, async (tx) => {
+    if (!(await deps.nodes.update(tx, input.scope, input.id, settings))) return undefined;
+    const status = maintenance === undefined ? undefined : await refreshNodeStatus(tx, deps.nodeStatus, input.id, new Date(), { maintenance });
+    return { node: (await deps.nodes.getIn(tx, input.scope, input.id))!, statusChanged: status?.changed ?? false };
+  });
+  if (!result) return undefined;
+  const { node, statusChanged } = result;
+  if (statusChanged) {
+    const community = await deps.communities.findInScope({ role: 'superadmin' }, node.communityId);
+    await deps.events.publish('STATUS_UPDATE', { kind: 'community', communityId: node.communityId, distributorId: community?.distributorId ?? null }, { node_id: node.id, status: node.status });
+  }
+  return node;
+}

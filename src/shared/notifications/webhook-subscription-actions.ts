@@ -1,0 +1,80 @@
+import type { Db } from '../db/knex';
+import { inTransaction } from '../db/transaction';
+import { ConflictError, NotFoundError } from '../errors';
+import type { Logger } from '../logger';
+import type { Scope } from '../auth/scope';
+import { recordAudit, type AuditActor } from '../audit/audit-log.repository';
+import type { CreateWebhookSubscriptionInput, UpdateWebhookSubscriptionInput, WebhookSubscription } from './webhook-subscription';
+import type { SubscriptionTarget, WebhookSubscriptionsRepository } from './webhook-subscriptions.repository';
+import type { NotificationsRepository } from './notifications.repository';
+import { handOffNotifications, type HandOffDeps } from './hand-off-notifications';
+
+export interface WebhookActionDeps {
+  db: Db;
+  subscriptions: WebhookSubscriptionsRepository;
+}
+
+/** Only the host goes into audit entries and logs: a URL's path or query may carry a token. */
+export const hostOf = (url: string) => (URL.canParse(url) ? new URL(url).host : 'invalid-url');
+
+const notFound = (id: string) => new NotFoundError(`Webhook ${id} was not found`, 'WEBHOOK_NOT_FOUND');
+
+/** Creates a subscription and its audit entry together; the secret is returned this once. */
+export async function createWebhookSubscription(
+  deps: WebhookActionDeps,
+  input: { actor: AuditActor; target: SubscriptionTarget; subscription: CreateWebhookSubscriptionInput },
+): Promise<{ subscription: WebhookSubscription; secret: string }> {
+  return inTransaction(deps.db, async (trx) => {
+    const created = await deps.subscriptions.create(input.target, input.subscription, trx);
+    const s = created.subscription;
+    await recordAudit(trx, { actor: input.actor, action: 'webhook.create', resourceType: 'webhook', resourceId: s.id, communityId: s.communityId, details: { host: hostOf(s.url), events: s.events, active: s.active } });
+    return created;
+  });
+}
+
+export async function updateWebhookSubscription(
+  deps: WebhookActionDeps,
+  input: { actor: AuditActor; scope: Scope; id: string; change: UpdateWebhookSubscriptionInput },
+): Promise<WebhookSubscription> {
+  return inTransaction(deps.db, async (trx) => {
+    const s = await deps.subscriptions.update(input.scope, input.id, input.change, trx);
+    if (!s) throw notFound(input.id);
+    // Names of the changed fields only: the secret's value never reaches the audit log.
+    const changed = Object.keys(input.change).sort();
+    await recordAudit(trx, { actor: input.actor, action: 'webhook.update', resourceType: 'webhook', resourceId: input.id, communityId: s.communityId, details: { changed, host: hostOf(s.url), events: s.events, active: s.active } });
+    return s;
+  });
+}
+
+export async function deleteWebhookSubscription(deps: WebhookActionDeps, input: { actor: AuditActor; scope: Scope; id: string }): Promise<void> {
+  await inTransaction(deps.db, async (trx) => {
+    const s = await deps.subscriptions.delete(input.scope, input.id, trx);
+    if (!s) throw notFound(input.id);
+    await recordAudit(trx, { actor: input.actor, action: 'webhook.delete', resourceType: 'webhook', resourceId: input.id, communityId: s.communityId, details: { host: hostOf(s.url), events: s.events } });
+  });
+}
+
+/** A subscription in scope, or 404. */
+export async function visibleSubscription(deps: Pick<WebhookActionDeps, 'subscriptions'>, scope: Scope, id: string): Promise<WebhookSubscription> {
+  const subscription = await deps.subscriptions.get(scope, id);
+  if (!subscription) throw notFound(id);
+  return subscription;
+}
+
+/** Sends a `ping` through the outbox: same queue, signature, retries and delivery log as real events. */
+export async function sendTestPing(
+  deps: Pick<WebhookActionDeps, 'subscriptions'> & HandOffDeps & { notifications: Pick<NotificationsRepository, 'addPing'> },
+  input: { scope: Scope; id: string },
+  log: Logger,
+): Promise<{ notificationId: string }> {
+  const subscription = await visibleSubscription(deps, input.scope, input.id);
+  if (!subscription.active) throw new ConflictError(`Webhook ${input.id} is inactive: activate it before sending a test`, 'WEBHOOK_INACTIVE');
+  const notificationId = await deps.notifications.addPing(input.id, new Date());
+  try {
+    await handOffNotifications(deps, [notificationId]);
+  } catch (err) {
+    // The row is in the outbox: the relay queues it shortly, so the test still happens.
+    log.warn({ err, notificationId }, 'test delivery not queued yet: the outbox relay will queue it');
+  }
+  return { notificationId };
+}

@@ -1,0 +1,35 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger';
+import { RetryLaterError } from '../errors';
+import { tryLock } from '../locks/redis-lock';
+import { thingspeakLastSuccessKey } from '../health/health-keys';
+import { pollChannel, type PollDeps, type PollOutcome } from './poll-channel';
+
+export interface PollChannelJobDeps extends PollDeps {
+  redis: Redis;
+  /** The queue prefix: names the per-channel lock and the health key. */
+  prefix: string;
+  /** Same lifetime as a job lock: a crashed holder frees the channel when its job is found stalled. */
+  lockTtlMs: number;
+}
+
+/**
+ * A poll job's use case: poll one channel while holding its lock, and note the time of the last
+ * successful ThingSpeak poll for /health. Deduplication already keeps one poll per channel; the
+ * lock also covers a job that BullMQ re-ran after a lost lock while its first run was still going.
+ */
+export async function runPollChannelJob(deps: PollChannelJobDeps, nodeChannelId: string, log: Logger): Promise<PollOutcome> {
+  const lock = await tryLock(deps.redis, `${deps.prefix}:lock:poll:${nodeChannelId}`, deps.lockTtlMs);
+  if (!lock) {
+    // Wait for the other run instead of dropping this poll.
+    log.info({ nodeChannelId }, 'channel is being polled by another job: retrying later');
+    throw new RetryLaterError(`channel ${nodeChannelId} is being polled by another job`, Math.ceil(deps.lockTtlMs / 2));
+  }
+  try {
+    const outcome = await pollChannel(deps, nodeChannelId, log);
+    if (outcome.outcome === 'polled') await deps.redis.set(thingspeakLastSuccessKey(deps.prefix), String(Date.now()));
+    return outcome;
+  } finally {
+    await lock.release().catch((err: unknown) => log.warn({ err }, 'poll lock release failed'));
+  }
+}
