@@ -9,6 +9,7 @@ import { createCommunitiesRepository } from './communities/communities.repositor
 import { createApiKeysRepository } from './auth/api-keys.repository';
 import { createReadingsRepository } from './readings/readings.repository';
 import { createPollRepository } from './polling/poll.repository';
+import { createPollCommitRepository } from './polling/poll-commit.repository';
 import { createThingSpeakClient } from './thingspeak/thingspeak.client';
 import { createDbBreaker } from './breaker/db-breaker';
 import { createLiveEventPublisher } from './events/live-events';
@@ -52,6 +53,7 @@ export function createCore(config: Config, log: Logger, opts: { redisKind: 'prod
       apiKeys: createApiKeysRepository(db),
       readings: createReadingsRepository(db),
       poll: createPollRepository(db),
+      pollCommits: createPollCommitRepository(db),
       alerts: createAlertsRepository(db),
       alertRules: createAlertRulesRepository(db),
       maintenance: createMaintenanceWindowsRepository(db),

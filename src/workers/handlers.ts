@@ -1,6 +1,7 @@
 import type { Core } from '../shared/core';
 import { createWebhookSender } from '../shared/notifications/webhook-sender';
 import type { Processors } from './processor';
+import { createPollBatches } from '../shared/polling/poll-batches';
 import { createPollTickProcessor } from './poll-tick.processor';
 import { createPollChannelProcessor } from './poll-channel.processor';
 import { createEvaluateNodeProcessor } from './evaluate-node.processor';
@@ -23,7 +24,10 @@ export function createProcessors(core: Core): Processors {
     'poll-channel': createPollChannelProcessor({
       db: core.db,
       repo: repos.poll,
+      commits: repos.pollCommits,
       nodeStatus: repos.nodeStatus,
+      // One set per process: the polls this worker runs at once share statements and transactions.
+      batches: createPollBatches({ db: core.db, repo: repos.poll, commits: repos.pollCommits, nodeStatus: repos.nodeStatus, producers: core.producers }),
       client: core.thingspeak,
       producers: core.producers,
       encryptionKey: config.encryptionKey,

@@ -54,6 +54,8 @@ export interface ChannelSyncStateRow {
   epoch: number;
   last_entry_id: number;
   last_entry_at: Date | null;
+  cursor_entry_at: Date | null;
+  backfill_until: Date | null;
   remote_last_entry_id: number | null;
   /** bigint. */
   stored_count: string;

@@ -4,6 +4,7 @@ import type { NodeStatus } from './node';
 import { URGENT_SEVERITIES, type NodeStatusFacts } from './node-status-rule';
 
 interface FactsRow {
+  id: string;
   status: NodeStatus;
   expected_interval_s: number;
   last_reading_at: Date | null;
@@ -13,13 +14,19 @@ interface FactsRow {
 /** SQL behind node-status.ts; nothing else writes `nodes.status`. */
 export function createNodeStatusRepository(_db: Db) {
   return {
-    /** The node's status facts, holding its `nodes` row lock until the transaction ends. */
-    async lockFacts(tx: Tx, nodeId: string): Promise<NodeStatusFacts | undefined> {
-      const row: FactsRow | undefined = await tx('nodes')
+    /**
+     * The nodes' status facts, holding their `nodes` row locks until the transaction ends. Locked
+     * in id order, so two transactions refreshing overlapping sets queue instead of deadlocking.
+     */
+    async lockFacts(tx: Tx, nodeIds: string[]): Promise<Map<string, NodeStatusFacts>> {
+      if (nodeIds.length === 0) return new Map();
+      const rows: FactsRow[] = await tx('nodes')
         .leftJoin('node_state', 'node_state.node_id', 'nodes.id')
-        .where('nodes.id', nodeId)
+        .whereIn('nodes.id', nodeIds)
+        .orderBy('nodes.id')
         .forUpdate('nodes')
-        .first(
+        .select(
+          'nodes.id',
           'nodes.status',
           'nodes.expected_interval_s',
           'node_state.last_reading_at',
@@ -28,8 +35,9 @@ export function createNodeStatusRepository(_db: Db) {
             [...URGENT_SEVERITIES],
           ),
         );
-      if (!row) return undefined;
-      return { current: row.status, expectedIntervalS: row.expected_interval_s, lastReadingAt: row.last_reading_at, urgentAlertOpen: row.urgent_alert_open };
+      return new Map(
+        rows.map((row) => [row.id, { current: row.status, expectedIntervalS: row.expected_interval_s, lastReadingAt: row.last_reading_at, urgentAlertOpen: row.urgent_alert_open }]),
+      );
     },
 
     async writeStatus(conn: Conn, nodeId: string, status: NodeStatus, now: Date): Promise<void> {

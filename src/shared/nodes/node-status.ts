@@ -16,9 +16,23 @@ export interface NodeStatusChange {
  * Callers publish STATUS_UPDATE after commit when `changed`.
  */
 export async function refreshNodeStatus(tx: Tx, repo: NodeStatusRepository, nodeId: string, now: Date, opts: { maintenance?: boolean } = {}): Promise<NodeStatusChange | undefined> {
-  const facts = await repo.lockFacts(tx, nodeId);
-  if (!facts) return undefined;
-  const status = decideNodeStatus(facts, now, opts.maintenance);
-  if (status !== facts.current) await repo.writeStatus(tx, nodeId, status, now);
-  return { status, previous: facts.current, changed: status !== facts.current };
+  return (await refreshNodeStatuses(tx, repo, [nodeId], now, opts)).get(nodeId);
+}
+
+/** The same for many nodes at once (a batch of polls): one locking read, a write per change only. */
+export async function refreshNodeStatuses(
+  tx: Tx,
+  repo: NodeStatusRepository,
+  nodeIds: string[],
+  now: Date,
+  opts: { maintenance?: boolean } = {},
+): Promise<Map<string, NodeStatusChange>> {
+  const facts = await repo.lockFacts(tx, [...new Set(nodeIds)]);
+  const changes = new Map<string, NodeStatusChange>();
+  for (const [nodeId, f] of facts) {
+    const status = decideNodeStatus(f, now, opts.maintenance);
+    if (status !== f.current) await repo.writeStatus(tx, nodeId, status, now);
+    changes.set(nodeId, { status, previous: f.current, changed: status !== f.current });
+  }
+  return changes;
 }

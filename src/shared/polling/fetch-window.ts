@@ -4,21 +4,36 @@ export const MAX_RESULTS = 8_000;
 
 export type FetchPage = (start: Date, end: Date) => Promise<FeedEntry[]>;
 
+/** One answer that holds every entry of its window. */
+export interface WindowPage {
+  start: Date;
+  end: Date;
+  entries: FeedEntry[];
+}
+
 /**
- * Every entry with start <= created_at <= end. ThingSpeak returns only the newest 8000 rows of a
- * window and drops the rest silently, so a full page means "cut short": split the window in two
- * and fetch each half. created_at has one-second resolution, which bounds the recursion.
+ * Pages holding every entry with start <= created_at <= end, oldest window first. ThingSpeak returns
+ * only the newest `maxResults` rows of a window and drops the rest silently, so a full page means
+ * "cut short": the window is split in two and each half fetched. created_at has one-second
+ * resolution, which bounds the recursion. Only one page is held at a time, so a channel with a
+ * million entries is read in constant memory.
  */
-export async function fetchWindow(fetchPage: FetchPage, start: Date, end: Date, maxResults = MAX_RESULTS): Promise<FeedEntry[]> {
-  const page = await fetchPage(start, end);
-  if (page.length < maxResults) return page;
+export async function* windowPages(fetchPage: FetchPage, start: Date, end: Date, maxResults = MAX_RESULTS): AsyncGenerator<WindowPage> {
+  const entries = await fetchPage(start, end);
   const spanS = Math.floor((end.getTime() - start.getTime()) / 1000);
-  if (spanS < 1) {
-    // More than maxResults entries within one second cannot be split further; keep what came.
-    return page;
+  // More than maxResults entries within one second cannot be split further; keep what came.
+  if (entries.length < maxResults || spanS < 1) {
+    yield { start, end, entries };
+    return;
   }
   const mid = new Date(start.getTime() + Math.floor(spanS / 2) * 1000);
-  const older = await fetchWindow(fetchPage, start, mid, maxResults);
-  const newer = await fetchWindow(fetchPage, new Date(mid.getTime() + 1000), end, maxResults);
-  return [...older, ...newer];
+  yield* windowPages(fetchPage, start, mid, maxResults);
+  yield* windowPages(fetchPage, new Date(mid.getTime() + 1000), end, maxResults);
+}
+
+/** Every entry of the window at once (small windows: the steady-state poll, the history search). */
+export async function fetchWindow(fetchPage: FetchPage, start: Date, end: Date, maxResults = MAX_RESULTS): Promise<FeedEntry[]> {
+  const all: FeedEntry[] = [];
+  for await (const page of windowPages(fetchPage, start, end, maxResults)) for (const e of page.entries) all.push(e);
+  return all;
 }

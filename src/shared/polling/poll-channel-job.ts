@@ -13,6 +13,17 @@ export interface PollChannelJobDeps extends PollDeps {
   lockTtlMs: number;
 }
 
+// /health reads this with minute resolution; one write a second per process is plenty at 1,000 polls/s.
+const NOTE_EVERY_MS = 1_000;
+const lastNoted = new Map<string, number>();
+
+async function noteThingSpeakSuccess(deps: PollChannelJobDeps): Promise<void> {
+  const now = Date.now();
+  if (now - (lastNoted.get(deps.prefix) ?? 0) < NOTE_EVERY_MS) return;
+  lastNoted.set(deps.prefix, now);
+  await deps.redis.set(thingspeakLastSuccessKey(deps.prefix), String(now));
+}
+
 /**
  * A poll job's use case: poll one channel while holding its lock, and note the time of the last
  * successful ThingSpeak poll for /health. Deduplication already keeps one poll per channel; the
@@ -27,7 +38,7 @@ export async function runPollChannelJob(deps: PollChannelJobDeps, nodeChannelId:
   }
   try {
     const outcome = await pollChannel(deps, nodeChannelId, log);
-    if (outcome.outcome === 'polled') await deps.redis.set(thingspeakLastSuccessKey(deps.prefix), String(Date.now()));
+    if (outcome.outcome === 'polled') await noteThingSpeakSuccess(deps);
     return outcome;
   } finally {
     await lock.release().catch((err: unknown) => log.warn({ err }, 'poll lock release failed'));

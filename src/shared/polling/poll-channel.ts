@@ -6,12 +6,14 @@ import type { ThingSpeakClient } from '../thingspeak/thingspeak.client';
 import { ThingSpeakError } from '../thingspeak/thingspeak.client';
 import type { FeedEntry } from '../thingspeak/feed';
 import { parseFieldValue } from '../thingspeak/field-value';
-import { fetchWindow, MAX_RESULTS } from './fetch-window';
-import type { CommitInput, NewReading, PollRepository, PollTarget, StoreResult } from './poll.repository';
+import { fetchWindow, MAX_RESULTS, type WindowPage } from './fetch-window';
+import type { PollRepository } from './poll.repository';
+import type { CommitInput, CommitResult, CommittedPoll, NewReading, PollTarget } from './poll-types';
+import { importHistory } from './import-history';
 import type { Db } from '../db/knex';
-import { inTransaction } from '../db/transaction';
-import { refreshNodeStatus, type NodeStatusChange } from '../nodes/node-status';
 import type { NodeStatusRepository } from '../nodes/node-status.repository';
+import { createPollCommitRepository, type PollCommitRepository } from './poll-commit.repository';
+import { unbatchedPolls, type PollBatches } from './poll-batches';
 
 export interface PollDeps {
   db: Db;
@@ -26,6 +28,10 @@ export interface PollDeps {
   now?: () => Date;
   /** Page size; tests lower it to exercise window splitting cheaply. */
   maxResults?: number;
+  /** The commit's SQL; built from `db` when absent. */
+  commits?: PollCommitRepository;
+  /** Shared with the other polls running in this process (workers); each poll on its own when absent. */
+  batches?: PollBatches;
 }
 
 export type PollOutcome =
@@ -61,19 +67,21 @@ function toReading(e: FeedEntry): NewReading {
 }
 
 /**
- * One poll of one channel: ask ThingSpeak for its last entry id, fetch only what is new since the
- * cursor (splitting windows that come back full, searching history for back-dated entries),
- * store it idempotently with the cursor in one transaction, then hand new readings to alerts.
+ * One poll of one channel: one ThingSpeak request for everything since the last poll (its answer
+ * also carries the channel's last entry id), more only to split a full page, recover a clear or
+ * search history for back-dated entries. New entries are stored idempotently with the cursor in
+ * one transaction (shared with other polls when batched), then handed to alerts.
  */
 export async function pollChannel(deps: PollDeps, nodeChannelId: string, log: Logger): Promise<PollOutcome> {
   const now = deps.now ?? (() => new Date());
-  const target = await deps.repo.loadTarget(nodeChannelId);
+  const batches = deps.batches ?? unbatchedPolls({ db: deps.db, repo: deps.repo, commits: deps.commits ?? createPollCommitRepository(deps.db), nodeStatus: deps.nodeStatus, producers: deps.producers });
+  const target = await batches.loadTarget(nodeChannelId);
   if (!target) return { outcome: 'skipped', reason: 'channel-not-found' };
   if (!target.channelActive || !target.node.active) return { outcome: 'skipped', reason: 'inactive' };
 
   const startedAt = now();
   try {
-    return await fetchAndStore(deps, target, startedAt, log);
+    return await fetchAndStore(deps, batches, target, startedAt, log);
   } catch (err) {
     if (err instanceof ThingSpeakError) {
       await deps.repo.recordFailure(nodeChannelId, err.code, err.message, startedAt);
@@ -82,49 +90,56 @@ export async function pollChannel(deps: PollDeps, nodeChannelId: string, log: Lo
   }
 }
 
-async function fetchAndStore(deps: PollDeps, target: PollTarget, startedAt: Date, log: Logger): Promise<PollOutcome> {
+async function fetchAndStore(deps: PollDeps, batches: PollBatches, target: PollTarget, startedAt: Date, log: Logger): Promise<PollOutcome> {
   const readKey = target.readKeyEncrypted ? decryptSecret(target.readKeyEncrypted, deps.encryptionKey) : undefined;
   const maxResults = deps.maxResults ?? MAX_RESULTS;
-  const page = async (start: Date, end: Date) => (await deps.client.getFeed(target.channelId, { readKey, results: maxResults, start, end })).entries;
+  const feed = (start: Date, end: Date) => deps.client.getFeed(target.channelId, { readKey, results: maxResults, start, end });
+  const page = async (start: Date, end: Date) => (await feed(start, end)).entries;
+  const commit = (input: Omit<CommitInput, 'now'>) => commitAndHandOff(deps, batches, { ...input, now: startedAt });
 
-  const head = await deps.client.getFeed(target.channelId, { readKey, results: 0 });
-  const remoteLast = head.channel.lastEntryId;
   let epoch = target.sync.epoch;
   let cursor = target.sync.lastEntryId;
-  let fetchedFrom: Date | null = target.sync.fetchedUntil;
+  const end = floorToSecond(new Date(startedAt.getTime() + FUTURE_SLACK_MS));
+  const { fetchedUntil: fetchedFrom, backfillUntil } = target.sync;
+  // The window since the last poll, an overlap earlier to cover clock skew; a first poll takes all
+  // history and an interrupted import goes on where it stopped.
+  const windowStart = backfillUntil ? floorToSecond(backfillUntil) : fetchedFrom ? floorToSecond(new Date(fetchedFrom.getTime() - deps.overlapMs)) : HISTORY_START;
+  const first = await feed(windowStart, end);
+  const remoteLast = first.channel.lastEntryId;
+
   // ThingSpeak restarts ids at 1 after a clear, so its last id falls behind our cursor.
-  let cleared = cursor > 0 && (remoteLast === null || remoteLast < cursor);
+  const cleared = cursor > 0 && (remoteLast === null || remoteLast < cursor);
   if (cleared) {
     epoch += 1;
     cursor = 0;
-    fetchedFrom = null;
+  }
+  const importing = backfillUntil !== null || (fetchedFrom === null && cursor === 0);
+  const importRun = (from: Date, complete?: WindowPage) =>
+    importHistory({ target, epoch, cleared, remoteLast: remoteLast!, from, end, startedAt, maxResults, complete, resumed: backfillUntil !== null, page, toReading, commit, log });
+
+  if (remoteLast !== null && (cleared || importing)) {
+    // After a clear the whole new epoch is read from the start of history.
+    const imported = cleared ? await importRun(HISTORY_START) : await importRun(windowStart, first.entries.length < maxResults ? { start: windowStart, end, entries: first.entries } : undefined);
+    return polledOutcome(imported.last, { inserted: imported.inserted, epoch, cleared, remoteLast, missingEntries: imported.missingEntries, evaluationEnqueued: imported.evaluationEnqueued }, log, target);
   }
 
-  const end = floorToSecond(new Date(startedAt.getTime() + FUTURE_SLACK_MS));
   let readings: NewReading[] = [];
   let missingEntries = 0;
   if (remoteLast !== null && remoteLast > cursor) {
-    const channelStart = head.channel.createdAt ? new Date(head.channel.createdAt.getTime() - 24 * 3600 * 1000) : HISTORY_START;
-    const start = floorToSecond(fetchedFrom ? new Date(fetchedFrom.getTime() - deps.overlapMs) : channelStart);
-    let entries = await fetchWindow(page, start, end, maxResults);
-
-    if (!cleared && cursor > 0) {
-      // Entries at or below the cursor that we stored with another time: the channel was cleared and
-      // refilled past our cursor between two polls. Start a new epoch and take everything.
-      const seen = entries.filter((e) => e.entryId <= cursor);
-      const stored = await deps.repo.storedTimes(target.nodeChannelId, epoch, seen.map((e) => e.entryId));
-      if (seen.some((e) => stored.has(e.entryId) && stored.get(e.entryId) !== e.createdAt.getTime())) {
-        cleared = true;
-        epoch += 1;
-        cursor = 0;
-        entries = await fetchWindow(page, floorToSecond(channelStart), end, maxResults);
-      }
+    const entries = first.entries.length < maxResults ? first.entries : await fetchWindow(page, windowStart, end, maxResults);
+    if (cursor > 0 && (await refilledPastCursor(deps, target, entries))) {
+      // The channel was cleared and refilled past our cursor between two polls: a new epoch, read from the start.
+      log.warn({ channelId: target.channelId, epoch: epoch + 1 }, 'channel was cleared on ThingSpeak: new epoch started');
+      const imported = await importHistory({ target, epoch: epoch + 1, cleared: true, remoteLast, from: HISTORY_START, end, startedAt, maxResults, resumed: false, page, toReading, commit, log });
+      return polledOutcome(imported.last, { inserted: imported.inserted, epoch: epoch + 1, cleared: true, remoteLast, missingEntries: imported.missingEntries, evaluationEnqueued: imported.evaluationEnqueued }, log, target);
     }
 
     const fresh = new Map<number, FeedEntry>();
     for (const e of entries) if (e.entryId > cursor) fresh.set(e.entryId, e);
+
     const missing = countMissing(fresh, cursor, remoteLast);
     if (missing > 0) {
+      // Back-dated entries can carry any time: search the whole plausible history once.
       log.info({ channelId: target.channelId, missing }, 'entries outside the window: searching channel history');
       for (const e of await fetchWindow(page, HISTORY_START, end, maxResults)) if (e.entryId > cursor) fresh.set(e.entryId, e);
       missingEntries = countMissing(fresh, cursor, remoteLast);
@@ -133,7 +148,7 @@ async function fetchAndStore(deps: PollDeps, target: PollTarget, startedAt: Date
     readings = [...fresh.values()].map(toReading);
   }
 
-  const result = await commitPoll(deps, {
+  const result = await commit({
     target,
     epoch,
     cleared,
@@ -142,42 +157,55 @@ async function fetchAndStore(deps: PollDeps, target: PollTarget, startedAt: Date
     // Everything written before startedAt has been seen; the next window starts an overlap earlier
     // to cover clock skew between us and ThingSpeak.
     fetchedUntil: remoteLast === null ? null : startedAt,
+    backfillUntil: null,
     missingEntries,
-    now: startedAt,
   });
   if (cleared) log.warn({ channelId: target.channelId, epoch }, 'channel was cleared on ThingSpeak: new epoch started');
-  await publishLiveEvents(deps, target, result);
+  return polledOutcome(result, { inserted: result.inserted, epoch, cleared, remoteLast, missingEntries }, log, target);
+}
 
-  const evaluationEnqueued = result.pendingEvaluation ? await enqueueEvaluation(deps, target, result.pendingEvaluation) : false;
-  log.info({ channelId: target.channelId, inserted: result.inserted, epoch, remoteLast, status: result.status }, 'channel polled');
+/** Commits, tells live clients what changed, and hands the new readings to alerts. */
+async function commitAndHandOff(deps: PollDeps, batches: PollBatches, input: CommitInput): Promise<CommittedPoll> {
+  const result = await batches.commit(input);
+  await publishLiveEvents(deps, input.target, result);
+  if (!result.pendingEvaluation) return { ...result, evaluationEnqueued: false };
+  await batches.handOff({ target: input.target, pending: result.pendingEvaluation });
+  return { ...result, evaluationEnqueued: true };
+}
+
+function polledOutcome(
+  result: CommittedPoll,
+  facts: { inserted: number; epoch: number; cleared: boolean; remoteLast: number | null; missingEntries: number; evaluationEnqueued?: boolean },
+  log: Logger,
+  target: PollTarget,
+): PollOutcome {
+  log.debug({ channelId: target.channelId, inserted: facts.inserted, epoch: facts.epoch, remoteLast: facts.remoteLast, status: result.status }, 'channel polled');
   return {
     outcome: 'polled',
-    inserted: result.inserted,
-    epoch,
-    cleared,
-    remoteLastEntryId: remoteLast,
-    missingEntries,
+    inserted: facts.inserted,
+    epoch: facts.epoch,
+    cleared: facts.cleared,
+    remoteLastEntryId: facts.remoteLast,
+    missingEntries: facts.missingEntries,
     status: result.status,
     statusChanged: result.statusChanged,
-    evaluationEnqueued,
+    evaluationEnqueued: facts.evaluationEnqueued ?? result.evaluationEnqueued,
   };
 }
 
-type CommitResult = StoreResult & { status: NodeStatusChange['status']; statusChanged: boolean };
-
 /**
- * One transaction: readings and cursor (the channel's sync row is locked first), then the node's
- * derived state, then its status through the one status writer. Lock order: sync row, node_state, nodes.
+ * Entries at or below the cursor that carry another time than when we stored them: the channel was
+ * cleared and refilled past our cursor between two polls. The cursor entry's stored time decides
+ * without a query; only when the window does not hold it are the stored times looked up.
  */
-async function commitPoll(deps: PollDeps, input: CommitInput): Promise<CommitResult> {
-  const { target, now } = input;
-  return inTransaction(deps.db, async (tx) => {
-    const stored = await deps.repo.storeReadings(tx, input);
-    if (!stored.applied) return { ...stored, status: target.node.status, statusChanged: false };
-    await deps.repo.updateNodeState(tx, target, stored.insertedRows, now);
-    const change = await refreshNodeStatus(tx, deps.nodeStatus, target.node.id, now);
-    return { ...stored, status: change?.status ?? target.node.status, statusChanged: change?.changed ?? false };
-  });
+async function refilledPastCursor(deps: PollDeps, target: PollTarget, entries: FeedEntry[]): Promise<boolean> {
+  const { lastEntryId: cursor, cursorEntryAt, epoch } = target.sync;
+  const seen = entries.filter((e) => e.entryId <= cursor);
+  if (seen.length === 0) return false;
+  const atCursor = seen.find((e) => e.entryId === cursor);
+  if (atCursor && cursorEntryAt) return atCursor.createdAt.getTime() !== cursorEntryAt.getTime();
+  const stored = await deps.repo.storedTimes(target.nodeChannelId, epoch, seen.map((e) => e.entryId));
+  return seen.some((e) => stored.has(e.entryId) && stored.get(e.entryId) !== e.createdAt.getTime());
 }
 
 /** Tells live clients what this commit changed; best effort, never fails the poll. */
@@ -192,15 +220,4 @@ function countMissing(fresh: Map<number, FeedEntry>, cursor: number, remoteLast:
   let missing = 0;
   for (let id = cursor + 1; id <= remoteLast; id++) if (!fresh.has(id)) missing++;
   return missing;
-}
-
-/**
- * The outbox step: the commit recorded which entries still need evaluating; enqueue that job
- * (deterministic id, so a repeat adds nothing) and only then clear the record. A crash or a Redis
- * failure between the two is repaired by the next poll of the channel, which finds the record.
- */
-async function enqueueEvaluation(deps: PollDeps, target: PollTarget, pending: { epoch: number; fromEntryId: number; toEntryId: number }): Promise<boolean> {
-  await deps.producers.enqueueEvaluation({ nodeId: target.node.id, nodeChannelId: target.nodeChannelId, ...pending });
-  await deps.repo.clearPendingEvaluation(target.nodeChannelId, pending.epoch, pending.toEntryId);
-  return true;
 }

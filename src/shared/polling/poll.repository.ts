@@ -1,92 +1,62 @@
 import type { Db } from '../db/knex';
-import type { ChannelSyncStateRow, CommunityRow, NodeChannelRow, NodeRow, NodeStateRow, ReadingRow } from '../db/tables';
-import type { Tx } from '../db/transaction';
-import type { AnalyticsType, NodeConfig, NodeStatus } from '../nodes/node';
-import { deriveState, foldMetrics, type ParsedReading } from '../nodes/node-state';
-import { isOnline } from '../nodes/offline-threshold';
-import type { ParsedFieldValue } from '../thingspeak/field-value';
+import type { ChannelSyncStateRow, CommunityRow, NodeChannelRow, NodeRow, ReadingRow } from '../db/tables';
+import type { PendingEvaluation, PollTarget } from './poll-types';
 
-export interface PollTarget {
-  nodeChannelId: string;
-  channelId: number;
-  readKeyEncrypted: string | null;
-  fieldMapping: Record<string, string>;
-  channelActive: boolean;
-  node: {
-    id: string;
-    analyticsType: AnalyticsType;
-    config: NodeConfig;
-    expectedIntervalS: number;
-    status: NodeStatus;
-    active: boolean;
-    /** Who may see the node's live events. */
-    communityId: string;
-    distributorId: string | null;
-  };
-  sync: {
-    epoch: number;
-    lastEntryId: number;
-    fetchedUntil: Date | null;
-    evalFromEntryId: number | null;
-    evalToEntryId: number | null;
-  };
-}
+export type { CommitInput, CommitResult, NewReading, PollTarget, StoreResult } from './poll-types';
 
-export interface NewReading {
-  entryId: number;
-  recordedAt: Date;
-  raw: Record<string, string | null>;
-  parsed: Record<string, Pick<ParsedFieldValue, 'value' | 'status'>>;
-}
-
-export interface CommitInput {
-  target: PollTarget;
-  /** Epoch the readings belong to (target.sync.epoch + 1 when the channel was found cleared). */
-  epoch: number;
-  cleared: boolean;
-  readings: NewReading[];
-  remoteLastEntryId: number | null;
-  fetchedUntil: Date | null;
-  missingEntries: number;
-  now: Date;
-}
-
-export interface StoreResult {
-  inserted: number;
-  /** The readings this commit inserted (rows already stored are not among them). */
-  insertedRows: ParsedReading[];
-  fromEntryId: number | null;
-  toEntryId: number | null;
-  /** false when another poll moved the cursor first; nothing was written. */
-  applied: boolean;
-  /** The evaluation range left in the outbox by this commit (and any earlier unsent one). */
-  pendingEvaluation: { epoch: number; fromEntryId: number; toEntryId: number } | null;
-}
-
-// Postgres allows 65535 bind parameters per statement; 7 columns a row.
-const INSERT_CHUNK = 5_000;
-
-/** The columns loadTarget selects; `id` and `active` of the channel and the node are aliased apart. */
+/** The columns loadTargets selects; `id` and `active` of the channel and the node are aliased apart. */
 interface PollTargetRow
   extends Pick<NodeChannelRow, 'channel_id' | 'read_key_encrypted' | 'field_mapping'>,
     Pick<NodeRow, 'analytics_type' | 'config' | 'expected_interval_s' | 'status' | 'community_id'>,
     Pick<CommunityRow, 'distributor_id'>,
-    Pick<ChannelSyncStateRow, 'epoch' | 'last_entry_id' | 'fetched_until' | 'eval_from_entry_id' | 'eval_to_entry_id'> {
+    Pick<ChannelSyncStateRow, 'epoch' | 'last_entry_id' | 'cursor_entry_at' | 'fetched_until' | 'backfill_until' | 'eval_from_entry_id' | 'eval_to_entry_id'> {
   node_channel_id: NodeChannelRow['id'];
   channel_active: NodeChannelRow['active'];
   node_id: NodeRow['id'];
   node_active: NodeRow['active'];
 }
 
+function toTarget(r: PollTargetRow): PollTarget {
+  return {
+    nodeChannelId: r.node_channel_id,
+    channelId: Number(r.channel_id),
+    readKeyEncrypted: r.read_key_encrypted,
+    fieldMapping: r.field_mapping,
+    channelActive: r.channel_active,
+    node: {
+      id: r.node_id,
+      analyticsType: r.analytics_type,
+      config: r.config,
+      expectedIntervalS: r.expected_interval_s,
+      status: r.status,
+      active: r.node_active,
+      communityId: r.community_id,
+      distributorId: r.distributor_id,
+    },
+    sync: {
+      epoch: r.epoch,
+      lastEntryId: r.last_entry_id,
+      cursorEntryAt: r.cursor_entry_at,
+      fetchedUntil: r.fetched_until,
+      backfillUntil: r.backfill_until,
+      evalFromEntryId: r.eval_from_entry_id,
+      evalToEntryId: r.eval_to_entry_id,
+    },
+  };
+}
+
+/** Reads and small writes of the poll path outside its commit (poll-commit.repository.ts). */
 export function createPollRepository(db: Db) {
   return {
-    async loadTarget(nodeChannelId: string): Promise<PollTarget | undefined> {
-      const r: PollTargetRow | undefined = await db('node_channels')
+    /** Many channels' targets in one round trip: concurrent polls share it (poll-batches.ts). */
+    async loadTargets(nodeChannelIds: string[]): Promise<Map<string, PollTarget>> {
+      if (nodeChannelIds.length === 0) return new Map();
+      const rows: PollTargetRow[] = await db('node_channels')
         .join('nodes', 'nodes.id', 'node_channels.node_id')
         .join('communities', 'communities.id', 'nodes.community_id')
         .join('channel_sync_state', 'channel_sync_state.node_channel_id', 'node_channels.id')
-        .where('node_channels.id', nodeChannelId)
-        .first(
+        .whereIn('node_channels.id', [...new Set(nodeChannelIds)])
+        .select(
           'node_channels.id as node_channel_id',
           'node_channels.channel_id',
           'node_channels.read_key_encrypted',
@@ -102,32 +72,23 @@ export function createPollRepository(db: Db) {
           'communities.distributor_id',
           'channel_sync_state.epoch',
           'channel_sync_state.last_entry_id',
+          'channel_sync_state.cursor_entry_at',
           'channel_sync_state.fetched_until',
+          'channel_sync_state.backfill_until',
           'channel_sync_state.eval_from_entry_id',
           'channel_sync_state.eval_to_entry_id',
         );
-      if (!r) return undefined;
-      return {
-        nodeChannelId: r.node_channel_id,
-        channelId: Number(r.channel_id),
-        readKeyEncrypted: r.read_key_encrypted,
-        fieldMapping: r.field_mapping,
-        channelActive: r.channel_active,
-        node: {
-          id: r.node_id,
-          analyticsType: r.analytics_type,
-          config: r.config,
-          expectedIntervalS: r.expected_interval_s,
-          status: r.status,
-          active: r.node_active,
-          communityId: r.community_id,
-          distributorId: r.distributor_id,
-        },
-        sync: { epoch: r.epoch, lastEntryId: r.last_entry_id, fetchedUntil: r.fetched_until, evalFromEntryId: r.eval_from_entry_id, evalToEntryId: r.eval_to_entry_id },
-      };
+      return new Map(rows.map((r) => [r.node_channel_id, toTarget(r)]));
     },
 
-    /** created_at of stored entries, to notice a channel that was cleared and refilled between polls. */
+    async loadTarget(nodeChannelId: string): Promise<PollTarget | undefined> {
+      return (await this.loadTargets([nodeChannelId])).get(nodeChannelId);
+    },
+
+    /**
+     * created_at of stored entries, to notice a channel that was cleared and refilled between polls.
+     * Only asked when the cursor entry's own time cannot decide (an indexed lookup of a few ids).
+     */
     async storedTimes(nodeChannelId: string, epoch: number, entryIds: number[]): Promise<Map<number, number>> {
       if (entryIds.length === 0) return new Map();
       const rows: Array<Pick<ReadingRow, 'entry_id' | 'recorded_at'>> = await db('readings')
@@ -138,125 +99,17 @@ export function createPollRepository(db: Db) {
     },
 
     /**
-     * Stores new readings and moves the cursor, in the caller's transaction (which holds the
-     * channel's sync row from here on). Rows already stored are ignored (unique channel + epoch +
-     * entry id), so a repeated or concurrent poll changes nothing. The cursor only moves forward
-     * within an epoch.
+     * Clears evaluation outboxes once their jobs are safely in the alerts queue, in one statement.
+     * A range that grew meanwhile (another poll committed more) is left for that poll to send.
      */
-    async storeReadings(trx: Tx, input: CommitInput): Promise<StoreResult> {
-      const { target, now } = input;
-      {
-        const sync: ChannelSyncStateRow | undefined = await trx('channel_sync_state').where({ node_channel_id: target.nodeChannelId }).forUpdate().first();
-        const notApplied = { inserted: 0, insertedRows: [], fromEntryId: null, toEntryId: null, applied: false, pendingEvaluation: null };
-        if (!sync) return notApplied;
-        // Another poll of this channel committed a different epoch meanwhile: let the next poll redo the work.
-        if (sync.epoch !== target.sync.epoch) return notApplied;
-
-        const insertedRows: ParsedReading[] = [];
-        for (let i = 0; i < input.readings.length; i += INSERT_CHUNK) {
-          const chunk = input.readings.slice(i, i + INSERT_CHUNK);
-          const rows: Array<Pick<ReadingRow, 'entry_id' | 'recorded_at' | 'parsed'>> = await trx('readings')
-            .insert(
-              chunk.map((r) => ({
-                node_channel_id: target.nodeChannelId,
-                node_id: target.node.id,
-                epoch: input.epoch,
-                entry_id: r.entryId,
-                recorded_at: r.recordedAt,
-                raw: r.raw,
-                parsed: r.parsed,
-              })),
-            )
-            .onConflict(['node_channel_id', 'epoch', 'entry_id'])
-            .ignore()
-            .returning(['entry_id', 'recorded_at', 'parsed']);
-          for (const row of rows) insertedRows.push({ entryId: row.entry_id, recordedAt: row.recorded_at, parsed: row.parsed });
-        }
-
-        const ids = insertedRows.map((r) => r.entryId);
-        // A loop, not Math.max(...ids): spreading 150k+ ids (a first import) overflows the call stack.
-        const maxInserted = ids.length > 0 ? ids.reduce((m, id) => (id > m ? id : m)) : null;
-        const minInserted = ids.length > 0 ? ids.reduce((m, id) => (id < m ? id : m)) : null;
-        const baseCursor = input.cleared ? 0 : sync.last_entry_id;
-        const storedBefore = input.cleared ? 0 : Number(sync.stored_count);
-        // Widen a pending (not yet enqueued) evaluation range rather than lose it.
-        // After a clear the old epoch's pending range is meaningless: only the new entries count.
-        const evalFrom = input.cleared ? minInserted : minInserted === null ? sync.eval_from_entry_id : Math.min(minInserted, sync.eval_from_entry_id ?? minInserted);
-        const evalTo = input.cleared ? maxInserted : maxInserted === null ? sync.eval_to_entry_id : Math.max(maxInserted, sync.eval_to_entry_id ?? maxInserted);
-        const lastEntryAt = insertedRows.reduce<Date | null>((acc, r) => (acc === null || r.recordedAt > acc ? r.recordedAt : acc), null);
-
-        await trx('channel_sync_state')
-          .where({ node_channel_id: target.nodeChannelId })
-          .update({
-            epoch: input.epoch,
-            last_entry_id: Math.max(baseCursor, maxInserted ?? 0),
-            ...(lastEntryAt ? { last_entry_at: lastEntryAt } : {}),
-            remote_last_entry_id: input.remoteLastEntryId,
-            stored_count: storedBefore + insertedRows.length,
-            fetched_until: input.fetchedUntil,
-            missing_entries: input.missingEntries,
-            last_poll_at: now,
-            last_success_at: now,
-            last_error: null,
-            last_error_code: null,
-            consecutive_failures: 0,
-            ...(input.cleared ? { cleared_at: now } : {}),
-            eval_from_entry_id: evalFrom,
-            eval_to_entry_id: evalTo,
-            updated_at: now,
-          });
-
-        return {
-          inserted: insertedRows.length,
-          insertedRows,
-          fromEntryId: minInserted,
-          toEntryId: maxInserted,
-          applied: true,
-          pendingEvaluation: evalFrom !== null && evalTo !== null ? { epoch: input.epoch, fromEntryId: evalFrom, toEntryId: evalTo } : null,
-        };
-      }
-    },
-
-    /**
-     * Folds the inserted readings into the node's latest metrics and derived values (level %,
-     * litres, ...) and moves `last_seen_at` forward, holding the node_state row.
-     */
-    async updateNodeState(trx: Tx, target: PollTarget, inserted: ParsedReading[], now: Date): Promise<void> {
-      const state: Pick<NodeStateRow, 'last_reading_at' | 'metrics'> | undefined = await trx('node_state')
-        .where({ node_id: target.node.id })
-        .forUpdate()
-        .first('last_reading_at', 'metrics');
-      const folded = foldMetrics(state?.metrics ?? {}, state?.last_reading_at ?? null, inserted, target.fieldMapping);
-      const derived = deriveState(target.node, folded.metrics, folded.lastReadingAt);
-      await trx('node_state')
-        .insert({
-          node_id: target.node.id,
-          last_reading_at: derived.lastReadingAt,
-          metrics: derived.metrics,
-          level_pct: derived.levelPct,
-          volume_l: derived.volumeL,
-          capacity_l: derived.capacityL,
-          flow_rate: derived.flowRate,
-          depth_m: derived.depthM,
-          derivation_note: derived.note,
-          online: isOnline(folded.lastReadingAt, target.node.expectedIntervalS, now),
-          updated_at: now,
-        })
-        .onConflict('node_id')
-        .merge();
-      if (folded.lastReadingAt) {
-        await trx('nodes')
-          .where({ id: target.node.id })
-          .where((w) => w.whereNull('last_seen_at').orWhere('last_seen_at', '<', folded.lastReadingAt!))
-          .update({ last_seen_at: folded.lastReadingAt });
-      }
-    },
-
-    /** Clears the evaluation outbox once its job is safely in the alerts queue. */
-    async clearPendingEvaluation(nodeChannelId: string, epoch: number, toEntryId: number): Promise<void> {
-      await db('channel_sync_state')
-        .where({ node_channel_id: nodeChannelId, epoch, eval_to_entry_id: toEntryId })
-        .update({ eval_from_entry_id: null, eval_to_entry_id: null });
+    async clearPendingEvaluations(sent: Array<{ nodeChannelId: string } & Pick<PendingEvaluation, 'epoch' | 'toEntryId'>>): Promise<void> {
+      if (sent.length === 0) return;
+      await db.raw(
+        `UPDATE channel_sync_state AS s SET eval_from_entry_id = NULL, eval_to_entry_id = NULL
+           FROM unnest(?::uuid[], ?::int[], ?::int[]) AS v(node_channel_id, epoch, to_entry_id)
+          WHERE s.node_channel_id = v.node_channel_id AND s.epoch = v.epoch AND s.eval_to_entry_id = v.to_entry_id`,
+        [sent.map((s) => s.nodeChannelId), sent.map((s) => s.epoch), sent.map((s) => s.toEntryId)],
+      );
     },
 
     async recordFailure(nodeChannelId: string, code: string, message: string, now: Date): Promise<void> {

@@ -71,6 +71,16 @@ export function createProducers(queues: Queues, deadlineMs = ENQUEUE_DEADLINE_MS
       );
     },
 
+    /** Many polls' evaluation jobs in one round trip; the deterministic ids make a repeat add nothing. */
+    async enqueueEvaluations(list: Array<JobData<'evaluate-node'>>): Promise<void> {
+      if (list.length === 0) return;
+      const payloads = list.map((d) => jobs['evaluate-node'].payload.parse(d));
+      await withDeadline(
+        queues.alerts.addBulk(payloads.map((p) => ({ name: 'evaluate-node', data: p, opts: { jobId: evaluateJobId(p.nodeChannelId, p.epoch, p.toEntryId) } }))),
+        deadlineMs,
+      );
+    },
+
     /** Queues deliveries for outbox rows; the job id makes a second relay of one row a no-op. */
     async enqueueDeliveries(notificationIds: string[]): Promise<void> {
       if (notificationIds.length === 0) return;

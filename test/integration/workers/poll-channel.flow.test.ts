@@ -222,7 +222,7 @@ describe('poll-channel: mirroring a ThingSpeak channel', () => {
     sim.appendGenerated(channel.channelId, 6, { start: new Date(Date.now() - 600_000), stepMs: 30_000 });
     const failingOnce = {
       ...deps,
-      producers: { ...deps.producers, enqueueEvaluation: async () => Promise.reject(new Error('redis went away')) },
+      producers: { ...deps.producers, enqueueEvaluations: async () => Promise.reject(new Error('redis went away')) },
     } as PollDeps;
 
     await expect(pollChannel(failingOnce, channel.id, log)).rejects.toThrow('redis went away');

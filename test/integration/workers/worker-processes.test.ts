@@ -27,7 +27,7 @@ describe('worker processes', () => {
   });
 
   function workerEnv(core: TestCore, extra: Record<string, string> = {}) {
-    return testEnv({ QUEUE_PREFIX: core.prefix, THINGSPEAK_BASE_URL: simUrl, THINGSPEAK_TIMEOUT_MS: '5000', LOG_LEVEL: 'info', ...extra });
+    return testEnv({ QUEUE_PREFIX: core.prefix, THINGSPEAK_BASE_URL: simUrl, THINGSPEAK_TIMEOUT_MS: '5000', LOG_LEVEL: 'debug', ...extra });
   }
 
   function start(core: TestCore, extra: Record<string, string> = {}): RunningProcess {

@@ -1,0 +1,77 @@
+import { createMicroBatcher } from '../batching/micro-batcher';
+import type { Producers } from '../queues/producers';
+import { commitPolls, type CommitPollsDeps } from './commit-polls';
+import type { PollRepository } from './poll.repository';
+import type { CommitInput, CommitResult, PendingEvaluation, PollTarget } from './poll-types';
+
+export interface EvaluationHandOff {
+  target: PollTarget;
+  pending: PendingEvaluation;
+}
+
+/**
+ * The three places a poll touches shared stores, each shared by the polls running at the same time
+ * in this process: target reads, commits and evaluation hand-offs go out as one statement (or one
+ * Redis round trip) per batch instead of one per poll.
+ */
+export interface PollBatches {
+  loadTarget(nodeChannelId: string): Promise<PollTarget | undefined>;
+  commit(input: CommitInput): Promise<CommitResult>;
+  handOff(item: EvaluationHandOff): Promise<void>;
+}
+
+export interface PollBatchDeps extends CommitPollsDeps {
+  repo: Pick<PollRepository, 'loadTargets' | 'clearPendingEvaluations'>;
+  producers: Pick<Producers, 'enqueueEvaluations'>;
+}
+
+export interface PollBatchOptions {
+  /** Polls per commit transaction at most. */
+  maxItems: number;
+  /** Batches of each kind in flight at once: enough to overlap one batch's commit with the next one's build. */
+  maxInFlight: number;
+}
+
+export const DEFAULT_POLL_BATCHING: PollBatchOptions = { maxItems: 200, maxInFlight: 2 };
+
+async function settle<T>(items: unknown[], work: Promise<T[]>): Promise<Array<PromiseSettledResult<T>>> {
+  try {
+    return (await work).map((value) => ({ status: 'fulfilled', value }));
+  } catch (reason) {
+    return items.map(() => ({ status: 'rejected', reason }));
+  }
+}
+
+export function createPollBatches(deps: PollBatchDeps, opts: PollBatchOptions = DEFAULT_POLL_BATCHING): PollBatches {
+  const targets = createMicroBatcher<string, PollTarget | undefined>({
+    ...opts,
+    run: (ids) => settle(ids, deps.repo.loadTargets(ids).then((found) => ids.map((id) => found.get(id)))),
+  });
+  const commits = createMicroBatcher<CommitInput, CommitResult>({ ...opts, run: (inputs) => commitPolls(deps, inputs) });
+  const handOffs = createMicroBatcher<EvaluationHandOff, void>({ ...opts, run: (items) => settle(items, handOffEvaluations(deps, items)) });
+  return { loadTarget: (id) => targets.submit(id), commit: (input) => commits.submit(input), handOff: (item) => handOffs.submit(item) };
+}
+
+/** The same steps without sharing: each call is its own statement (tests, one-off polls). */
+export function unbatchedPolls(deps: PollBatchDeps): PollBatches {
+  return {
+    loadTarget: async (id) => (await deps.repo.loadTargets([id])).get(id),
+    async commit(input) {
+      const [result] = await commitPolls(deps, [input]);
+      if (result!.status === 'rejected') throw result!.reason;
+      return result!.value;
+    },
+    handOff: async (item) => void (await handOffEvaluations(deps, [item])),
+  };
+}
+
+/**
+ * The outbox step: each commit recorded which entries still need evaluating; enqueue those jobs
+ * (deterministic ids, so a repeat adds nothing) and only then clear the records. A crash or a Redis
+ * failure between the two is repaired by the channel's next poll, which finds the record.
+ */
+async function handOffEvaluations(deps: PollBatchDeps, items: EvaluationHandOff[]): Promise<void[]> {
+  await deps.producers.enqueueEvaluations(items.map(({ target, pending }) => ({ nodeId: target.node.id, nodeChannelId: target.nodeChannelId, ...pending })));
+  await deps.repo.clearPendingEvaluations(items.map(({ target, pending }) => ({ nodeChannelId: target.nodeChannelId, epoch: pending.epoch, toEntryId: pending.toEntryId })));
+  return items.map(() => undefined);
+}
