@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { maskUrl, normaliseDatabaseUrl, type NormalisedDatabaseUrl } from './db/database-url';
 import { QUEUE_NAMES, type QueueName } from './queues/queue-names';
+import { databaseConnectionsNeeded } from './queues/worker-sizing';
 
 /**
  * The only reader of process.env. `loadConfig` is pure: it validates every variable, reports all
@@ -25,8 +26,9 @@ const envSchema = z.object({
   DATABASE_URL: z.string().min(1, 'is required (postgres://user:pass@host:5432/db)'),
   /** PEM text of the CA that signs the database server certificate (Supabase: its own CA). */
   DATABASE_CA_CERT: optionalSecret,
-  /** Largest number of pooled database connections per process. */
-  DATABASE_POOL_MAX: intFrom(10, 1, 200),
+  // A worker's default is what its queues can use at once (worker-sizing.ts), so jobs never queue for a connection.
+  /** Largest number of pooled database connections per process (default: 10 for the API, 24 for a worker running every queue). */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).optional(),
   /** Redis URL for queues, locks and pub/sub. */
   REDIS_URL: z.string().min(1).default(DEFAULT_REDIS_URL),
   /** HTTP port of the API. */
@@ -41,10 +43,13 @@ const envSchema = z.object({
   ENCRYPTION_KEY: optionalSecret,
   /** How often the poll tick fans out one poll job per active channel. */
   POLL_INTERVAL_MS: intFrom(60_000, 1_000),
+  // Polls mostly wait for ThingSpeak and hold no database connection meanwhile (commits are batched),
+  // so this is sized for ThingSpeak's latency: 200 in flight at 300 ms per answer is ~600 polls/s.
   /** How many poll jobs one worker process runs at once. */
-  POLL_CONCURRENCY: intFrom(10, 1, 500),
+  POLL_CONCURRENCY: intFrom(200, 1, 2_000),
+  // 10k channels a minute is 167 polls/s; the cap leaves headroom and still protects ThingSpeak from a stampede.
   /** Poll jobs started per second across all workers (BullMQ's global limiter): politeness to ThingSpeak. */
-  POLL_MAX_PER_SECOND: intFrom(50, 1, 10_000),
+  POLL_MAX_PER_SECOND: intFrom(1_000, 1, 10_000),
   /** How far before the previous fetch a poll looks again, to catch entries written late. */
   POLL_OVERLAP_MS: intFrom(300_000, 0),
   /** Prefix of every BullMQ and Evara key in Redis; processes that cooperate share it. */
@@ -227,12 +232,20 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
 
   if (problems.length > 0 || !db || !queues.queues) throw new ConfigError(problems);
 
+  const poolNeeded = role === 'worker' ? databaseConnectionsNeeded(queues.queues) : 10;
+  const poolMax = e.DATABASE_POOL_MAX ?? poolNeeded;
+  if (role === 'worker' && poolMax < poolNeeded) {
+    warnings.push(
+      `DATABASE_POOL_MAX=${poolMax} is below the ${poolNeeded} connections WORKER_QUEUES=${queues.queues.join(',')} can use at once: jobs may wait for a connection and trip the database breaker`,
+    );
+  }
+
   return Object.freeze({
     role,
     env: e.NODE_ENV,
     version: e.APP_VERSION ?? e.RENDER_GIT_COMMIT?.slice(0, 12) ?? 'dev',
     logLevel: e.LOG_LEVEL,
-    db: Object.freeze({ ...db, url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX }),
+    db: Object.freeze({ ...db, url: e.DATABASE_URL, poolMax }),
     redis: Object.freeze({ url: e.REDIS_URL }),
     api: Object.freeze({ port: e.PORT, adminApiKey: e.ADMIN_API_KEY }),
     thingspeak: Object.freeze({ baseUrl: e.THINGSPEAK_BASE_URL.replace(/\/+$/, ''), timeoutMs: e.THINGSPEAK_TIMEOUT_MS }),

@@ -4,6 +4,7 @@ import type { QueueName } from '../shared/queues/queue-names';
 import { createProcessors } from './handlers';
 import { runWorker } from './run-worker';
 import { startBreakerWatch } from './breaker-watch';
+import { QUEUE_CONCURRENCY } from '../shared/queues/worker-sizing';
 
 export const POLL_TICK_SCHEDULER_ID = 'poll-tick';
 export const SWEEP_CONDITIONS_SCHEDULER_ID = 'sweep-conditions';
@@ -60,7 +61,7 @@ export async function startWorkers(core: Core): Promise<RunningWorkers> {
         parking: { breaker: core.breaker, parkMs: config.worker.parkMs, rampMs: config.circuit.rampMs },
         // The limiter is global per queue in BullMQ, so N workers together stay under the rate.
         limiter: queue === 'poll' ? { max: config.poll.maxPerSecond, duration: 1_000 } : undefined,
-        concurrency: queue === 'poll' ? config.poll.concurrency : queue === 'poll-control' ? 1 : 5,
+        concurrency: queue === 'poll' ? config.poll.concurrency : QUEUE_CONCURRENCY[queue],
       }),
     );
   }

@@ -79,7 +79,8 @@ export async function importHistory(run: ImportRun): Promise<ImportOutcome> {
 
   const source = run.complete ? oneShot(run.complete) : windowPages(run.page, run.from, run.end, run.maxResults);
   for await (const page of source) {
-    if (pending && !(await commitPage(pending, false))) return { inserted, missingEntries: 0, last: last!, pages, evaluationEnqueued };
+    // Empty windows (the years before a channel existed) cost a request, not a transaction.
+    if (pending && pending.entries.length > 0 && !(await commitPage(pending, false))) return { inserted, missingEntries: 0, last: last!, pages, evaluationEnqueued };
     pending = page;
   }
   await commitPage(pending!, true);

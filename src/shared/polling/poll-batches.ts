@@ -1,3 +1,4 @@
+import { POLL_BATCHES_IN_FLIGHT } from '../queues/worker-sizing';
 import { createMicroBatcher } from '../batching/micro-batcher';
 import type { Producers } from '../queues/producers';
 import { commitPolls, type CommitPollsDeps } from './commit-polls';
@@ -32,7 +33,7 @@ export interface PollBatchOptions {
   maxInFlight: number;
 }
 
-export const DEFAULT_POLL_BATCHING: PollBatchOptions = { maxItems: 200, maxInFlight: 2 };
+export const DEFAULT_POLL_BATCHING: PollBatchOptions = { maxItems: 200, maxInFlight: POLL_BATCHES_IN_FLIGHT };
 
 async function settle<T>(items: unknown[], work: Promise<T[]>): Promise<Array<PromiseSettledResult<T>>> {
   try {

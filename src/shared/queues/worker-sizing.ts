@@ -1,0 +1,33 @@
+import type { QueueName } from './queue-names';
+
+/**
+ * How much a worker process runs at once per queue, and the database connections that takes.
+ * Kept together so the pool default always covers the concurrency: a job that waits for a pool
+ * connection until "Timeout acquiring a connection" looks like a database outage to the breaker.
+ */
+
+/** Jobs at once per queue besides `poll` (POLL_CONCURRENCY): small, each job holds a connection. */
+export const QUEUE_CONCURRENCY: Record<Exclude<QueueName, 'poll'>, number> = {
+  'poll-control': 1,
+  alerts: 5,
+  notifications: 5,
+  maintenance: 1,
+};
+
+/**
+ * Poll jobs do not hold a connection while they wait for ThingSpeak: target reads, commits and
+ * evaluation hand-offs are batched, each kind with this many batches in flight (poll-batches.ts).
+ * So the poll queue's connections do not grow with POLL_CONCURRENCY.
+ */
+export const POLL_BATCHES_IN_FLIGHT = 2;
+const POLL_BATCH_KINDS = 3;
+// Failure bookkeeping (a ThingSpeak error is recorded per poll) and the rare stored-times lookup.
+const POLL_UNBATCHED_CONNECTIONS = 4;
+// The breaker's probe and the tick's channel list.
+const PROCESS_CONNECTIONS = 2;
+
+export function databaseConnectionsNeeded(queues: readonly QueueName[]): number {
+  let needed = PROCESS_CONNECTIONS;
+  for (const q of queues) needed += q === 'poll' ? POLL_BATCHES_IN_FLIGHT * POLL_BATCH_KINDS + POLL_UNBATCHED_CONNECTIONS : QUEUE_CONCURRENCY[q];
+  return needed;
+}
