@@ -2,6 +2,7 @@ import type { Core } from '../shared/core';
 import { createWebhookSender } from '../shared/notifications/webhook-sender';
 import type { Processors } from './processor';
 import { createPollBatches } from '../shared/polling/poll-batches';
+import { createBatchedLocks } from '../shared/locks/batched-redis-locks';
 import { createPollTickProcessor } from './poll-tick.processor';
 import { createPollChannelProcessor } from './poll-channel.processor';
 import { createEvaluateNodeProcessor } from './evaluate-node.processor';
@@ -36,6 +37,7 @@ export function createProcessors(core: Core): Processors {
       redis: core.redis,
       prefix: config.queues.prefix,
       lockTtlMs: config.worker.lockMs,
+      locks: createBatchedLocks(core.redis, config.worker.lockMs),
     }),
     'evaluate-node': createEvaluateNodeProcessor({
       ...alertEffects,

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logger';
 import { RetryLaterError } from '../errors';
 import { tryLock } from '../locks/redis-lock';
+import type { BatchedLocks } from '../locks/batched-redis-locks';
 import { thingspeakLastSuccessKey } from '../health/health-keys';
 import { pollChannel, type PollDeps, type PollOutcome } from './poll-channel';
 
@@ -11,6 +12,8 @@ export interface PollChannelJobDeps extends PollDeps {
   prefix: string;
   /** Same lifetime as a job lock: a crashed holder frees the channel when its job is found stalled. */
   lockTtlMs: number;
+  /** Shared by the polls of this process (one pipeline per batch); a lock per call when absent. */
+  locks?: BatchedLocks;
 }
 
 // /health reads this with minute resolution; one write a second per process is plenty at 1,000 polls/s.
@@ -30,7 +33,8 @@ async function noteThingSpeakSuccess(deps: PollChannelJobDeps): Promise<void> {
  * lock also covers a job that BullMQ re-ran after a lost lock while its first run was still going.
  */
 export async function runPollChannelJob(deps: PollChannelJobDeps, nodeChannelId: string, log: Logger): Promise<PollOutcome> {
-  const lock = await tryLock(deps.redis, `${deps.prefix}:lock:poll:${nodeChannelId}`, deps.lockTtlMs);
+  const key = `${deps.prefix}:lock:poll:${nodeChannelId}`;
+  const lock = deps.locks ? await deps.locks.tryLock(key) : await tryLock(deps.redis, key, deps.lockTtlMs);
   if (!lock) {
     // Wait for the other run instead of dropping this poll.
     log.info({ nodeChannelId }, 'channel is being polled by another job: retrying later');
