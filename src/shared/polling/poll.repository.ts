@@ -1,13 +1,17 @@
 import type { Db } from '../db/knex';
-import type { ChannelSyncStateRow, CommunityRow, NodeChannelRow, NodeRow, NodeStateRow, ReadingRow } from '../db/tables';
+import type { ChannelEpochRow, ChannelSyncStateRow, CommunityRow, NodeChannelRow, NodeRow, NodeStateRow } from '../db/tables';
 import type { Tx } from '../db/transaction';
 import type { AnalyticsType, NodeConfig, NodeStatus } from '../nodes/node';
 import { deriveState, foldMetrics, type ParsedReading } from '../nodes/node-state';
 import { isOnline } from '../nodes/offline-threshold';
 import type { ParsedFieldValue } from '../thingspeak/field-value';
+import { channelEpochIdOf, ensureChannelEpoch } from '../readings/channel-epochs';
+import { insertReadings, storedTimes as storedEntryTimes } from '../readings/reading-writer';
 
 export interface PollTarget {
   nodeChannelId: string;
+  /** The current epoch's id in channel_epochs (sync.epoch): what its readings point at. */
+  channelEpochId: number;
   channelId: number;
   readKeyEncrypted: string | null;
   fieldMapping: Record<string, string>;
@@ -63,9 +67,6 @@ export interface StoreResult {
   pendingEvaluation: { epoch: number; fromEntryId: number; toEntryId: number } | null;
 }
 
-// Postgres allows 65535 bind parameters per statement; 7 columns a row.
-const INSERT_CHUNK = 5_000;
-
 /** The columns loadTarget selects; `id` and `active` of the channel and the node are aliased apart. */
 interface PollTargetRow
   extends Pick<NodeChannelRow, 'channel_id' | 'read_key_encrypted' | 'field_mapping'>,
@@ -76,6 +77,7 @@ interface PollTargetRow
   channel_active: NodeChannelRow['active'];
   node_id: NodeRow['id'];
   node_active: NodeRow['active'];
+  channel_epoch_id: ChannelEpochRow['id'] | null;
 }
 
 export function createPollRepository(db: Db) {
@@ -85,6 +87,7 @@ export function createPollRepository(db: Db) {
         .join('nodes', 'nodes.id', 'node_channels.node_id')
         .join('communities', 'communities.id', 'nodes.community_id')
         .join('channel_sync_state', 'channel_sync_state.node_channel_id', 'node_channels.id')
+        .leftJoin('channel_epochs', (j) => j.on('channel_epochs.node_channel_id', 'node_channels.id').andOn('channel_epochs.epoch', 'channel_sync_state.epoch'))
         .where('node_channels.id', nodeChannelId)
         .first(
           'node_channels.id as node_channel_id',
@@ -105,10 +108,13 @@ export function createPollRepository(db: Db) {
           'channel_sync_state.fetched_until',
           'channel_sync_state.eval_from_entry_id',
           'channel_sync_state.eval_to_entry_id',
+          'channel_epochs.id as channel_epoch_id',
         );
       if (!r) return undefined;
       return {
         nodeChannelId: r.node_channel_id,
+        // Created with the channel; ensured here too so a missing row cannot stop the channel's polls.
+        channelEpochId: r.channel_epoch_id ?? (await ensureChannelEpoch(db, r.node_channel_id, r.epoch)),
         channelId: Number(r.channel_id),
         readKeyEncrypted: r.read_key_encrypted,
         fieldMapping: r.field_mapping,
@@ -129,18 +135,14 @@ export function createPollRepository(db: Db) {
 
     /** created_at of stored entries, to notice a channel that was cleared and refilled between polls. */
     async storedTimes(nodeChannelId: string, epoch: number, entryIds: number[]): Promise<Map<number, number>> {
-      if (entryIds.length === 0) return new Map();
-      const rows: Array<Pick<ReadingRow, 'entry_id' | 'recorded_at'>> = await db('readings')
-        .where({ node_channel_id: nodeChannelId, epoch })
-        .whereIn('entry_id', entryIds.slice(0, 10_000))
-        .select('entry_id', 'recorded_at');
-      return new Map(rows.map((r) => [r.entry_id, r.recorded_at.getTime()]));
+      const channelEpochId = entryIds.length === 0 ? undefined : await channelEpochIdOf(db, nodeChannelId, epoch);
+      return channelEpochId === undefined ? new Map() : storedEntryTimes(db, channelEpochId, entryIds.slice(0, 10_000));
     },
 
     /**
      * Stores new readings and moves the cursor, in the caller's transaction (which holds the
-     * channel's sync row from here on). Rows already stored are ignored (unique channel + epoch +
-     * entry id), so a repeated or concurrent poll changes nothing. The cursor only moves forward
+     * channel's sync row from here on). Rows already stored are ignored (key channel epoch + entry
+     * id + time), so a repeated or concurrent poll changes nothing. The cursor only moves forward
      * within an epoch.
      */
     async storeReadings(trx: Tx, input: CommitInput): Promise<StoreResult> {
@@ -152,26 +154,12 @@ export function createPollRepository(db: Db) {
         // Another poll of this channel committed a different epoch meanwhile: let the next poll redo the work.
         if (sync.epoch !== target.sync.epoch) return notApplied;
 
-        const insertedRows: ParsedReading[] = [];
-        for (let i = 0; i < input.readings.length; i += INSERT_CHUNK) {
-          const chunk = input.readings.slice(i, i + INSERT_CHUNK);
-          const rows: Array<Pick<ReadingRow, 'entry_id' | 'recorded_at' | 'parsed'>> = await trx('readings')
-            .insert(
-              chunk.map((r) => ({
-                node_channel_id: target.nodeChannelId,
-                node_id: target.node.id,
-                epoch: input.epoch,
-                entry_id: r.entryId,
-                recorded_at: r.recordedAt,
-                raw: r.raw,
-                parsed: r.parsed,
-              })),
-            )
-            .onConflict(['node_channel_id', 'epoch', 'entry_id'])
-            .ignore()
-            .returning(['entry_id', 'recorded_at', 'parsed']);
-          for (const row of rows) insertedRows.push({ entryId: row.entry_id, recordedAt: row.recorded_at, parsed: row.parsed });
-        }
+        // A clear starts a new epoch; its row is created in this commit, which moves the cursor to it.
+        const channelEpochId = input.epoch === target.sync.epoch ? target.channelEpochId : await ensureChannelEpoch(trx, target.nodeChannelId, input.epoch);
+        const insertedRows: ParsedReading[] = await insertReadings(
+          trx,
+          input.readings.map((r) => ({ channelEpochId, entryId: r.entryId, recordedAt: r.recordedAt, fields: r.raw })),
+        );
 
         const ids = insertedRows.map((r) => r.entryId);
         // A loop, not Math.max(...ids): spreading 150k+ ids (a first import) overflows the call stack.
