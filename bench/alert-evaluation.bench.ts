@@ -35,12 +35,13 @@ async function seedNode(db: Db, encryptionKey: Buffer, rules: number, count: num
       node.communityId,
     );
   }
+  // field2 (distance, cm) as its number only: what the codec stores for a plain numeric text.
   await db.raw(
-    `INSERT INTO readings (node_channel_id, node_id, epoch, entry_id, recorded_at, raw, parsed)
-     SELECT ?, ?, 0, g, now() - (? - g) * interval '1 minute', '{}',
-            jsonb_build_object('field2', jsonb_build_object('value', 163 - 163 * (50 + 45 * sin(g / 8.0)) / 100, 'status', 'ok'))
+    `INSERT INTO readings (recorded_at, channel_epoch_id, entry_id, f2)
+     SELECT now() - (? - g) * interval '1 minute', (SELECT id FROM channel_epochs WHERE node_channel_id = ? AND epoch = 0), g,
+            163 - 163 * (50 + 45 * sin(g / 8.0)) / 100
      FROM generate_series(1, ?) g`,
-    [channel.id, node.id, count, count],
+    [count, channel.id, count],
   );
   return { nodeId: node.id, nodeChannelId: channel.id };
 }

@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     const produced = channels.reduce((n, c) => n + sim.entries(c.channelId).length, 0);
     await until('backlog stored', async () => (await storedCount()) >= produced, 120_000);
     const stored = await storedCount();
-    const distinct = Number(((await core.db.raw('select count(*) as c from (select distinct node_channel_id, epoch, entry_id from readings) d')).rows[0] as { c: string }).c);
+    const distinct = Number(((await core.db.raw('select count(*) as c from (select distinct channel_epoch_id, entry_id from readings) d')).rows[0] as { c: string }).c);
     const transitions = await core.breaker.transitions();
 
     out('');

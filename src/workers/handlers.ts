@@ -11,6 +11,8 @@ import { createDeliverNotificationProcessor } from './deliver-notification.proce
 import { createRelayNotificationsProcessor } from './relay-notifications.processor';
 import { createNotifySystemEventProcessor } from './notify-system-event.processor';
 import { createApplyRetentionProcessor } from './apply-retention.processor';
+import { createEnsurePartitionsProcessor } from './ensure-partitions.processor';
+import { partitionWindow } from '../shared/readings/maintain-reading-partitions';
 
 /**
  * The worker's composition root for jobs: one processor per job name, each given only the
@@ -71,5 +73,12 @@ export function createProcessors(core: Core): Processors {
     }),
     'notify-system-event': createNotifySystemEventProcessor({ ...handOff, db: core.db }),
     'apply-retention': createApplyRetentionProcessor({ db: core.db, redis: core.redis, prefix: config.queues.prefix, lockMs: config.worker.lockMs, policy: config.retention }),
+    'ensure-partitions': createEnsurePartitionsProcessor({
+      db: core.db,
+      redis: core.redis,
+      prefix: config.queues.prefix,
+      lockMs: config.worker.lockMs,
+      window: partitionWindow(config.retention.readingsDays),
+    }),
   };
 }

@@ -10,6 +10,8 @@ export const POLL_TICK_SCHEDULER_ID = 'poll-tick';
 export const SWEEP_CONDITIONS_SCHEDULER_ID = 'sweep-conditions';
 export const RELAY_NOTIFICATIONS_SCHEDULER_ID = 'relay-notifications';
 export const RETENTION_SCHEDULER_ID = 'apply-retention';
+export const ENSURE_PARTITIONS_SCHEDULER_ID = 'ensure-partitions';
+const ENSURE_PARTITIONS_EVERY_MS = 3_600_000;
 
 export interface RunningWorkers {
   workers: Map<QueueName, Worker>;
@@ -46,6 +48,10 @@ export async function startWorkers(core: Core): Promise<RunningWorkers> {
   }
   if (config.worker.queues.includes('maintenance')) {
     await core.queues.maintenance.upsertJobScheduler(RETENTION_SCHEDULER_ID, { pattern: config.retention.cron, tz: 'UTC' }, { name: 'apply-retention', data: {} });
+    // Hourly, so a day's partition exists long before midnight; and at once, so a worker that was
+    // down for days (or a fresh database) does not send a day's readings to the default partition.
+    await core.queues.maintenance.upsertJobScheduler(ENSURE_PARTITIONS_SCHEDULER_ID, { every: ENSURE_PARTITIONS_EVERY_MS }, { name: 'ensure-partitions', data: {} });
+    await core.producers.enqueueEnsurePartitions();
   }
   const workers = new Map<QueueName, Worker>();
   for (const queue of config.worker.queues) {

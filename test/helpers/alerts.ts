@@ -1,6 +1,8 @@
 import type { Core } from '../../src/shared/core';
 import { encryptSecret } from '../../src/shared/crypto/secret-box';
 import { evaluateJobId } from '../../src/shared/queues/jobs';
+import { ensureChannelEpoch } from '../../src/shared/readings/channel-epochs';
+import { insertReadings as storeReadings } from '../../src/shared/readings/reading-writer';
 import { waitFor } from './wait-for';
 
 /** The factory tank is 1.63 m tall: the distance (cm) the sensor reports at a level %. */
@@ -71,17 +73,16 @@ export async function pollAndEvaluate(core: Core, nodeChannelId: string): Promis
   return range;
 }
 
-/** Stores readings as a poll would (entry ids from 1), for tests that drive evaluation directly. */
+/** Stores readings as a poll would (entry ids from 1, epoch 0), for tests that drive evaluation directly. */
 export async function insertReadings(core: Core, target: { nodeId: string; nodeChannelId: string }, entries: Array<{ at: number; fields: Record<string, number | 'nan'> }>, firstEntryId = 1): Promise<{ from: number; to: number }> {
-  await core.db('readings').insert(
+  const channelEpochId = await ensureChannelEpoch(core.db, target.nodeChannelId, 0);
+  await storeReadings(
+    core.db,
     entries.map((e, i) => ({
-      node_channel_id: target.nodeChannelId,
-      node_id: target.nodeId,
-      epoch: 0,
-      entry_id: firstEntryId + i,
-      recorded_at: new Date(e.at),
-      raw: Object.fromEntries(Object.entries(e.fields).map(([k, v]) => [k, String(v)])),
-      parsed: Object.fromEntries(Object.entries(e.fields).map(([k, v]) => [k, v === 'nan' ? { value: null, status: 'nan' } : { value: v, status: 'ok' }])),
+      channelEpochId,
+      entryId: firstEntryId + i,
+      recordedAt: new Date(e.at),
+      fields: Object.fromEntries(Object.entries(e.fields).map(([k, v]) => [k, String(v)])),
     })),
   );
   return { from: firstEntryId, to: firstEntryId + entries.length - 1 };

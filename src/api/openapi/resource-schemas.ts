@@ -85,7 +85,7 @@ export const nodeSchema = z.object({
 });
 
 export const readingSchema = z.object({
-  id: z.string(),
+  id: z.string().meta({ description: 'The reading\'s key, "<channel epoch id>-<entry id>": stable, unique among the node\'s readings' }),
   channelId: z.number().int(),
   epoch: z.number().int(),
   entryId: z.number().int(),

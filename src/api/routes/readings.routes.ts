@@ -23,7 +23,8 @@ const readingsQuery = z
 
 const listDoc: RouteDoc = {
   summary: "A node's stored readings",
-  description: 'Between `from` and `to`, optionally of one channel; keyset paged: pass page.nextCursor as `cursor`.',
+  description:
+    'Between `from` and `to`, optionally of one channel, ordered by recorded time (then channel epoch, then entry id); keyset paged: pass page.nextCursor as `cursor`.',
   tag: 'nodes',
   auth: ALL_ROLES,
   params: uuidParam,

@@ -1,12 +1,8 @@
 import type { Db } from '../db/knex';
+import type { ReadingRow } from '../db/tables';
 import type { Conn } from '../db/transaction';
+import { decodeStored, FIELD_COLUMNS } from '../readings/reading-codec';
 import type { StoredReading } from './sample-metrics';
-
-interface SampleRow {
-  entry_id: number;
-  recorded_at: Date;
-  parsed: StoredReading['parsed'] | null;
-}
 
 /** Reads the alert engine needs: a channel's field mapping and its readings in event-time order. */
 export function createAlertSamplesRepository(db: Db) {
@@ -25,17 +21,19 @@ export function createAlertSamplesRepository(db: Db) {
       conn: Conn,
       q: { nodeChannelId: string; range: { epoch: number; fromEntryId: number; toEntryId: number }; since?: Date; notAfter: Date; limit: number },
     ): Promise<StoredReading[]> {
-      const rows: SampleRow[] = await conn('readings')
-        .where({ node_channel_id: q.nodeChannelId })
-        .where('recorded_at', '<=', q.notAfter)
+      // The channel's epochs are few; joining them turns (channel, epoch) into the readings' key.
+      const rows: ReadingRow[] = await conn('readings')
+        .join('channel_epochs', 'channel_epochs.id', 'readings.channel_epoch_id')
+        .where('channel_epochs.node_channel_id', q.nodeChannelId)
+        .where('readings.recorded_at', '<=', q.notAfter)
         .where((w) => {
-          w.where((r) => r.where('epoch', q.range.epoch).whereBetween('entry_id', [q.range.fromEntryId, q.range.toEntryId]));
-          if (q.since !== undefined) w.orWhere('recorded_at', '>=', q.since);
+          w.where((r) => r.where('channel_epochs.epoch', q.range.epoch).whereBetween('readings.entry_id', [q.range.fromEntryId, q.range.toEntryId]));
+          if (q.since !== undefined) w.orWhere('readings.recorded_at', '>=', q.since);
         })
-        .orderBy([{ column: 'recorded_at' }, { column: 'epoch' }, { column: 'entry_id' }])
+        .orderBy([{ column: 'readings.recorded_at' }, { column: 'channel_epochs.epoch' }, { column: 'readings.entry_id' }])
         .limit(q.limit)
-        .select('entry_id', 'recorded_at', 'parsed');
-      return rows.map((r) => ({ entryId: r.entry_id, recordedAt: r.recorded_at, parsed: r.parsed ?? {} }));
+        .select('readings.entry_id', 'readings.recorded_at', ...FIELD_COLUMNS.map((c) => `readings.${c}`), 'readings.raw');
+      return rows.map((r) => ({ entryId: r.entry_id, recordedAt: r.recorded_at, parsed: decodeStored(r).parsed }));
     },
   };
 }

@@ -46,17 +46,26 @@ export function poolStats(db: Db): PoolStats {
   return { inUse: pool.numUsed(), idle: pool.numFree(), waiting: pool.numPendingAcquires(), creating: pool.numPendingCreates(), min: pool.min, max: pool.max };
 }
 
-/** Exact counts would scan every table; pg's statistics are free and close enough for a status page. */
+/**
+ * Exact counts would scan every table; pg's statistics are free and close enough for a status page.
+ * A partitioned table (readings) is one entry with the sum of its partitions, which are not listed.
+ */
 async function tableEstimates(db: Db): Promise<TableEstimate[]> {
-  const { rows } = await db.raw<{ rows: Array<{ table: string; reltuples: number; live: string | null }> }>(`
-    select c.relname as table, c.reltuples::float8 as reltuples, s.n_live_tup as live
+  const { rows } = await db.raw<{ rows: Array<{ table: string; rows: number }> }>(`
+    with est as (
+      -- reltuples is -1 until the table is first vacuumed or analysed.
+      select c.oid, coalesce(s.n_live_tup::float8, greatest(c.reltuples, 0)::float8) as rows
+      from pg_class c left join pg_stat_user_tables s on s.relid = c.oid
+    )
+    select c.relname as table,
+           case when c.relkind = 'p'
+                then (select coalesce(sum(e.rows), 0) from pg_inherits i join est e on e.oid = i.inhrelid where i.inhparent = c.oid)
+                else (select e.rows from est e where e.oid = c.oid) end as rows
     from pg_class c
     join pg_namespace n on n.oid = c.relnamespace
-    left join pg_stat_user_tables s on s.relid = c.oid
-    where n.nspname = current_schema() and c.relkind in ('r', 'p')
+    where n.nspname = current_schema() and c.relkind in ('r', 'p') and not c.relispartition
     order by c.relname`);
-  // reltuples is -1 until the table is first vacuumed or analysed.
-  return rows.map((r) => ({ table: r.table, estimatedRows: r.live !== null ? Number(r.live) : Math.max(0, Math.round(r.reltuples)) }));
+  return rows.map((r) => ({ table: r.table, estimatedRows: Math.round(Number(r.rows)) }));
 }
 
 async function migrationState(db: Db): Promise<DbStatus['migrations']> {

@@ -1,6 +1,6 @@
 import type { AnalyticsType, NodeCategory, NodeConfig, NodeStatus } from '../nodes/node';
 import type { NotificationEvent } from '../notifications/notification-event';
-import type { FieldValueStatus } from '../thingspeak/field-value';
+import type { FieldKey } from '../thingspeak/feed';
 
 /**
  * Rows of the tables that several repositories read, as node-pg returns them: bigint as a string,
@@ -76,8 +76,6 @@ export interface ChannelSyncStateRow {
 export interface NodeStateRow {
   node_id: string;
   last_reading_at: Date | null;
-  /** bigint. */
-  last_reading_id: string | null;
   metrics: Record<string, number | null>;
   level_pct: number | null;
   volume_l: number | null;
@@ -89,18 +87,29 @@ export interface NodeStateRow {
   updated_at: Date;
 }
 
-export interface ReadingRow {
-  /** bigserial. */
-  id: string;
+export interface ChannelEpochRow {
+  /** serial: readings carry this 4-byte id instead of the channel's uuid and the epoch. */
+  id: number;
   node_channel_id: string;
-  node_id: string;
   epoch: number;
-  entry_id: number;
+}
+
+/** A partition of `readings` by day (readings_pYYYYMMDD) or readings_default; see readings/reading-codec.ts. */
+export interface ReadingRow {
   recorded_at: Date;
-  /** Field values exactly as ThingSpeak sent them. */
-  raw: Record<string, string | null>;
-  parsed: Record<string, { value: number | null; status: FieldValueStatus }>;
-  ingested_at: Date;
+  channel_epoch_id: number;
+  entry_id: number;
+  /** Parsed value of field1..field8; null when the field was absent or is not a number. */
+  f1: number | null;
+  f2: number | null;
+  f3: number | null;
+  f4: number | null;
+  f5: number | null;
+  f6: number | null;
+  f7: number | null;
+  f8: number | null;
+  /** Only the field texts their number does not give back ("30.720", "nan", null); null when none. */
+  raw: Partial<Record<FieldKey, string | null>> | null;
 }
 
 export interface WebhookSubscriptionRow {

@@ -6,6 +6,7 @@ import { whereCommunityInScope } from '../db/scope-filter';
 import { encryptSecret } from '../crypto/secret-box';
 import { isOnline, offlineAfterSql } from './offline-threshold';
 import type { Conn, Tx } from '../db/transaction';
+import { ensureChannelEpoch } from '../readings/channel-epochs';
 import type { CreateNodeInput, NodeChannel, NodeStatus, NodeView, UpdateNodeInput } from './node';
 
 type ChannelInput = CreateNodeInput['channels'][number];
@@ -108,6 +109,8 @@ export function createNodesRepository(db: Db, encryptionKey: Buffer) {
         .insert({ node_id: nodeId, channel_id: c.channelId, read_key_encrypted: sealKey(c.readKey), field_mapping: c.fieldMapping, active: c.active })
         .returning('id');
       await trx('channel_sync_state').insert({ node_channel_id: row!.id });
+      // Epoch 0 exists from the start: every reading of the channel points at an epoch row.
+      await ensureChannelEpoch(trx, row!.id, 0);
     }
   }
 
@@ -141,7 +144,7 @@ export function createNodesRepository(db: Db, encryptionKey: Buffer) {
   return {
     get: (scope: Scope, id: string) => getInScope(db, scope, id),
 
-    /** Creates the node, its channels, their sync state and an empty state row, all or nothing. */
+    /** Creates the node, its channels, their sync state and first epoch and an empty state row, all or nothing. */
     async create(input: CreateNodeInput, communityId: string): Promise<NodeView | 'node_key_taken'> {
       return db.transaction(async (trx) => {
         const [row]: Array<Pick<NodeRow, 'id'>> = await trx('nodes')

@@ -65,10 +65,15 @@ async function commitRound(deps: CommitPollsDeps, tx: Tx, inputs: CommitInput[])
   });
 
   const rows: ReadingToInsert[] = [];
-  inputs.forEach((input, i) => {
-    if (!applies[i]) return;
-    for (const r of input.readings) rows.push({ ...r, nodeChannelId: input.target.nodeChannelId, nodeId: input.target.node.id, epoch: input.epoch });
-  });
+  const epochIds = new Map<CommitInput, number>();
+  for (const [i, input] of inputs.entries()) {
+    if (!applies[i] || input.readings.length === 0) continue;
+    const { target } = input;
+    // A clear starts a new epoch: its id is made in this transaction, with the epoch's first readings.
+    const channelEpochId = input.epoch === target.sync.epoch ? target.channelEpochId : await deps.commits.channelEpochId(tx, target.nodeChannelId, input.epoch);
+    epochIds.set(input, channelEpochId);
+    for (const r of input.readings) rows.push({ ...r, nodeChannelId: target.nodeChannelId, channelEpochId });
+  }
   const inserted = await deps.commits.insertReadings(tx, rows);
   const insertedByChannel = new Map<string, InsertedReading[]>();
   for (const r of inserted) {
@@ -82,7 +87,7 @@ async function commitRound(deps: CommitPollsDeps, tx: Tx, inputs: CommitInput[])
     const sync = applies[i];
     if (!sync) return undefined;
     const mine = insertedByChannel.get(input.target.nodeChannelId) ?? [];
-    const { update, store } = nextSyncState(input, sync, mine);
+    const { update, store } = nextSyncState(input, sync, mine, epochIds.get(input) ?? null);
     updates.push(update);
     return store;
   });
@@ -97,7 +102,7 @@ async function commitRound(deps: CommitPollsDeps, tx: Tx, inputs: CommitInput[])
 
   return inputs.map((input, i): CommitResult => {
     const store = stores[i];
-    if (!store) return { inserted: 0, insertedRows: [], fromEntryId: null, toEntryId: null, applied: false, pendingEvaluation: null, status: input.target.node.status, statusChanged: false };
+    if (!store) return { inserted: 0, insertedRows: [], fromEntryId: null, toEntryId: null, applied: false, pendingEvaluation: null, channelEpochId: null, status: input.target.node.status, statusChanged: false };
     const change = changes.get(input.target.node.id);
     return { ...store, status: change?.status ?? input.target.node.status, statusChanged: change?.changed ?? false };
   });
@@ -107,7 +112,7 @@ async function commitRound(deps: CommitPollsDeps, tx: Tx, inputs: CommitInput[])
  * The channel's cursor after this commit: it only moves forward within an epoch. A pending (not yet
  * enqueued) evaluation range is widened rather than lost; after a clear only the new epoch counts.
  */
-function nextSyncState(input: CommitInput, sync: LockedSync, inserted: InsertedReading[]) {
+function nextSyncState(input: CommitInput, sync: LockedSync, inserted: InsertedReading[], channelEpochId: number | null) {
   let maxInserted: InsertedReading | null = null;
   let minInserted: number | null = null;
   let lastEntryAt: Date | null = null;
@@ -147,6 +152,7 @@ function nextSyncState(input: CommitInput, sync: LockedSync, inserted: InsertedR
     toEntryId: maxId,
     applied: true as const,
     pendingEvaluation: evalFrom !== null && evalTo !== null ? { epoch: input.epoch, fromEntryId: evalFrom, toEntryId: evalTo } : null,
+    channelEpochId,
   };
   return { update, store };
 }

@@ -72,7 +72,7 @@ export async function importHistory(run: ImportRun): Promise<ImportOutcome> {
     inserted += result.inserted;
     missing = missingEntries;
     // The next page commits on top of this one: same epoch from here on.
-    target = { ...target, sync: { ...target.sync, epoch: run.epoch } };
+    target = { ...target, channelEpochId: result.channelEpochId ?? target.channelEpochId, sync: { ...target.sync, epoch: run.epoch } };
     if (final && missingEntries > 0) run.log.warn({ channelId: target.channelId, missingEntries }, 'entries announced by ThingSpeak were not served');
     return true;
   };

@@ -3,14 +3,15 @@ import type { ChannelSyncStateRow, NodeStateRow } from '../db/tables';
 import type { Tx } from '../db/transaction';
 import type { ParsedReading } from '../nodes/node-state';
 import type { NewReading } from './poll-types';
+import { insertReadings } from '../readings/reading-writer';
+import { ensureChannelEpoch } from '../readings/channel-epochs';
 
 /** The sync row fields a commit decides from, read under the row lock. */
 export type LockedSync = Pick<ChannelSyncStateRow, 'node_channel_id' | 'epoch' | 'last_entry_id' | 'stored_count' | 'eval_from_entry_id' | 'eval_to_entry_id'>;
 
 export interface ReadingToInsert extends NewReading {
   nodeChannelId: string;
-  nodeId: string;
-  epoch: number;
+  channelEpochId: number;
 }
 
 export interface InsertedReading extends ParsedReading {
@@ -39,9 +40,6 @@ export interface SyncUpdate {
 
 export type NodeStateUpsert = Omit<NodeStateRow, 'last_reading_id'>;
 
-// Rows per INSERT: keeps one statement's arrays (and the server's memory for them) bounded.
-const INSERT_CHUNK = 10_000;
-
 /**
  * The SQL of a poll commit, each step one statement for a whole batch of channels. Rows are locked
  * in key order (sync rows, then node_state, then nodes), so two batches that share channels or
@@ -59,32 +57,21 @@ export function createPollCommitRepository(_db: Db) {
     },
 
     /**
-     * Inserts many channels' readings in one statement per chunk (unnest of one array per column).
-     * Rows already stored are skipped (unique channel + epoch + entry id): a repeated poll adds nothing.
+     * Inserts many channels' readings in one statement per chunk (reading-writer.ts). Rows already
+     * stored are skipped (the primary key): a repeated poll adds nothing.
      */
     async insertReadings(tx: Tx, rows: ReadingToInsert[]): Promise<InsertedReading[]> {
-      const inserted: InsertedReading[] = [];
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        const chunk = rows.slice(i, i + INSERT_CHUNK);
-        const result: { rows: Array<{ node_channel_id: string; entry_id: number; recorded_at: Date; parsed: ParsedReading['parsed'] }> } = await tx.raw(
-          `INSERT INTO readings (node_channel_id, node_id, epoch, entry_id, recorded_at, raw, parsed)
-           SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::int[], ?::int[], ?::timestamptz[], ?::jsonb[], ?::jsonb[])
-           ON CONFLICT (node_channel_id, epoch, entry_id) DO NOTHING
-           RETURNING node_channel_id, entry_id, recorded_at, parsed`,
-          [
-            chunk.map((r) => r.nodeChannelId),
-            chunk.map((r) => r.nodeId),
-            chunk.map((r) => r.epoch),
-            chunk.map((r) => r.entryId),
-            chunk.map((r) => r.recordedAt.toISOString()),
-            chunk.map((r) => JSON.stringify(r.raw)),
-            chunk.map((r) => JSON.stringify(r.parsed)),
-          ],
-        );
-        for (const r of result.rows) inserted.push({ nodeChannelId: r.node_channel_id, entryId: r.entry_id, recordedAt: r.recorded_at, parsed: r.parsed });
-      }
-      return inserted;
+      const channelOf = new Map<number, string>();
+      for (const r of rows) channelOf.set(r.channelEpochId, r.nodeChannelId);
+      const stored = await insertReadings(
+        tx,
+        rows.map((r) => ({ channelEpochId: r.channelEpochId, entryId: r.entryId, recordedAt: r.recordedAt, fields: r.raw })),
+      );
+      return stored.map((r) => ({ nodeChannelId: channelOf.get(r.channelEpochId)!, entryId: r.entryId, recordedAt: r.recordedAt, parsed: r.parsed }));
     },
+
+    /** The id of a channel's new epoch (a poll found it cleared), created in the commit's transaction. */
+    channelEpochId: (tx: Tx, nodeChannelId: string, epoch: number): Promise<number> => ensureChannelEpoch(tx, nodeChannelId, epoch),
 
     /** Moves every channel's cursor and bookkeeping in one statement (rows already locked). */
     async updateSyncRows(tx: Tx, updates: SyncUpdate[]): Promise<void> {

@@ -5,6 +5,8 @@ import type { ParsedFieldValue } from '../thingspeak/field-value';
 /** Everything a poll needs to know about one channel, loaded before ThingSpeak is asked. */
 export interface PollTarget {
   nodeChannelId: string;
+  /** The current epoch's id in channel_epochs (sync.epoch): what its readings point at. */
+  channelEpochId: number;
   channelId: number;
   readKeyEncrypted: string | null;
   fieldMapping: Record<string, string>;
@@ -71,6 +73,8 @@ export interface StoreResult {
   applied: boolean;
   /** The evaluation range left in the outbox by this commit (and any earlier unsent one). */
   pendingEvaluation: PendingEvaluation | null;
+  /** The channel_epochs id this commit's readings went to; null when it carried none. */
+  channelEpochId: number | null;
 }
 
 export type CommitResult = StoreResult & { status: NodeStatus; statusChanged: boolean };

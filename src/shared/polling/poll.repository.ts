@@ -1,5 +1,7 @@
 import type { Db } from '../db/knex';
-import type { ChannelSyncStateRow, CommunityRow, NodeChannelRow, NodeRow, ReadingRow } from '../db/tables';
+import type { ChannelEpochRow, ChannelSyncStateRow, CommunityRow, NodeChannelRow, NodeRow } from '../db/tables';
+import { channelEpochIdOf, ensureChannelEpoch } from '../readings/channel-epochs';
+import { storedTimes as storedEntryTimes } from '../readings/reading-writer';
 import type { PendingEvaluation, PollTarget } from './poll-types';
 
 export type { CommitInput, CommitResult, NewReading, PollTarget, StoreResult } from './poll-types';
@@ -14,11 +16,13 @@ interface PollTargetRow
   channel_active: NodeChannelRow['active'];
   node_id: NodeRow['id'];
   node_active: NodeRow['active'];
+  channel_epoch_id: ChannelEpochRow['id'] | null;
 }
 
-function toTarget(r: PollTargetRow): PollTarget {
+function toTarget(r: PollTargetRow, channelEpochId: number): PollTarget {
   return {
     nodeChannelId: r.node_channel_id,
+    channelEpochId,
     channelId: Number(r.channel_id),
     readKeyEncrypted: r.read_key_encrypted,
     fieldMapping: r.field_mapping,
@@ -55,6 +59,7 @@ export function createPollRepository(db: Db) {
         .join('nodes', 'nodes.id', 'node_channels.node_id')
         .join('communities', 'communities.id', 'nodes.community_id')
         .join('channel_sync_state', 'channel_sync_state.node_channel_id', 'node_channels.id')
+        .leftJoin('channel_epochs', (j) => j.on('channel_epochs.node_channel_id', 'node_channels.id').andOn('channel_epochs.epoch', 'channel_sync_state.epoch'))
         .whereIn('node_channels.id', [...new Set(nodeChannelIds)])
         .select(
           'node_channels.id as node_channel_id',
@@ -77,8 +82,12 @@ export function createPollRepository(db: Db) {
           'channel_sync_state.backfill_until',
           'channel_sync_state.eval_from_entry_id',
           'channel_sync_state.eval_to_entry_id',
+          'channel_epochs.id as channel_epoch_id',
         );
-      return new Map(rows.map((r) => [r.node_channel_id, toTarget(r)]));
+      const targets = new Map<string, PollTarget>();
+      // Node creation makes the epoch-0 row; only a channel from before channel_epochs can lack it.
+      for (const r of rows) targets.set(r.node_channel_id, toTarget(r, r.channel_epoch_id ?? (await ensureChannelEpoch(db, r.node_channel_id, r.epoch))));
+      return targets;
     },
 
     async loadTarget(nodeChannelId: string): Promise<PollTarget | undefined> {
@@ -91,11 +100,9 @@ export function createPollRepository(db: Db) {
      */
     async storedTimes(nodeChannelId: string, epoch: number, entryIds: number[]): Promise<Map<number, number>> {
       if (entryIds.length === 0) return new Map();
-      const rows: Array<Pick<ReadingRow, 'entry_id' | 'recorded_at'>> = await db('readings')
-        .where({ node_channel_id: nodeChannelId, epoch })
-        .whereIn('entry_id', entryIds.slice(0, 10_000))
-        .select('entry_id', 'recorded_at');
-      return new Map(rows.map((r) => [r.entry_id, r.recorded_at.getTime()]));
+      const channelEpochId = await channelEpochIdOf(db, nodeChannelId, epoch);
+      if (channelEpochId === undefined) return new Map();
+      return storedEntryTimes(db, channelEpochId, entryIds.slice(0, 10_000));
     },
 
     /**

@@ -62,6 +62,8 @@ export const jobs = {
     }),
   },
   'apply-retention': { queue: 'maintenance', whenDatabaseDown: 'fail', payload: z.object({ meta }) },
+  /** Periodic (hourly, and when a maintenance worker starts): day partitions of readings ahead of their data. */
+  'ensure-partitions': { queue: 'maintenance', whenDatabaseDown: 'fail', payload: z.object({ meta }) },
 } as const satisfies Record<string, { queue: QueueName; whenDatabaseDown: WhenDatabaseDown; payload: z.ZodType }>;
 
 export type JobName = keyof typeof jobs;
@@ -103,6 +105,9 @@ export function deliverJobId(notificationId: string): string {
 export function systemEventJobId(event: string, at: number): string {
   return `system-${event}-${at}`;
 }
+
+/** Deduplication id: workers starting together queue one partition check between them. */
+export const ENSURE_PARTITIONS_DEDUPLICATION_ID = 'ensure-partitions';
 
 /** Deterministic id so a retried poll enqueues the same evaluation only once. */
 export function evaluateJobId(nodeChannelId: string, epoch: number, toEntryId: number): string {

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import { DependencyUnavailableError } from '../errors';
 import type { Queues } from './queues';
-import { deliverJobId, evaluateJobId, jobs, pollDeduplicationId, systemEventJobId, type JobData } from './jobs';
+import { deliverJobId, ENSURE_PARTITIONS_DEDUPLICATION_ID, evaluateJobId, jobs, pollDeduplicationId, systemEventJobId, type JobData } from './jobs';
 
 export interface PollTarget {
   nodeChannelId: string;
@@ -94,6 +94,11 @@ export function createProducers(queues: Queues, deadlineMs = ENQUEUE_DEADLINE_MS
         ),
         deadlineMs,
       );
+    },
+
+    /** A partition check now (a maintenance worker starting), besides the hourly scheduler's. */
+    async enqueueEnsurePartitions(): Promise<Job> {
+      return withDeadline(queues.maintenance.add('ensure-partitions', {}, { deduplication: { id: ENSURE_PARTITIONS_DEDUPLICATION_ID } }), deadlineMs);
     },
 
     async enqueueSystemEvent(data: JobData<'notify-system-event'>): Promise<Job> {

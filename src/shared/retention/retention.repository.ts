@@ -1,4 +1,5 @@
 import type { Db } from '../db/knex';
+import { dropExpiredReadingPartitions } from '../readings/reading-partitions';
 import { retentionCutoffs, type RetentionDays } from './retention-cutoffs';
 
 export interface RetentionPolicy extends RetentionDays {
@@ -16,40 +17,66 @@ export interface TableRetention {
 
 export const RETENTION_TABLES = ['notifications', 'alerts', 'readings', 'audit_log'] as const;
 export type RetentionTable = (typeof RETENTION_TABLES)[number];
-export type RetentionReport = Record<RetentionTable, TableRetention>;
+
+export interface ReadingsRetention extends TableRetention {
+  /** Whole days dropped at once (their rows are not in `deleted`, which counts DELETE statements' rows). */
+  partitionsDropped: number;
+}
+
+export type RetentionReport = Record<Exclude<RetentionTable, 'readings'>, TableRetention> & { readings: ReadingsRetention };
 
 interface BatchedDelete {
-  table: RetentionTable;
+  /** The table (or partition) rows are deleted from. Names only, never input. */
+  table: string;
+  /** What identifies a row in `table`: its id, or ctid for a readings partition (a plain table, where ctid is unique). */
+  key: 'id' | 'ctid';
   /** Selects the expired rows; `?` is the cutoff. Column names only, never input. */
   expired: string;
-  /** Oldest first, along the index the condition uses. */
-  orderBy: string;
+  /** Oldest first, along the index the condition uses; none where there is no such index. */
+  orderBy?: string;
   cutoff: Date;
 }
 
 /**
  * Deletes rows past their retention in batches of `batchSize`, each batch its own short
  * autocommit statement, so row locks and WAL bursts stay small and pollers keep writing meanwhile.
- * A table is done when a batch deletes fewer rows than asked for.
+ * A table is done when a batch deletes fewer rows than asked for. Readings go mostly by whole day
+ * partitions; only the default partition and the day the cutoff falls in are deleted row by row.
  */
 export async function applyRetention(db: Db, policy: RetentionPolicy, now: Date): Promise<RetentionReport> {
   const cutoffs = retentionCutoffs(now, policy);
+  const batched = (step: Omit<BatchedDelete, 'key'>) => deleteInBatches(db, { ...step, key: 'id' }, policy.batchSize);
   // Notifications go before alerts: each alert deleted sets alert_id to null in the notifications
   // that still point at it, so fewer notifications left means less work per alert.
-  const plan: BatchedDelete[] = [
-    { table: 'notifications', expired: `status IN ('delivered', 'failed') AND created_at < ?`, orderBy: 'created_at', cutoff: cutoffs.alerts },
-    // Open and acknowledged alerts are kept however old: someone still has to act on them.
-    { table: 'alerts', expired: `status = 'resolved' AND resolved_at < ?`, orderBy: 'resolved_at', cutoff: cutoffs.alerts },
-    { table: 'readings', expired: 'recorded_at < ?', orderBy: 'recorded_at', cutoff: cutoffs.readings },
-    { table: 'audit_log', expired: 'at < ?', orderBy: 'at', cutoff: cutoffs.audit },
-  ];
-  const report = {} as RetentionReport;
-  for (const step of plan) report[step.table] = await deleteInBatches(db, step, policy.batchSize);
-  return report;
+  const notifications = await batched({ table: 'notifications', expired: `status IN ('delivered', 'failed') AND created_at < ?`, orderBy: 'created_at', cutoff: cutoffs.alerts });
+  // Open and acknowledged alerts are kept however old: someone still has to act on them.
+  const alerts = await batched({ table: 'alerts', expired: `status = 'resolved' AND resolved_at < ?`, orderBy: 'resolved_at', cutoff: cutoffs.alerts });
+  const readings = await expireReadings(db, cutoffs.readings, policy.batchSize);
+  const audit = await batched({ table: 'audit_log', expired: 'at < ?', orderBy: 'at', cutoff: cutoffs.audit });
+  return { notifications, alerts, readings, audit_log: audit };
+}
+
+async function expireReadings(db: Db, cutoff: Date, batchSize: number): Promise<ReadingsRetention> {
+  const { dropped, remainder } = await dropExpiredReadingPartitions(db, cutoff);
+  const result: ReadingsRetention = { deleted: 0, batches: 0, maxBatchMs: 0, partitionsDropped: dropped.length };
+  for (const partition of remainder) {
+    const part = await deleteInBatches(db, { table: partition, key: 'ctid', expired: 'recorded_at < ?', cutoff }, batchSize);
+    result.deleted += part.deleted;
+    result.batches += part.batches;
+    result.maxBatchMs = Math.max(result.maxBatchMs, part.maxBatchMs);
+  }
+  return result;
+}
+
+function batchSql(step: BatchedDelete): string {
+  const order = step.orderBy ? ` ORDER BY ${step.orderBy}` : '';
+  const expired = `SELECT ${step.key} FROM ${step.table} WHERE ${step.expired}${order} LIMIT ?`;
+  // = ANY(ARRAY(...)) makes a TID scan of the batch's rows; IN (SELECT ctid ...) would scan the table again.
+  return step.key === 'ctid' ? `DELETE FROM ${step.table} WHERE ctid = ANY(ARRAY(${expired}))` : `DELETE FROM ${step.table} WHERE id IN (${expired})`;
 }
 
 async function deleteInBatches(db: Db, step: BatchedDelete, batchSize: number): Promise<TableRetention> {
-  const sql = `DELETE FROM ${step.table} WHERE id IN (SELECT id FROM ${step.table} WHERE ${step.expired} ORDER BY ${step.orderBy} LIMIT ?)`;
+  const sql = batchSql(step);
   const result: TableRetention = { deleted: 0, batches: 0, maxBatchMs: 0 };
   for (;;) {
     const startedAt = performance.now();

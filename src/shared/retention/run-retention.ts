@@ -31,7 +31,7 @@ export async function runRetention(deps: RetentionDeps, log: Logger): Promise<(R
     const deleted = Object.fromEntries(Object.entries(report).map(([table, r]) => [table, r.deleted]));
     const batches = Object.fromEntries(Object.entries(report).map(([table, r]) => [table, r.batches]));
     const maxBatchMs = Math.max(...Object.values(report).map((r) => r.maxBatchMs));
-    log.info({ deleted, batches, maxBatchMs, durationMs, policy: deps.policy }, 'retention applied');
+    log.info({ deleted, batches, maxBatchMs, partitionsDropped: report.readings.partitionsDropped, durationMs, policy: deps.policy }, 'retention applied');
     return { ...report, durationMs };
   } finally {
     await lock.release().catch((err: unknown) => log.warn({ err }, 'retention lock release failed'));

@@ -3,6 +3,8 @@ import request from 'supertest';
 import { createTestCore, type TestCore } from '../../helpers/test-core';
 import { apiClient, issueKey, type ApiClient } from '../../helpers/http';
 import { nextChannelId } from '../../helpers/factories';
+import { ensureChannelEpoch } from '../../../src/shared/readings/channel-epochs';
+import { insertReadings } from '../../../src/shared/readings/reading-writer';
 
 describe('API /api/v1/nodes', () => {
   let core: TestCore;
@@ -226,15 +228,10 @@ describe('API /api/v1/nodes', () => {
     test('when readings are listed, then they come in time order with keyset pages and a time range', async () => {
       const node = (await api.post('/api/v1/nodes', nodeBody()).expect(201)).body.data;
       const t0 = Date.UTC(2026, 10, 1);
-      await core.db('readings').insert(
-        Array.from({ length: 5 }, (_, i) => ({
-          node_channel_id: node.channels[0].id,
-          node_id: node.id,
-          entry_id: i + 1,
-          recorded_at: new Date(t0 + i * 60_000),
-          raw: { field2: `${40 + i}` },
-          parsed: { field2: { value: 40 + i, status: 'ok' } },
-        })),
+      const channelEpochId = await ensureChannelEpoch(core.db, node.channels[0].id, 0);
+      await insertReadings(
+        core.db,
+        Array.from({ length: 5 }, (_, i) => ({ channelEpochId, entryId: i + 1, recordedAt: new Date(t0 + i * 60_000), fields: { field2: i === 4 ? '44.0\r\n' : `${40 + i}` } })),
       );
       const first = await api.get(`/api/v1/nodes/${node.id}/readings?limit=2&order=asc`).expect(200);
       const second = await api.get(`/api/v1/nodes/${node.id}/readings?limit=2&order=asc&cursor=${first.body.page.nextCursor}`).expect(200);
@@ -243,6 +240,13 @@ describe('API /api/v1/nodes', () => {
       expect(first.body.data.map((r: { entryId: number }) => r.entryId)).toEqual([1, 2]);
       expect(second.body.data.map((r: { entryId: number }) => r.entryId)).toEqual([3, 4]);
       expect(first.body.data[0].values).toEqual({ distance_cm: { value: 40, status: 'ok', raw: '40' } });
+      expect(first.body.data[0].id).toBe(`${channelEpochId}-1`);
+      const last = await api.get(`/api/v1/nodes/${node.id}/readings?limit=1`).expect(200);
+      expect(last.body.data[0]).toMatchObject({ entryId: 5, epoch: 0, values: { distance_cm: { value: 44, status: 'ok', raw: '44.0\r\n' } } });
+      const afterLast = await api.get(`/api/v1/nodes/${node.id}/readings?limit=2&order=desc&cursor=${last.body.page.nextCursor}`).expect(200);
+      expect(afterLast.body.data.map((r: { entryId: number }) => r.entryId)).toEqual([4, 3]);
+      const oldCursor = Buffer.from(`${new Date(t0).toISOString()}|123`).toString('base64url');
+      expect((await api.get(`/api/v1/nodes/${node.id}/readings?cursor=${oldCursor}`).expect(400)).body.message).toMatch(/query\.cursor/);
       expect(ranged.body.data.map((r: { entryId: number }) => r.entryId)).toEqual([3, 2]);
       expect((await api.get(`/api/v1/nodes/${node.id}/readings?from=yesterday`).expect(400)).body.message).toMatch(/query\.from/);
     });

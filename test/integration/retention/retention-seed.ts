@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Core } from '../../../src/shared/core';
 import { encryptSecret } from '../../../src/shared/crypto/secret-box';
+import { ensureChannelEpoch } from '../../../src/shared/readings/channel-epochs';
+import { insertReadings as storeReadings } from '../../../src/shared/readings/reading-writer';
 import { createNode } from '../../helpers/factories';
 
 export const DAY_MS = 86_400_000;
@@ -25,17 +27,11 @@ export async function createScope(core: Core): Promise<RetentionScope> {
 }
 
 export async function insertReadings(core: Core, s: RetentionScope, times: Date[]): Promise<void> {
-  const rows = times.map((at) => ({
-    node_channel_id: s.nodeChannelId,
-    node_id: s.nodeId,
-    epoch: 0,
-    entry_id: ++entrySeq,
-    recorded_at: at,
-    raw: { field1: '1' },
-    parsed: { field1: { value: 1, status: 'ok' } },
-  }));
-  // Chunked: one statement with 200k rows would pass Postgres' bind parameter limit.
-  for (let i = 0; i < rows.length; i += 5_000) await core.db('readings').insert(rows.slice(i, i + 5_000));
+  const channelEpochId = await ensureChannelEpoch(core.db, s.nodeChannelId, 0);
+  await storeReadings(
+    core.db,
+    times.map((at) => ({ channelEpochId, entryId: ++entrySeq, recordedAt: at, fields: { field1: '1' } })),
+  );
 }
 
 /** An alert raised at `at`; resolved then too when the status is resolved (the table requires both or neither). */
@@ -85,7 +81,13 @@ export async function insertAudit(core: Core, s: RetentionScope, times: Date[]):
 export async function remaining(core: Core, s: RetentionScope) {
   const times = (rows: Array<{ t: Date }>) => rows.map((r) => r.t.getTime()).sort((a, b) => a - b);
   return {
-    readings: times(await core.db('readings').where({ node_id: s.nodeId }).select({ t: 'recorded_at' })),
+    readings: times(
+      await core
+        .db('readings')
+        .join('channel_epochs', 'channel_epochs.id', 'readings.channel_epoch_id')
+        .where('channel_epochs.node_channel_id', s.nodeChannelId)
+        .select({ t: 'readings.recorded_at' }),
+    ),
     audit: times(await core.db('audit_log').where({ resource_type: 'node', resource_id: s.nodeId }).select({ t: 'at' })),
     alertIds: ((await core.db('alerts').where({ node_id: s.nodeId }).select('id')) as Array<{ id: string }>).map((r) => r.id).sort(),
     notifications: (await core.db('notifications').where({ subscription_id: s.subscriptionId }).select('id', 'alert_id')) as Array<{ id: string; alert_id: string | null }>,

@@ -152,16 +152,20 @@ describe('poll-channel: mirroring a ThingSpeak channel', () => {
 
     await pollChannel(deps, channel.id, log);
 
-    const rows = await core.db('readings').where({ node_channel_id: channel.id }).orderBy('entry_id').select('raw', 'parsed');
-    expect(rows.map((r: { raw: unknown }) => r.raw)).toEqual([
+    const rows = await storedEntries(core, channel.id);
+    expect(rows.map((r) => r.raw)).toEqual([
       { field1: 'nan', field2: '30.72\r\n\r\n' },
       { field1: '  25.81', field2: '12,5' },
       { field1: 'inf', field2: 'garbage' },
-      { field1: null, field2: '46' },
+      // ThingSpeak's null for a field the entry did not write is stored as absence.
+      { field2: '46' },
     ]);
-    expect(rows[0].parsed).toEqual({ field1: { value: null, status: 'nan' }, field2: { value: 30.72, status: 'ok' } });
-    expect(rows[1].parsed.field2).toEqual({ value: 12.5, status: 'decimal_comma' });
-    expect(rows[2].parsed).toEqual({ field1: { value: null, status: 'infinite' }, field2: { value: null, status: 'invalid' } });
+    expect(rows[0]!.parsed).toEqual({ field1: { value: null, status: 'nan' }, field2: { value: 30.72, status: 'ok' } });
+    expect(rows[1]!.parsed.field2).toEqual({ value: 12.5, status: 'decimal_comma' });
+    expect(rows[2]!.parsed).toEqual({ field1: { value: null, status: 'infinite' }, field2: { value: null, status: 'invalid' } });
+    // On disk, "46" is only the number, and the null ThingSpeak sent for field1 costs nothing.
+    const stored = await core.db('readings').join('channel_epochs', 'channel_epochs.id', 'readings.channel_epoch_id').where({ node_channel_id: channel.id, entry_id: 4 }).first('f1', 'f2', 'raw');
+    expect(stored).toEqual({ f1: null, f2: 46, raw: null });
     // The newest distance (46 cm) in a 163 cm tank: 71.8 % (117/163) of 4,890 L = 3,510 L.
     const view = await core.repos.nodes.get({ role: 'superadmin' }, node.id);
     expect(view?.state).toMatchObject({ levelPct: 71.8, capacityL: 4890, volumeL: 3510 });
