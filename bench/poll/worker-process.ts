@@ -1,0 +1,113 @@
+import { waitFor } from '../../test/helpers/wait-for';
+import { freePort, procMemoryMiB, startChild, type BenchChild } from './child-process';
+
+/**
+ * The worker under test: the compiled worker entry, as Render runs it (`npm run bench:poll` builds
+ * first). BENCH_WORKER_TSX=1 runs the TypeScript through tsx instead, to compare.
+ */
+export const WORKER_COMMAND: readonly string[] =
+  process.env.BENCH_WORKER_TSX === '1' ? [process.execPath, '--import', 'tsx', 'src/workers/main.ts'] : [process.execPath, 'dist/workers/main.js'];
+
+export interface WorkerSettings {
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  thingspeakBaseUrl: string;
+  queues: string;
+  /** Mode-specific settings (e.g. POLL_INTERVAL_MS); BENCH_WORKER_ENV_* overrides win over them. */
+  env?: Record<string, string>;
+  overrides: Record<string, string>;
+}
+
+/** Sums of the metric samples with this name (all label sets), from Prometheus text. */
+export function metricSum(text: string, name: string, labelFilter?: string): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    if (rest[0] !== ' ' && rest[0] !== '{') continue;
+    if (labelFilter && !rest.includes(labelFilter)) continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Number.isFinite(value)) sum += value;
+  }
+  return sum;
+}
+
+export interface WorkerMetrics {
+  polled: number;
+  skipped: number;
+  failed: number;
+  readingsStored: number;
+  pollSecondsSum: number;
+  pollSecondsCount: number;
+  heapUsedMiB: number;
+  rssMiB: number;
+}
+
+export interface PollWorker {
+  process: BenchChild;
+  scrape(): Promise<WorkerMetrics>;
+  memory(): Promise<{ rss: number; peak: number } | undefined>;
+  stop(): Promise<void>;
+}
+
+export async function startPollWorker(s: WorkerSettings): Promise<PollWorker> {
+  const metricsPort = await freePort();
+  const env: Record<string, string> = {
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: s.databaseUrl,
+    REDIS_URL: s.redisUrl,
+    QUEUE_PREFIX: s.queuePrefix,
+    THINGSPEAK_BASE_URL: s.thingspeakBaseUrl,
+    WORKER_QUEUES: s.queues,
+    WORKER_METRICS_PORT: String(metricsPort),
+    WORKER_METRICS_HOST: '127.0.0.1',
+    // Fail at once instead of starting degraded if the proxy or database is wrong.
+    DB_INIT_ATTEMPTS: '1',
+    ...s.env,
+    ...s.overrides,
+  };
+  const [command, ...args] = WORKER_COMMAND;
+  const child = startChild(command!, args, env);
+  const url = `http://127.0.0.1:${metricsPort}/metrics`;
+
+  async function fetchMetrics(): Promise<string> {
+    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    if (!res.ok) throw new Error(`worker /metrics answered ${res.status}`);
+    return res.text();
+  }
+
+  // /metrics is served once every queue's worker is ready: that is the start signal.
+  await waitFor(
+    async () => {
+      if (child.hasExited()) throw new Error(`worker exited at start: ${child.tail().join('\n')}`);
+      return (await fetchMetrics().catch(() => '')) !== '';
+    },
+    { timeoutMs: 60_000, intervalMs: 200, what: 'the worker to serve /metrics' },
+  ).catch(async (err: unknown) => {
+    await child.stop(5_000);
+    throw new Error(`${(err as Error).message}\nworker output:\n${child.tail().join('\n')}`);
+  });
+
+  return {
+    process: child,
+    async scrape() {
+      const text = await fetchMetrics();
+      return {
+        polled: metricSum(text, 'evara_polls_completed_total', 'outcome="polled"'),
+        skipped: metricSum(text, 'evara_polls_completed_total', 'outcome="skipped"'),
+        failed: metricSum(text, 'evara_polls_failed_total'),
+        readingsStored: metricSum(text, 'evara_readings_stored_total'),
+        pollSecondsSum: metricSum(text, 'evara_poll_duration_seconds_sum', 'result="completed"'),
+        pollSecondsCount: metricSum(text, 'evara_poll_duration_seconds_count', 'result="completed"'),
+        heapUsedMiB: metricSum(text, 'nodejs_heap_size_used_bytes') / 2 ** 20,
+        rssMiB: metricSum(text, 'process_resident_memory_bytes') / 2 ** 20,
+      };
+    },
+    memory: () => procMemoryMiB(child.pid),
+    async stop() {
+      await child.stop(30_000);
+    },
+  };
+}
