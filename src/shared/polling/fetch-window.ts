@@ -37,3 +37,37 @@ export async function fetchWindow(fetchPage: FetchPage, start: Date, end: Date, 
   for await (const page of windowPages(fetchPage, start, end, maxResults)) for (const e of page.entries) all.push(e);
   return all;
 }
+
+/**
+ * Pages holding every entry of [start, end], newest first, one request each: a first import's
+ * way to read a long history. ThingSpeak answers a window with its newest `maxResults` entries, so a
+ * full answer holds every entry created after its oldest entry's second; that second (maybe cut)
+ * and everything older is the next window. Unlike halving windows, no answer is thrown away, so a
+ * 100k-entry history costs ~13 requests instead of ~50. Each page's `start` says how far back it
+ * is complete; the next window ends at `start` minus one second. `firstAnswer` is ThingSpeak's
+ * answer for [start, end] when the caller already has it.
+ */
+export async function* newestFirstPages(fetchPage: FetchPage, start: Date, end: Date, maxResults = MAX_RESULTS, firstAnswer?: FeedEntry[]): AsyncGenerator<WindowPage> {
+  let upper = end;
+  let known = firstAnswer;
+  while (upper.getTime() >= start.getTime()) {
+    // The caller may already hold the answer for [start, end] (a poll's first request).
+    const entries = known ?? (await fetchPage(start, upper));
+    known = undefined;
+    if (entries.length < maxResults) {
+      yield { start, end: upper, entries };
+      return;
+    }
+    let oldest = entries[0]!.createdAt.getTime();
+    for (const e of entries) if (e.createdAt.getTime() < oldest) oldest = e.createdAt.getTime();
+    const newer = entries.filter((e) => e.createdAt.getTime() > oldest);
+    if (newer.length === 0) {
+      // More than maxResults entries within one second cannot be split further; keep what came.
+      yield { start: new Date(oldest), end: upper, entries };
+      upper = new Date(oldest - 1000);
+    } else {
+      yield { start: new Date(oldest + 1000), end: upper, entries: newer };
+      upper = new Date(oldest);
+    }
+  }
+}

@@ -1,6 +1,6 @@
 import type { Logger } from '../logger';
 import type { FeedEntry } from '../thingspeak/feed';
-import { windowPages, type FetchPage, type WindowPage } from './fetch-window';
+import { newestFirstPages, type FetchPage, type WindowPage } from './fetch-window';
 import type { CommitInput, CommittedPoll, PollTarget } from './poll-types';
 
 export interface ImportRun {
@@ -9,13 +9,13 @@ export interface ImportRun {
   /** True when this import starts a new epoch (the channel was cleared). */
   cleared: boolean;
   remoteLast: number;
-  /** Where the pages start: the start of history, or where a crashed import stopped. */
-  from: Date;
-  end: Date;
-  startedAt: Date;
+  /** The pages read [start of history, upTo], newest first: the poll's end, or where a crashed import stopped. */
+  upTo: Date;
+  /** Where the next ordinary poll starts (an overlap before): when this import, or the one it resumes, began. */
+  importStartedAt: Date;
   maxResults: number;
-  /** The first answer, when it already holds every entry of [from, end]. */
-  complete?: WindowPage;
+  /** ThingSpeak's answer for [start of history, upTo], when the poll already asked. */
+  firstAnswer?: FeedEntry[];
   /** True when earlier pages of this import were committed by a previous poll. */
   resumed: boolean;
   page: FetchPage;
@@ -23,6 +23,9 @@ export interface ImportRun {
   commit(input: Omit<CommitInput, 'now'>): Promise<CommittedPoll>;
   log: Logger;
 }
+
+/** Back-dated entries can carry any time: an import reads from here. */
+export const HISTORY_START = new Date('2000-01-01T00:00:00Z');
 
 export interface ImportOutcome {
   inserted: number;
@@ -33,11 +36,13 @@ export interface ImportOutcome {
 }
 
 /**
- * Imports a channel's history page by page, oldest window first, each page committed with the
- * import's progress (`backfill_until`), so memory stays flat for a channel of any size and a crash
- * resumes at the last committed page. Every entry of the epoch counts as new: entry ids are not in
- * time order (back-dated writes), so the cursor cannot filter mid-import; the unique key drops what
- * an earlier attempt stored. The last page also completes the import (the ordinary cursor takes over).
+ * Imports a channel's history page by page, newest first, each page committed with the import's
+ * progress (`backfill_until`: entries created up to it are still to be read), so memory stays flat
+ * for a channel of any size and a crash resumes at the last committed page. While a page commits,
+ * the next one is fetched. Every entry of the epoch counts as new: entry ids are not in time order
+ * (back-dated writes), so the cursor cannot filter mid-import; the primary key drops what an earlier
+ * attempt stored. The last page also completes the import (the ordinary cursor takes over), and the
+ * next poll starts from when the import began, so entries written meanwhile are not skipped.
  */
 export async function importHistory(run: ImportRun): Promise<ImportOutcome> {
   let target = run.target;
@@ -60,8 +65,8 @@ export async function importHistory(run: ImportRun): Promise<ImportOutcome> {
       cleared: run.cleared && pages === 0,
       readings,
       remoteLastEntryId: run.remoteLast,
-      fetchedUntil: final ? run.startedAt : null,
-      backfillUntil: final ? null : page.end,
+      fetchedUntil: run.importStartedAt,
+      backfillUntil: final ? null : new Date(page.start.getTime() - 1000),
       missingEntries,
     });
     last = result;
@@ -77,17 +82,19 @@ export async function importHistory(run: ImportRun): Promise<ImportOutcome> {
     return true;
   };
 
-  const source = run.complete ? oneShot(run.complete) : windowPages(run.page, run.from, run.end, run.maxResults);
+  const source = newestFirstPages(run.page, HISTORY_START, run.upTo, run.maxResults, run.firstAnswer);
+  let committing: Promise<boolean> = Promise.resolve(true);
   for await (const page of source) {
-    // Empty windows (the years before a channel existed) cost a request, not a transaction.
-    if (pending && pending.entries.length > 0 && !(await commitPage(pending, false))) return { inserted, missingEntries: 0, last: last!, pages, evaluationEnqueued };
+    if (pending) {
+      if (!(await committing)) return { inserted, missingEntries: 0, last: last!, pages, evaluationEnqueued };
+      // Not awaited here: the loop fetches the next page while this one commits.
+      committing = commitPage(pending, false);
+      committing.catch(() => undefined); // awaited on the next turn; until then a failure is not "unhandled"
+    }
     pending = page;
   }
+  if (!(await committing)) return { inserted, missingEntries: 0, last: last!, pages, evaluationEnqueued };
   await commitPage(pending!, true);
   if (pages > 1) run.log.info({ channelId: target.channelId, pages, inserted }, 'channel history imported page by page');
   return { inserted, missingEntries: missing, last: last!, pages, evaluationEnqueued };
-}
-
-async function* oneShot(page: WindowPage): AsyncGenerator<WindowPage> {
-  yield page;
 }

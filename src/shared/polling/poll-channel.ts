@@ -6,10 +6,10 @@ import type { ThingSpeakClient } from '../thingspeak/thingspeak.client';
 import { ThingSpeakError } from '../thingspeak/thingspeak.client';
 import type { FeedEntry } from '../thingspeak/feed';
 import { parseFieldValue } from '../thingspeak/field-value';
-import { fetchWindow, MAX_RESULTS, type WindowPage } from './fetch-window';
+import { fetchWindow, MAX_RESULTS } from './fetch-window';
 import type { PollRepository } from './poll.repository';
 import type { CommitInput, CommitResult, CommittedPoll, NewReading, PollTarget } from './poll-types';
-import { importHistory } from './import-history';
+import { HISTORY_START, importHistory } from './import-history';
 import type { Db } from '../db/knex';
 import type { NodeStatusRepository } from '../nodes/node-status.repository';
 import { createPollCommitRepository, type PollCommitRepository } from './poll-commit.repository';
@@ -48,9 +48,6 @@ export type PollOutcome =
       evaluationEnqueued: boolean;
     };
 
-// Back-dated entries can carry any time; when ids are missing after the normal window, the
-// whole plausible history is searched once.
-const HISTORY_START = new Date('2000-01-01T00:00:00Z');
 const FUTURE_SLACK_MS = 366 * 24 * 3600 * 1000;
 
 const floorToSecond = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 1000);
@@ -102,9 +99,10 @@ async function fetchAndStore(deps: PollDeps, batches: PollBatches, target: PollT
   const end = floorToSecond(new Date(startedAt.getTime() + FUTURE_SLACK_MS));
   const { fetchedUntil: fetchedFrom, backfillUntil } = target.sync;
   // The window since the last poll, an overlap earlier to cover clock skew; a first poll takes all
-  // history and an interrupted import goes on where it stopped.
-  const windowStart = backfillUntil ? floorToSecond(backfillUntil) : fetchedFrom ? floorToSecond(new Date(fetchedFrom.getTime() - deps.overlapMs)) : HISTORY_START;
-  const first = await feed(windowStart, end);
+  // history and an interrupted import goes on with the older entries it had still to read.
+  const windowStart = backfillUntil || !fetchedFrom ? HISTORY_START : floorToSecond(new Date(fetchedFrom.getTime() - deps.overlapMs));
+  const windowEnd = backfillUntil ? floorToSecond(backfillUntil) : end;
+  const first = await feed(windowStart, windowEnd);
   const remoteLast = first.channel.lastEntryId;
 
   // ThingSpeak restarts ids at 1 after a clear, so its last id falls behind our cursor.
@@ -114,12 +112,24 @@ async function fetchAndStore(deps: PollDeps, batches: PollBatches, target: PollT
     cursor = 0;
   }
   const importing = backfillUntil !== null || (fetchedFrom === null && cursor === 0);
-  const importRun = (from: Date, complete?: WindowPage) =>
-    importHistory({ target, epoch, cleared, remoteLast: remoteLast!, from, end, startedAt, maxResults, complete, resumed: backfillUntil !== null, page, toReading, commit, log });
-
   if (remoteLast !== null && (cleared || importing)) {
-    // After a clear the whole new epoch is read from the start of history.
-    const imported = cleared ? await importRun(HISTORY_START) : await importRun(windowStart, first.entries.length < maxResults ? { start: windowStart, end, entries: first.entries } : undefined);
+    const resumed = backfillUntil !== null && !cleared;
+    const imported = await importHistory({
+      target,
+      epoch,
+      cleared,
+      remoteLast,
+      upTo: resumed ? windowEnd : end,
+      importStartedAt: resumed ? (fetchedFrom ?? startedAt) : startedAt,
+      // After a clear the whole new epoch is read from the start of history: the window asked was the steady one.
+      firstAnswer: cleared ? undefined : first.entries,
+      maxResults,
+      resumed,
+      page,
+      toReading,
+      commit,
+      log,
+    });
     return polledOutcome(imported.last, { inserted: imported.inserted, epoch, cleared, remoteLast, missingEntries: imported.missingEntries, evaluationEnqueued: imported.evaluationEnqueued }, log, target);
   }
 
@@ -130,7 +140,20 @@ async function fetchAndStore(deps: PollDeps, batches: PollBatches, target: PollT
     if (cursor > 0 && (await refilledPastCursor(deps, target, entries))) {
       // The channel was cleared and refilled past our cursor between two polls: a new epoch, read from the start.
       log.warn({ channelId: target.channelId, epoch: epoch + 1 }, 'channel was cleared on ThingSpeak: new epoch started');
-      const imported = await importHistory({ target, epoch: epoch + 1, cleared: true, remoteLast, from: HISTORY_START, end, startedAt, maxResults, resumed: false, page, toReading, commit, log });
+      const imported = await importHistory({
+        target,
+        epoch: epoch + 1,
+        cleared: true,
+        remoteLast,
+        upTo: end,
+        importStartedAt: startedAt,
+        maxResults,
+        resumed: false,
+        page,
+        toReading,
+        commit,
+        log,
+      });
       return polledOutcome(imported.last, { inserted: imported.inserted, epoch: epoch + 1, cleared: true, remoteLast, missingEntries: imported.missingEntries, evaluationEnqueued: imported.evaluationEnqueued }, log, target);
     }
 

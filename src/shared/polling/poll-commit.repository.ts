@@ -61,13 +61,16 @@ export function createPollCommitRepository(_db: Db) {
      * stored are skipped (the primary key): a repeated poll adds nothing.
      */
     async insertReadings(tx: Tx, rows: ReadingToInsert[]): Promise<InsertedReading[]> {
-      const channelOf = new Map<number, string>();
-      for (const r of rows) channelOf.set(r.channelEpochId, r.nodeChannelId);
+      const byKey = new Map<string, ReadingToInsert>();
+      for (const r of rows) byKey.set(`${r.channelEpochId}:${r.entryId}`, r);
       const stored = await insertReadings(
         tx,
         rows.map((r) => ({ channelEpochId: r.channelEpochId, entryId: r.entryId, recordedAt: r.recordedAt, fields: r.raw })),
       );
-      return stored.map((r) => ({ nodeChannelId: channelOf.get(r.channelEpochId)!, entryId: r.entryId, recordedAt: r.recordedAt, parsed: r.parsed }));
+      return stored.map((s) => {
+        const r = byKey.get(`${s.channelEpochId}:${s.entryId}`)!;
+        return { nodeChannelId: r.nodeChannelId, entryId: r.entryId, recordedAt: r.recordedAt, parsed: r.parsed };
+      });
     },
 
     /** The id of a channel's new epoch (a poll found it cleared), created in the commit's transaction. */

@@ -170,13 +170,19 @@ describe('poll-channel at fleet scale: one request, shared commits, paged import
     expect(storedBefore).toBeGreaterThan(0);
     expect(storedBefore).toBeLessThan(600);
 
+    // Written while the import was interrupted: newer than its first page, so the resumed import
+    // (which reads the older entries it had left) does not see them; the next ordinary poll must.
+    sim.appendGenerated(channel.channelId, 5, { start: new Date(Date.now() - 1_000), stepMs: 100 });
     const requestsBefore = requestsFor(channel.channelId);
     const resumed = await pollChannel({ ...deps, maxResults: 100 }, channel.id, log);
+    const requestsOfResume = requestsFor(channel.channelId) - requestsBefore;
+    const next = await pollChannel({ ...deps, maxResults: 100 }, channel.id, log);
 
     expect(resumed).toMatchObject({ outcome: 'polled', inserted: 600 - storedBefore });
+    expect(next).toMatchObject({ outcome: 'polled', inserted: 5 });
     await expectMirrored(channel.id, channel.channelId);
-    expect(await syncState(core, channel.id)).toMatchObject({ last_entry_id: 600, backfill_until: null });
+    expect(await syncState(core, channel.id)).toMatchObject({ last_entry_id: 605, backfill_until: null });
     // It went on from the last committed page rather than reading the whole history again.
-    expect(requestsFor(channel.channelId) - requestsBefore).toBeLessThan(fullImportRequests);
+    expect(requestsOfResume).toBeLessThan(fullImportRequests);
   });
 });
