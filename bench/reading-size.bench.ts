@@ -11,7 +11,6 @@
  */
 import { openBenchDatabase } from './bench-database';
 import type { Db } from '../src/shared/db/knex';
-import { columnArrays } from '../src/shared/db/array-bindings';
 import { ensureReadingPartitions } from '../src/shared/readings/reading-partitions';
 import { insertReadings, type ReadingToStore } from '../src/shared/readings/reading-writer';
 import type { FieldTexts } from '../src/shared/readings/reading-codec';
@@ -108,7 +107,8 @@ async function insertOldLayout(db: Db, rows: ReadingToStore[], byEpoch: Map<numb
   await db.raw(
     `INSERT INTO readings_old_layout (node_channel_id, node_id, entry_id, recorded_at, raw, parsed)
      SELECT * FROM unnest(?::uuid[], ?::uuid[], ?::int4[], ?::timestamptz[], ?::jsonb[], ?::jsonb[])`,
-    columnArrays(columns),
+    // node-pg sends each JS array as one array parameter; knex's binding type does not list arrays.
+    columns as unknown as string[],
   );
 }
 

@@ -3,10 +3,12 @@ import { freePort, procMemoryMiB, startChild, type BenchChild } from './child-pr
 
 /**
  * The worker under test: the compiled worker entry, as Render runs it (`npm run bench:poll` builds
- * first). BENCH_WORKER_TSX=1 runs the TypeScript through tsx instead, to compare.
+ * first). BENCH_WORKER_TSX=1 runs the TypeScript through tsx instead, to compare;
+ * BENCH_WORKER_CPU_PROF=<dir> writes a V8 CPU profile there (Node refuses --cpu-prof in NODE_OPTIONS).
  */
+const PROFILE = process.env.BENCH_WORKER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_CPU_PROF}`] : [];
 export const WORKER_COMMAND: readonly string[] =
-  process.env.BENCH_WORKER_TSX === '1' ? [process.execPath, '--import', 'tsx', 'src/workers/main.ts'] : [process.execPath, 'dist/workers/main.js'];
+  process.env.BENCH_WORKER_TSX === '1' ? [process.execPath, ...PROFILE, '--import', 'tsx', 'src/workers/main.ts'] : [process.execPath, ...PROFILE, 'dist/workers/main.js'];
 
 export interface WorkerSettings {
   databaseUrl: string;

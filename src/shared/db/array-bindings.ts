@@ -1,10 +1,17 @@
-import type { Knex } from 'knex';
+/**
+ * Array parameters for `unnest(?::type[], ...)`: one parameter per column however many rows, so a
+ * statement carries thousands of rows in one round trip.
+ */
 
 /**
- * Bindings for `unnest(?::type[], ...)`: node-pg sends each JS array as one Postgres array
- * parameter (nulls included), so a statement carries one parameter per column, not per value.
- * knex's binding type does not list arrays holding nulls, hence this one cast, kept here.
+ * A Postgres array literal of numbers (`{1,2.5,NULL}`), built in one join: node-pg's own array
+ * encoding escapes and type-checks each element, a measurable share of a 10k-row insert.
  */
-export function columnArrays(columns: unknown[][]): Knex.RawBinding[] {
-  return columns as unknown as Knex.RawBinding[];
+export function numberArrayLiteral(values: ReadonlyArray<number | null>): string {
+  return `{${values.map((v) => (v === null ? 'NULL' : String(v))).join(',')}}`;
+}
+
+/** A Postgres array literal of texts, each quoted with `"` and `\` escaped; null as NULL. */
+export function textArrayLiteral(values: ReadonlyArray<string | null>): string {
+  return `{${values.map((v) => (v === null ? 'NULL' : `"${v.replace(/[\\"]/g, '\\$&')}"`)).join(',')}}`;
 }
