@@ -53,3 +53,8 @@ export async function readingsStorage(db: Db): Promise<ReadingsStorage> {
 export async function vacuumReadings(db: Db): Promise<void> {
   await db.raw('VACUUM ANALYZE readings');
 }
+
+/** Rebuilds every partition's index, as the ensure-partitions job does to a day once it has ended. */
+export async function rebuildReadingIndexes(db: Db): Promise<void> {
+  await db.raw('REINDEX TABLE readings');
+}
