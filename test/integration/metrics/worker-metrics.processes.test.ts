@@ -7,6 +7,7 @@ import { createNode } from '../../helpers/factories';
 import { startProcess, stopProcess, type RunningProcess } from '../../helpers/processes';
 import { sampleValue } from '../../helpers/prometheus-text';
 import { waitFor } from '../../helpers/wait-for';
+import { databaseConnectionsNeeded } from '../../../src/shared/queues/worker-sizing';
 
 type Simulator = ReturnType<typeof createThingSpeakSimulator>;
 
@@ -83,7 +84,8 @@ describe('worker /metrics', () => {
     expect(sampleValue(text, 'evara_db_breaker_open')).toBe(0);
     expect(sampleValue(text, 'nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
     expect(sampleValue(text, 'evara_queue_jobs', { queue: 'poll', state: 'active' })).toBeGreaterThanOrEqual(0);
-    expect(sampleValue(text, 'evara_db_pool_max_connections')).toBe(core.config.db.poolMax);
+    // A worker's pool defaults to what its queues can use at once.
+    expect(sampleValue(text, 'evara_db_pool_max_connections')).toBe(databaseConnectionsNeeded(['poll', 'alerts']));
     expect(sampleValue(text, 'evara_thingspeak_errors_total', { kind: 'access_denied' })).toBe(0);
     // The poll stored readings, so their alert evaluation follows.
     await waitFor(async () => sampleValue(await scrape(), 'evara_alert_evaluations_total') === 1, { what: 'one alert evaluation counted' });
