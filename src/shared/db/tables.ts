@@ -99,16 +99,12 @@ export interface ReadingRow {
   recorded_at: Date;
   channel_epoch_id: number;
   entry_id: number;
-  /** Parsed value of field1..field8; null when the field was absent or is not a number. */
+  /** Parsed value of field1..field4; null when the field was absent or is not a number. */
   f1: number | null;
   f2: number | null;
   f3: number | null;
   f4: number | null;
-  f5: number | null;
-  f6: number | null;
-  f7: number | null;
-  f8: number | null;
-  /** Only the field texts their number does not give back ("30.720", "nan", null); null when none. */
+  /** The field texts f1..f4 do not give back ("30.720", "nan") and those of field5..field8; null when none. */
   raw: Partial<Record<FieldKey, string | null>> | null;
 }
 

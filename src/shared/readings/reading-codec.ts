@@ -2,8 +2,13 @@ import { FIELD_KEYS, type FieldKey } from '../thingspeak/feed';
 import { parseFieldValue, type FieldValueStatus } from '../thingspeak/field-value';
 
 /**
- * How a reading's fields are stored: the parsed number of fieldN in column fN, and in `raw` only
- * the texts that number cannot give back. Most devices write plain numbers ("30.72"), whose text
+ * How a reading's fields are stored: the parsed number of field1..field4 in columns f1..f4, and in
+ * `raw` only the texts those numbers cannot give back, plus the texts of field5..field8.
+ *
+ * Why only four typed columns: a row with more than eight columns needs a null bitmap that no
+ * longer fits the tuple header, which then grows from 24 to 32 bytes on every reading. Tank, flow
+ * and borewell nodes write one to three fields; fields 5-8 (weather stations and the like) keep
+ * their exact text and are parsed when read, which gives the same number and status. Most devices write plain numbers ("30.72"), whose text
  * is String(value); storing that text again would double a reading's size for nothing.
  *
  * The texts kept in `raw` are those where the number is null ("nan", "", garbage) or where
@@ -28,7 +33,7 @@ export interface ParsedField {
 }
 
 export interface EncodedFields {
-  /** Parsed value of field1..field8, in that order (null: absent, or no number). */
+  /** Parsed value of field1..field4, in that order (null: absent, or no number). */
   values: Array<number | null>;
   /** null when every present field is rebuilt from its value. */
   raw: RawRemainder | null;
@@ -40,8 +45,8 @@ export interface DecodedFields {
   parsed: Record<string, ParsedField>;
 }
 
-/** Storage columns of field1..field8. */
-export const FIELD_COLUMNS = ['f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8'] as const;
+/** Typed storage columns of field1..field4. */
+export const FIELD_COLUMNS = ['f1', 'f2', 'f3', 'f4'] as const;
 export type FieldColumn = (typeof FIELD_COLUMNS)[number];
 
 /** A stored row's field columns, as node-pg returns them (float8 as number, jsonb parsed). */
@@ -50,24 +55,38 @@ export type StoredFields = Record<FieldColumn, number | null> & { raw: RawRemain
 export function encodeFields(fields: FieldTexts): EncodedFields {
   const values: Array<number | null> = [];
   let raw: RawRemainder | null = null;
-  for (const key of FIELD_KEYS) {
-    if (!Object.prototype.hasOwnProperty.call(fields, key) || fields[key] === undefined || fields[key] === null) {
-      values.push(null);
-      continue;
+  FIELD_KEYS.forEach((key, i) => {
+    const typed = i < FIELD_COLUMNS.length;
+    const text = Object.prototype.hasOwnProperty.call(fields, key) ? fields[key] : undefined;
+    if (text === undefined || text === null) {
+      if (typed) values.push(null);
+      return;
     }
-    const text = fields[key]!;
+    if (!typed) {
+      (raw ??= {})[key] = text;
+      return;
+    }
     const { value } = parseFieldValue(text);
     values.push(value);
     if (value === null || String(value) !== text) (raw ??= {})[key] = text;
-  }
+  });
   return { values, raw };
 }
 
 export function decodeFields(values: ReadonlyArray<number | null>, raw: RawRemainder | null): DecodedFields {
   const out: DecodedFields = { raw: {}, parsed: {} };
   FIELD_KEYS.forEach((key, i) => {
-    const value = values[i] ?? null;
+    // Fields past the typed columns have no number stored: their kept text is parsed again.
+    const value = i < FIELD_COLUMNS.length ? (values[i] ?? null) : null;
     const kept = raw !== null && Object.prototype.hasOwnProperty.call(raw, key);
+    if (i >= FIELD_COLUMNS.length) {
+      if (!kept) return;
+      const text = raw[key] ?? null;
+      const parsed = parseFieldValue(text);
+      out.raw[key] = text;
+      out.parsed[key] = { value: parsed.value, status: parsed.status };
+      return;
+    }
     if (value !== null) {
       const text = (kept ? raw[key] : null) ?? String(value);
       out.raw[key] = text;

@@ -4,7 +4,8 @@ import { decodeFields, encodeFields, type FieldTexts, type RawRemainder } from '
 /**
  * Readings go from ~500 bytes a row (two uuids, a bigserial, raw and parsed jsonb, four indexes) to
  * under 100: a 4-byte channel epoch id instead of channel uuid + node uuid + epoch, the parsed
- * numbers in float8 columns f1..f8, and in `raw` only the texts those numbers do not give back
+ * numbers of fields 1-4 in float8 columns f1..f4, and in `raw` only the texts those numbers do not
+ * give back (and those of fields 5-8)
  * (readings/reading-codec.ts). The primary key (channel epoch, entry id, recorded time) is the only
  * index. Partitioned by UTC day so retention drops whole days.
  *
@@ -17,7 +18,8 @@ const BATCH = 10_000;
 /** Past days that get a partition when they hold data: the retention default. Older rows go to the default partition. */
 const DAYS_BACK = 30;
 const DAYS_AHEAD = 7;
-const FIELDS = ['f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8'];
+// field1..field4 as numbers; field5..field8 keep their text in raw (see reading-codec.ts).
+const FIELDS = ['f1', 'f2', 'f3', 'f4'];
 
 const partitionName = (day: Date) => `readings_p${day.toISOString().slice(0, 10).replace(/-/g, '')}`;
 
@@ -103,7 +105,7 @@ async function copyToCompact(knex: Knex): Promise<void> {
       [after, BATCH],
     );
     if (rows.length === 0) return;
-    const columns: unknown[][] = Array.from({ length: 12 }, () => []);
+    const columns: unknown[][] = Array.from({ length: 4 + FIELDS.length }, () => []);
     for (const r of rows) {
       const encoded = encodeFields(fieldTexts(r.raw));
       [r.recorded_at, r.channel_epoch_id, r.entry_id, ...encoded.values, encoded.raw === null ? null : JSON.stringify(encoded.raw)].forEach((v, i) => columns[i]!.push(v));
