@@ -72,7 +72,9 @@ async function commitRound(deps: CommitPollsDeps, tx: Tx, inputs: CommitInput[])
     // A clear starts a new epoch: its id is made in this transaction, with the epoch's first readings.
     const channelEpochId = input.epoch === target.sync.epoch ? target.channelEpochId : await deps.commits.channelEpochId(tx, target.nodeChannelId, input.epoch);
     epochIds.set(input, channelEpochId);
-    for (const r of input.readings) rows.push({ ...r, nodeChannelId: target.nodeChannelId, channelEpochId });
+    for (const r of input.readings) {
+      rows.push({ channelEpochId, entryId: r.entryId, recordedAt: r.recordedAt, fields: r.raw, parsed: r.parsed, parsedReading: r.parsed, nodeChannelId: target.nodeChannelId });
+    }
   }
   const inserted = await deps.commits.insertReadings(tx, rows);
   const insertedByChannel = new Map<string, InsertedReading[]>();

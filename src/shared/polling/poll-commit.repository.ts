@@ -3,15 +3,16 @@ import type { ChannelSyncStateRow, NodeStateRow } from '../db/tables';
 import type { Tx } from '../db/transaction';
 import type { ParsedReading } from '../nodes/node-state';
 import type { NewReading } from './poll-types';
-import { insertReadings } from '../readings/reading-writer';
+import { insertReadings, type ReadingToStore } from '../readings/reading-writer';
 import { ensureChannelEpoch } from '../readings/channel-epochs';
 
 /** The sync row fields a commit decides from, read under the row lock. */
 export type LockedSync = Pick<ChannelSyncStateRow, 'node_channel_id' | 'epoch' | 'last_entry_id' | 'stored_count' | 'eval_from_entry_id' | 'eval_to_entry_id'>;
 
-export interface ReadingToInsert extends NewReading {
+/** A row for the reading writer that also carries what the commit needs back. */
+export interface ReadingToInsert extends ReadingToStore {
   nodeChannelId: string;
-  channelEpochId: number;
+  parsedReading: NewReading['parsed'];
 }
 
 export interface InsertedReading extends ParsedReading {
@@ -61,16 +62,8 @@ export function createPollCommitRepository(_db: Db) {
      * stored are skipped (the primary key): a repeated poll adds nothing.
      */
     async insertReadings(tx: Tx, rows: ReadingToInsert[]): Promise<InsertedReading[]> {
-      const byKey = new Map<string, ReadingToInsert>();
-      for (const r of rows) byKey.set(`${r.channelEpochId}:${r.entryId}`, r);
-      const stored = await insertReadings(
-        tx,
-        rows.map((r) => ({ channelEpochId: r.channelEpochId, entryId: r.entryId, recordedAt: r.recordedAt, fields: r.raw })),
-      );
-      return stored.map((s) => {
-        const r = byKey.get(`${s.channelEpochId}:${s.entryId}`)!;
-        return { nodeChannelId: r.nodeChannelId, entryId: r.entryId, recordedAt: r.recordedAt, parsed: r.parsed };
-      });
+      const stored = await insertReadings(tx, rows);
+      return stored.map((r) => ({ nodeChannelId: r.nodeChannelId, entryId: r.entryId, recordedAt: r.recordedAt, parsed: r.parsedReading }));
     },
 
     /** The id of a channel's new epoch (a poll found it cleared), created in the commit's transaction. */

@@ -52,7 +52,11 @@ export type FieldColumn = (typeof FIELD_COLUMNS)[number];
 /** A stored row's field columns, as node-pg returns them (float8 as number, jsonb parsed). */
 export type StoredFields = Record<FieldColumn, number | null> & { raw: RawRemainder | null };
 
-export function encodeFields(fields: FieldTexts): EncodedFields {
+/** Parsed values by field, as a poll already computed them with parseFieldValue. */
+export type ParsedValues = Partial<Record<FieldKey, { value: number | null }>>;
+
+/** `parsed`, when given, must be parseFieldValue of the same texts: it only saves parsing them again. */
+export function encodeFields(fields: FieldTexts, parsed?: ParsedValues): EncodedFields {
   const values: Array<number | null> = [];
   let raw: RawRemainder | null = null;
   FIELD_KEYS.forEach((key, i) => {
@@ -66,7 +70,7 @@ export function encodeFields(fields: FieldTexts): EncodedFields {
       (raw ??= {})[key] = text;
       return;
     }
-    const { value } = parseFieldValue(text);
+    const value = parsed?.[key] ? parsed[key].value : parseFieldValue(text).value;
     values.push(value);
     if (value === null || String(value) !== text) (raw ??= {})[key] = text;
   });

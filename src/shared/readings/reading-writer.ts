@@ -1,7 +1,7 @@
 import { numberArrayLiteral, textArrayLiteral } from '../db/array-bindings';
 import type { Conn } from '../db/transaction';
 import type { ReadingRow } from '../db/tables';
-import { encodeFields, FIELD_COLUMNS, type FieldTexts } from './reading-codec';
+import { encodeFields, FIELD_COLUMNS, type FieldTexts, type ParsedValues } from './reading-codec';
 
 /** One ThingSpeak entry to store: its channel epoch, entry id, time and field texts. */
 export interface ReadingToStore {
@@ -9,13 +9,8 @@ export interface ReadingToStore {
   entryId: number;
   recordedAt: Date;
   fields: FieldTexts;
-}
-
-/** Which of the rows an insert actually stored (the caller still holds their values). */
-export interface InsertedReading {
-  channelEpochId: number;
-  entryId: number;
-  recordedAt: Date;
+  /** The fields' parsed values, when the caller parsed them already (saves parsing twice). */
+  parsed?: ParsedValues;
 }
 
 // One array per column keeps a statement at 12 bind parameters however many rows it carries, so
@@ -38,10 +33,10 @@ const INSERT_SQL = `
 
 /**
  * Encodes and inserts readings of any number of channels, one statement per 10k rows. Rows already
- * stored are skipped; the keys of the ones inserted are returned, in no particular order.
+ * stored are skipped; the ones inserted are returned (the caller's own objects), in no particular order.
  */
-export async function insertReadings(conn: Conn, rows: ReadonlyArray<ReadingToStore>): Promise<InsertedReading[]> {
-  const inserted: InsertedReading[] = [];
+export async function insertReadings<T extends ReadingToStore>(conn: Conn, rows: ReadonlyArray<T>): Promise<T[]> {
+  const inserted: T[] = [];
   for (let i = 0; i < rows.length; i += CHUNK) {
     const chunk = rows.slice(i, i + CHUNK);
     const times: number[] = new Array<number>(chunk.length);
@@ -49,9 +44,9 @@ export async function insertReadings(conn: Conn, rows: ReadonlyArray<ReadingToSt
     const entries: number[] = new Array<number>(chunk.length);
     const fields: Array<Array<number | null>> = FIELD_COLUMNS.map(() => new Array<number | null>(chunk.length));
     const raws: Array<string | null> = new Array<string | null>(chunk.length);
-    const byKey = new Map<string, ReadingToStore>();
+    const byKey = new Map<string, T>();
     chunk.forEach((r, j) => {
-      const encoded = encodeFields(r.fields);
+      const encoded = encodeFields(r.fields, r.parsed);
       times[j] = r.recordedAt.getTime();
       epochs[j] = r.channelEpochId;
       entries[j] = r.entryId;
@@ -63,10 +58,7 @@ export async function insertReadings(conn: Conn, rows: ReadonlyArray<ReadingToSt
     });
     const bindings = [numberArrayLiteral(times), numberArrayLiteral(epochs), numberArrayLiteral(entries), ...fields.map(numberArrayLiteral), textArrayLiteral(raws)];
     const { rows: stored } = await conn.raw<{ rows: Array<Pick<ReadingRow, 'channel_epoch_id' | 'entry_id'>> }>(INSERT_SQL, bindings);
-    for (const row of stored) {
-      const r = byKey.get(`${row.channel_epoch_id}:${row.entry_id}`)!;
-      inserted.push({ channelEpochId: r.channelEpochId, entryId: r.entryId, recordedAt: r.recordedAt });
-    }
+    for (const row of stored) inserted.push(byKey.get(`${row.channel_epoch_id}:${row.entry_id}`)!);
   }
   return inserted;
 }
