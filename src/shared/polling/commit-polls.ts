@@ -28,16 +28,18 @@ export async function commitPolls(deps: CommitPollsDeps, inputs: CommitInput[]):
     return results.map((value) => ({ status: 'fulfilled', value }));
   } catch (err) {
     if (inputs.length === 1 || isDatabaseUnavailable(err)) return inputs.map(() => ({ status: 'rejected', reason: err }));
-    return Promise.all(
-      inputs.map(async (input): Promise<PromiseSettledResult<CommitResult>> => {
-        try {
-          const [value] = await inTransaction(deps.db, (tx) => commitInRounds(deps, tx, [input]));
-          return { status: 'fulfilled', value: value! };
-        } catch (reason) {
-          return { status: 'rejected', reason };
-        }
-      }),
-    );
+    // One at a time: a batch of 200 retried at once would queue for the pool past its acquire
+    // timeout, which the breaker would count as a database outage.
+    const results: Array<PromiseSettledResult<CommitResult>> = [];
+    for (const input of inputs) {
+      try {
+        const [value] = await inTransaction(deps.db, (tx) => commitInRounds(deps, tx, [input]));
+        results.push({ status: 'fulfilled', value: value! });
+      } catch (reason) {
+        results.push({ status: 'rejected', reason });
+      }
+    }
+    return results;
   }
 }
 
@@ -98,7 +100,8 @@ async function commitRound(deps: CommitPollsDeps, tx: Tx, inputs: CommitInput[])
   const appliedInputs = inputs.filter((_, i) => applies[i]);
   const nodeIds = [...new Set(appliedInputs.map((i) => i.target.node.id))];
   await updateNodeStates(deps, tx, appliedInputs, insertedByChannel);
-  const now = inputs[0]!.now;
+  // An import page's poll may have started minutes ago: the status is decided at the newest time.
+  const now = inputs.reduce((t, i) => (i.now > t ? i.now : t), inputs[0]!.now);
   const changes = await refreshNodeStatuses(tx, deps.nodeStatus, nodeIds, now);
   await deps.commits.advanceLastSeen(tx, lastSeenOf(appliedInputs, insertedByChannel));
 
@@ -115,28 +118,35 @@ async function commitRound(deps: CommitPollsDeps, tx: Tx, inputs: CommitInput[])
  * enqueued) evaluation range is widened rather than lost; after a clear only the new epoch counts.
  */
 function nextSyncState(input: CommitInput, sync: LockedSync, inserted: InsertedReading[], channelEpochId: number | null) {
-  let maxInserted: InsertedReading | null = null;
+  // The cursor moves over every entry this poll read (stored now or before), but only up to the
+  // last id ThingSpeak announced when the poll (or its import) began: a later request can bring a
+  // higher id (written meanwhile, maybe back-dated) while lower new ids are still unread. Those
+  // higher rows are stored; the cursor waits for the poll that reads the ids below them.
+  const cap = input.remoteLastEntryId ?? Number.MAX_SAFE_INTEGER;
+  let maxComplete: { entryId: number; recordedAt: Date } | null = null;
+  for (const r of input.readings) if (r.entryId <= cap && (maxComplete === null || r.entryId > maxComplete.entryId)) maxComplete = r;
+  let maxInserted: number | null = null;
   let minInserted: number | null = null;
   let lastEntryAt: Date | null = null;
   // Loops, not Math.max(...ids): spreading 150k+ ids (a first import) overflows the call stack.
   for (const r of inserted) {
-    if (maxInserted === null || r.entryId > maxInserted.entryId) maxInserted = r;
+    if (maxInserted === null || r.entryId > maxInserted) maxInserted = r.entryId;
     if (minInserted === null || r.entryId < minInserted) minInserted = r.entryId;
     if (lastEntryAt === null || r.recordedAt > lastEntryAt) lastEntryAt = r.recordedAt;
   }
-  const maxId = maxInserted?.entryId ?? null;
+  const maxId = maxInserted;
   const baseCursor = input.cleared ? 0 : sync.last_entry_id;
   const storedBefore = input.cleared ? 0 : Number(sync.stored_count);
   const evalFrom = input.cleared ? minInserted : minInserted === null ? sync.eval_from_entry_id : Math.min(minInserted, sync.eval_from_entry_id ?? minInserted);
   const evalTo = input.cleared ? maxId : maxId === null ? sync.eval_to_entry_id : Math.max(maxId, sync.eval_to_entry_id ?? maxId);
-  const lastEntryId = Math.max(baseCursor, maxId ?? 0);
+  const lastEntryId = Math.max(baseCursor, maxComplete?.entryId ?? 0);
   const update: SyncUpdate = {
     nodeChannelId: input.target.nodeChannelId,
     epoch: input.epoch,
     lastEntryId,
     lastEntryAt,
-    // The cursor entry's time moves with the cursor; a poll that did not move it leaves it.
-    cursorEntryAt: maxInserted !== null && maxInserted.entryId === lastEntryId ? maxInserted.recordedAt : null,
+    // The cursor entry's time moves with the cursor (null: unknown, the stored times decide).
+    cursorEntryAt: maxComplete !== null && maxComplete.entryId === lastEntryId ? maxComplete.recordedAt : null,
     remoteLastEntryId: input.remoteLastEntryId,
     storedCount: storedBefore + inserted.length,
     fetchedUntil: input.fetchedUntil,

@@ -84,17 +84,23 @@ export async function importHistory(run: ImportRun): Promise<ImportOutcome> {
 
   const source = newestFirstPages(run.page, HISTORY_START, run.upTo, run.maxResults, run.firstAnswer);
   let committing: Promise<boolean> = Promise.resolve(true);
-  for await (const page of source) {
-    if (pending) {
-      if (!(await committing)) return { inserted, missingEntries: 0, last: last!, pages, evaluationEnqueued };
-      // Not awaited here: the loop fetches the next page while this one commits.
-      committing = commitPage(pending, false);
-      committing.catch(() => undefined); // awaited on the next turn; until then a failure is not "unhandled"
+  try {
+    for await (const page of source) {
+      if (pending) {
+        if (!(await committing)) return { inserted, missingEntries: 0, last: last!, pages, evaluationEnqueued };
+        // Not awaited here: the loop fetches the next page while this one commits.
+        committing = commitPage(pending, false);
+        committing.catch(() => undefined); // awaited on the next turn; until then a failure is not "unhandled"
+      }
+      pending = page;
     }
-    pending = page;
+  } finally {
+    // A fetch that failed must not leave a commit running after the poll (and its channel lock) ended.
+    await committing.catch(() => undefined);
   }
   if (!(await committing)) return { inserted, missingEntries: 0, last: last!, pages, evaluationEnqueued };
-  await commitPage(pending!, true);
+  // An import resumed below the start of history has nothing left to read: only the completion to commit.
+  await commitPage(pending ?? { start: HISTORY_START, end: run.upTo, entries: [] }, true);
   if (pages > 1) run.log.info({ channelId: target.channelId, pages, inserted }, 'channel history imported page by page');
   return { inserted, missingEntries: missing, last: last!, pages, evaluationEnqueued };
 }

@@ -1,5 +1,6 @@
 import { POLL_BATCHES_IN_FLIGHT } from '../queues/worker-sizing';
 import { createMicroBatcher } from '../batching/micro-batcher';
+import { createSemaphore } from '../batching/semaphore';
 import type { Producers } from '../queues/producers';
 import { commitPolls, type CommitPollsDeps } from './commit-polls';
 import type { PollRepository } from './poll.repository';
@@ -19,6 +20,12 @@ export interface PollBatches {
   loadTarget(nodeChannelId: string): Promise<PollTarget | undefined>;
   commit(input: CommitInput): Promise<CommitResult>;
   handOff(item: EvaluationHandOff): Promise<void>;
+  /**
+   * Runs a history import that takes more than one page. Each holds up to three pages (~8,000
+   * entries each) while it runs, so the process caps how many run at once: onboarding a whole
+   * community of long-lived channels must not need gigabytes, nor one commit carry a million rows.
+   */
+  pagedImport<T>(work: () => Promise<T>): Promise<T>;
 }
 
 export interface PollBatchDeps extends CommitPollsDeps {
@@ -31,9 +38,11 @@ export interface PollBatchOptions {
   maxItems: number;
   /** Batches of each kind in flight at once: enough to overlap one batch's commit with the next one's build. */
   maxInFlight: number;
+  /** Paged history imports at once. */
+  maxImports: number;
 }
 
-export const DEFAULT_POLL_BATCHING: PollBatchOptions = { maxItems: 200, maxInFlight: POLL_BATCHES_IN_FLIGHT };
+export const DEFAULT_POLL_BATCHING: PollBatchOptions = { maxItems: 200, maxInFlight: POLL_BATCHES_IN_FLIGHT, maxImports: 2 };
 
 async function settle<T>(items: unknown[], work: Promise<T[]>): Promise<Array<PromiseSettledResult<T>>> {
   try {
@@ -44,13 +53,19 @@ async function settle<T>(items: unknown[], work: Promise<T[]>): Promise<Array<Pr
 }
 
 export function createPollBatches(deps: PollBatchDeps, opts: PollBatchOptions = DEFAULT_POLL_BATCHING): PollBatches {
+  const imports = createSemaphore(opts.maxImports);
   const targets = createMicroBatcher<string, PollTarget | undefined>({
     ...opts,
     run: (ids) => settle(ids, deps.repo.loadTargets(ids).then((found) => ids.map((id) => found.get(id)))),
   });
   const commits = createMicroBatcher<CommitInput, CommitResult>({ ...opts, run: (inputs) => commitPolls(deps, inputs) });
   const handOffs = createMicroBatcher<EvaluationHandOff, void>({ ...opts, run: (items) => settle(items, handOffEvaluations(deps, items)) });
-  return { loadTarget: (id) => targets.submit(id), commit: (input) => commits.submit(input), handOff: (item) => handOffs.submit(item) };
+  return {
+    loadTarget: (id) => targets.submit(id),
+    commit: (input) => commits.submit(input),
+    handOff: (item) => handOffs.submit(item),
+    pagedImport: (work) => imports.run(work),
+  };
 }
 
 /** The same steps without sharing: each call is its own statement (tests, one-off polls). */
@@ -63,6 +78,7 @@ export function unbatchedPolls(deps: PollBatchDeps): PollBatches {
       return result!.value;
     },
     handOff: async (item) => void (await handOffEvaluations(deps, [item])),
+    pagedImport: (work) => work(),
   };
 }
 

@@ -114,11 +114,14 @@ async function fetchAndStore(deps: PollDeps, batches: PollBatches, target: PollT
   const importing = backfillUntil !== null || (fetchedFrom === null && cursor === 0);
   if (remoteLast !== null && (cleared || importing)) {
     const resumed = backfillUntil !== null && !cleared;
-    const imported = await importHistory({
+    // More than one page (a clear is read from the start again): it waits for a paged-import slot.
+    const paged = cleared || first.entries.length >= maxResults;
+    const run = (): ReturnType<typeof importHistory> => importHistory({
       target,
       epoch,
       cleared,
-      remoteLast,
+      // A resumed import completes what ThingSpeak held when it began; later entries are the next poll's.
+      remoteLast: resumed ? (target.sync.remoteLastEntryId ?? remoteLast) : remoteLast,
       upTo: resumed ? windowEnd : end,
       importStartedAt: resumed ? (fetchedFrom ?? startedAt) : startedAt,
       // After a clear the whole new epoch is read from the start of history: the window asked was the steady one.
@@ -130,6 +133,7 @@ async function fetchAndStore(deps: PollDeps, batches: PollBatches, target: PollT
       commit,
       log,
     });
+    const imported = paged ? await batches.pagedImport(run) : await run();
     return polledOutcome(imported.last, { inserted: imported.inserted, epoch, cleared, remoteLast, missingEntries: imported.missingEntries, evaluationEnqueued: imported.evaluationEnqueued }, log, target);
   }
 
@@ -140,7 +144,7 @@ async function fetchAndStore(deps: PollDeps, batches: PollBatches, target: PollT
     if (cursor > 0 && (await refilledPastCursor(deps, target, entries))) {
       // The channel was cleared and refilled past our cursor between two polls: a new epoch, read from the start.
       log.warn({ channelId: target.channelId, epoch: epoch + 1 }, 'channel was cleared on ThingSpeak: new epoch started');
-      const imported = await importHistory({
+      const imported = await batches.pagedImport(() => importHistory({
         target,
         epoch: epoch + 1,
         cleared: true,
@@ -153,7 +157,7 @@ async function fetchAndStore(deps: PollDeps, batches: PollBatches, target: PollT
         toReading,
         commit,
         log,
-      });
+      }));
       return polledOutcome(imported.last, { inserted: imported.inserted, epoch: epoch + 1, cleared: true, remoteLast, missingEntries: imported.missingEntries, evaluationEnqueued: imported.evaluationEnqueued }, log, target);
     }
 

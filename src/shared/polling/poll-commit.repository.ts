@@ -24,9 +24,9 @@ export interface SyncUpdate {
   nodeChannelId: string;
   epoch: number;
   lastEntryId: number;
-  /** Unchanged when null. */
+  /** Never moves back within an epoch; unchanged when null. */
   lastEntryAt: Date | null;
-  /** Unchanged when null. */
+  /** Written whenever the cursor moves (null: not known); unchanged otherwise. */
   cursorEntryAt: Date | null;
   remoteLastEntryId: number | null;
   storedCount: number;
@@ -77,8 +77,8 @@ export function createPollCommitRepository(_db: Db) {
         `UPDATE channel_sync_state AS s SET
             epoch = v.epoch,
             last_entry_id = v.last_entry_id,
-            last_entry_at = COALESCE(v.last_entry_at, s.last_entry_at),
-            cursor_entry_at = CASE WHEN v.cleared THEN v.cursor_entry_at ELSE COALESCE(v.cursor_entry_at, s.cursor_entry_at) END,
+            last_entry_at = CASE WHEN v.cleared THEN v.last_entry_at ELSE GREATEST(v.last_entry_at, s.last_entry_at) END,
+            cursor_entry_at = CASE WHEN v.cleared OR v.last_entry_id <> s.last_entry_id THEN v.cursor_entry_at ELSE s.cursor_entry_at END,
             remote_last_entry_id = v.remote_last_entry_id,
             stored_count = v.stored_count,
             fetched_until = v.fetched_until,

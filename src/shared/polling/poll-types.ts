@@ -28,8 +28,10 @@ export interface PollTarget {
     /** created_at of the entry the cursor points at: tells a clear-and-refill apart without reading stored rows. */
     cursorEntryAt: Date | null;
     fetchedUntil: Date | null;
-    /** Set while a large history is being imported: every entry created up to it is stored. */
+    /** Set while a large history is being imported: entries created up to it are still to be read. */
     backfillUntil: Date | null;
+    /** ThingSpeak's last entry id as of the last commit; during an import, as of when it began. */
+    remoteLastEntryId: number | null;
     evalFromEntryId: number | null;
     evalToEntryId: number | null;
   };

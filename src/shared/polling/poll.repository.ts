@@ -11,7 +11,7 @@ interface PollTargetRow
   extends Pick<NodeChannelRow, 'channel_id' | 'read_key_encrypted' | 'field_mapping'>,
     Pick<NodeRow, 'analytics_type' | 'config' | 'expected_interval_s' | 'status' | 'community_id'>,
     Pick<CommunityRow, 'distributor_id'>,
-    Pick<ChannelSyncStateRow, 'epoch' | 'last_entry_id' | 'cursor_entry_at' | 'fetched_until' | 'backfill_until' | 'eval_from_entry_id' | 'eval_to_entry_id'> {
+    Pick<ChannelSyncStateRow, 'epoch' | 'last_entry_id' | 'cursor_entry_at' | 'fetched_until' | 'backfill_until' | 'remote_last_entry_id' | 'eval_from_entry_id' | 'eval_to_entry_id'> {
   node_channel_id: NodeChannelRow['id'];
   channel_active: NodeChannelRow['active'];
   node_id: NodeRow['id'];
@@ -43,6 +43,7 @@ function toTarget(r: PollTargetRow, channelEpochId: number): PollTarget {
       cursorEntryAt: r.cursor_entry_at,
       fetchedUntil: r.fetched_until,
       backfillUntil: r.backfill_until,
+      remoteLastEntryId: r.remote_last_entry_id,
       evalFromEntryId: r.eval_from_entry_id,
       evalToEntryId: r.eval_to_entry_id,
     },
@@ -80,12 +81,14 @@ export function createPollRepository(db: Db) {
           'channel_sync_state.cursor_entry_at',
           'channel_sync_state.fetched_until',
           'channel_sync_state.backfill_until',
+          'channel_sync_state.remote_last_entry_id',
           'channel_sync_state.eval_from_entry_id',
           'channel_sync_state.eval_to_entry_id',
           'channel_epochs.id as channel_epoch_id',
         );
       const targets = new Map<string, PollTarget>();
-      // Node creation makes the epoch-0 row; only a channel from before channel_epochs can lack it.
+      // Node creation makes the epoch-0 row; a channel found cleared and empty (no readings, so no
+      // commit made the new epoch's row) or one from before channel_epochs lacks it.
       for (const r of rows) targets.set(r.node_channel_id, toTarget(r, r.channel_epoch_id ?? (await ensureChannelEpoch(db, r.node_channel_id, r.epoch))));
       return targets;
     },

@@ -73,7 +73,7 @@ describe('poll-channel at fleet scale: one request, shared commits, paged import
     let transactions = 0;
     const counted = { ...commits, lockSyncRows: (...args: Parameters<typeof commits.lockSyncRows>) => ((transactions += 1), commits.lockSyncRows(...args)) };
     const batchDeps: PollBatchDeps = { db: core.db, repo: core.repos.poll, commits: counted, nodeStatus: core.repos.nodeStatus, producers: core.producers };
-    const batched: PollDeps = { ...deps, batches: createPollBatches(batchDeps, { maxItems: 50, maxInFlight: 1 }) };
+    const batched: PollDeps = { ...deps, batches: createPollBatches(batchDeps, { maxItems: 50, maxInFlight: 1, maxImports: 2 }) };
 
     const results = await Promise.all(nodes.map(({ channel }) => pollChannel(batched, channel.id, log)));
 
@@ -102,7 +102,7 @@ describe('poll-channel at fleet scale: one request, shared commits, paged import
     };
     const batched: PollDeps = {
       ...deps,
-      batches: createPollBatches({ db: core.db, repo: core.repos.poll, commits: poisoning, nodeStatus: core.repos.nodeStatus, producers: core.producers }, { maxItems: 50, maxInFlight: 1 }),
+      batches: createPollBatches({ db: core.db, repo: core.repos.poll, commits: poisoning, nodeStatus: core.repos.nodeStatus, producers: core.producers }, { maxItems: 50, maxInFlight: 1, maxImports: 2 }),
     };
 
     const [goodResult, badResult] = await Promise.allSettled([pollChannel(batched, good.channel.id, log), pollChannel(batched, bad.channel.id, log)]);
@@ -126,7 +126,7 @@ describe('poll-channel at fleet scale: one request, shared commits, paged import
     ]);
     const commits: Array<{ readings: number; backfillUntil: Date | null }> = [];
     const batchDeps: PollBatchDeps = { db: core.db, repo: core.repos.poll, commits: createPollCommitRepository(core.db), nodeStatus: core.repos.nodeStatus, producers: core.producers };
-    const batches = createPollBatches(batchDeps, { maxItems: 50, maxInFlight: 1 });
+    const batches = createPollBatches(batchDeps, { maxItems: 50, maxInFlight: 1, maxImports: 2 });
     const watching: PollDeps = {
       ...deps,
       maxResults: 100,
@@ -155,7 +155,7 @@ describe('poll-channel at fleet scale: one request, shared commits, paged import
     await pollChannel({ ...deps, maxResults: 100 }, twin.channel.id, log);
     const fullImportRequests = requestsFor(twin.channel.channelId);
     const batchDeps: PollBatchDeps = { db: core.db, repo: core.repos.poll, commits: createPollCommitRepository(core.db), nodeStatus: core.repos.nodeStatus, producers: core.producers };
-    const batches = createPollBatches(batchDeps, { maxItems: 50, maxInFlight: 1 });
+    const batches = createPollBatches(batchDeps, { maxItems: 50, maxInFlight: 1, maxImports: 2 });
     let commitsLeft = 3;
     const crashing: PollDeps = {
       ...deps,
@@ -172,16 +172,21 @@ describe('poll-channel at fleet scale: one request, shared commits, paged import
 
     // Written while the import was interrupted: newer than its first page, so the resumed import
     // (which reads the older entries it had left) does not see them; the next ordinary poll must.
+    // And one back-dated a year with the highest id: the resumed import does see that one, and
+    // must not let its id carry the cursor past 601-605, which nobody has read yet.
     sim.appendGenerated(channel.channelId, 5, { start: new Date(Date.now() - 1_000), stepMs: 100 });
+    sim.appendEntries(channel.channelId, [{ createdAt: new Date(now - 365 * 86_400_000), fields: { field2: '77' } }]);
     const requestsBefore = requestsFor(channel.channelId);
     const resumed = await pollChannel({ ...deps, maxResults: 100 }, channel.id, log);
     const requestsOfResume = requestsFor(channel.channelId) - requestsBefore;
+    const afterResume = await syncState(core, channel.id);
     const next = await pollChannel({ ...deps, maxResults: 100 }, channel.id, log);
 
-    expect(resumed).toMatchObject({ outcome: 'polled', inserted: 600 - storedBefore });
+    expect(resumed).toMatchObject({ outcome: 'polled', inserted: 600 - storedBefore + 1 });
+    expect(afterResume).toMatchObject({ last_entry_id: 600, backfill_until: null });
     expect(next).toMatchObject({ outcome: 'polled', inserted: 5 });
     await expectMirrored(channel.id, channel.channelId);
-    expect(await syncState(core, channel.id)).toMatchObject({ last_entry_id: 605, backfill_until: null });
+    expect(await syncState(core, channel.id)).toMatchObject({ last_entry_id: 606, backfill_until: null });
     // It went on from the last committed page rather than reading the whole history again.
     expect(requestsOfResume).toBeLessThan(fullImportRequests);
   });
