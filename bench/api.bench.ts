@@ -1,0 +1,151 @@
+/**
+ * API benchmark at fleet size: `npm run bench:api -- [--smoke] [--no-worker]` (not part of npm test).
+ * The compiled API runs as a child process (NODE_ENV=production) on a throwaway database
+ * `evara_bench_api` seeded with the fleet (10k nodes, BENCH_API_NODES) and a few readings a node,
+ * Redis keys under `benchapi-<pid>:`, while one worker child ingests from the in-process ThingSpeak
+ * simulator. Load comes from autocannon in its own process at a fixed rate (BENCH_API_RATE, 500/s)
+ * over 50 connections for BENCH_API_SECONDS (30): 15 % list pages, 60 % GET /nodes/:id, 15 %
+ * readings pages, 10 % alert summary. The floor is a bare `http` server driven the same way in the
+ * same run; unloaded latency is sequential requests. Everything is removed at the end, also on
+ * failure or Ctrl-C. See BENCHMARKS.md.
+ */
+import os from 'node:os';
+import { parseApiOptions } from './api/options';
+import { closeOpenStacks, openApiStack } from './api/stack';
+import type { GroupStats, LoadConfig, LoadResult, RouteGroup } from './api/load';
+import { procMemoryMiB } from './poll/child-process';
+import { benchResultLine, fmt, out, printTable, type Row } from './poll/report';
+
+const MIX: RouteGroup[] = [
+  { name: 'list', kind: 'list', weight: 15 },
+  { name: 'node', kind: 'node', weight: 60 },
+  { name: 'readings', kind: 'readings', weight: 15 },
+  { name: 'summary', kind: 'summary', weight: 10 },
+];
+const LABEL: Record<string, string> = {
+  list: 'GET /nodes?limit=50&offset=', node: 'GET /nodes/:id', readings: 'GET /nodes/:id/readings?limit=50', summary: 'GET /alerts/summary', floor: 'bare http',
+};
+const TARGETS = { rate: 500, nodeP99: 25, listP99: 50, unloadedNodeP50: 3 };
+
+const ms = (v: number | null | undefined) => `${fmt(v, 2)} ms`;
+const ratio = (a: number, b: number) => `${fmt(a / b, 2)}x`;
+
+async function main(): Promise<void> {
+  const opts = parseApiOptions(process.argv.slice(2), process.env);
+  const startedAt = performance.now();
+  out(`api bench: ${opts.nodes} nodes, ${opts.rate} req/s over ${opts.connections} connections for ${opts.seconds} s, worker ${opts.worker ? 'on' : 'off'}${opts.smoke ? ' (smoke: sizes shrunk, do not quote)' : ''}`);
+  const stack = await openApiStack(opts, out);
+  try {
+    const base = {
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+      nodeIds: stack.fleet.map((f) => f.nodeId),
+      listPages: Math.ceil(stack.fleet.length / 50),
+      connections: opts.connections,
+      rate: opts.rate,
+    };
+    const api = (over: Partial<LoadConfig>): LoadConfig => ({ ...base, mode: 'rate', url: stack.apiUrl, seconds: opts.seconds, groups: MIX, ...over });
+
+    out(`warm-up: ${opts.warmupSeconds} s of the mix`);
+    await stack.load(api({ seconds: opts.warmupSeconds }));
+
+    out(`unloaded: ${opts.sequentialNodeGets} sequential GET /nodes/:id, ${opts.sequentialListPages} list pages`);
+    const unloaded = await stack.load(api({ mode: 'sequential', counts: { node: opts.sequentialNodeGets, list: opts.sequentialListPages } }));
+
+    out(`floor: bare http server, ${opts.seconds} s`);
+    const floor = await stack.load({ ...base, mode: 'rate', url: stack.floorUrl, seconds: opts.seconds, headers: {}, groups: [{ name: 'floor', kind: 'floor', weight: 1 }] });
+
+    const workerBefore = stack.worker ? await stack.worker.scrape() : undefined;
+    out(`api: the mix, ${opts.seconds} s`);
+    const mixed = await stack.load(api({}));
+    const workerAfter = stack.worker ? await stack.worker.scrape() : undefined;
+    const apiMem = await procMemoryMiB(stack.api.pid);
+
+    const rows: Row[] = [];
+    const f = floor.total;
+    const t = mixed.total;
+    rows.push({ mode: 'floor (bare http)', figure: 'achieved req/s', value: fmt(f.reqPerSec), floor: `target ${opts.rate}` });
+    rows.push({ mode: '', figure: 'p50 / p99', value: `${ms(f.p50)} / ${ms(f.p99)}` });
+    rows.push({ mode: '', figure: 'non-2xx / errors', value: `${f.non2xx} / ${f.errors}` });
+    rows.push({ mode: 'api mix (all)', figure: 'achieved req/s', value: fmt(t.reqPerSec), floor: `floor ${fmt(f.reqPerSec)}: ${ratio(t.reqPerSec, f.reqPerSec)}` });
+    rows.push({ mode: '', figure: 'p50 / p99', value: `${ms(t.p50)} / ${ms(t.p99)}`, floor: `floor p99 ${ms(f.p99)}: ${ratio(t.p99, f.p99)}` });
+    rows.push({ mode: '', figure: 'non-2xx / errors / timeouts', value: `${t.non2xx} / ${t.errors} / ${t.timeouts}`, floor: JSON.stringify(t.statuses) });
+    for (const g of MIX) {
+      const s: GroupStats | undefined = mixed.groups[g.name];
+      if (!s) continue;
+      rows.push({ mode: `api ${LABEL[g.name]}`, figure: 'req/s, p50 / p99 (max)', value: `${fmt(s.reqPerSec)}, ${ms(s.p50)} / ${ms(s.p99)}`, floor: `max ${ms(s.max)}, non-2xx ${s.non2xx}` });
+    }
+    for (const g of ['node', 'list']) {
+      const s = unloaded.groups[g];
+      if (s) rows.push({ mode: `unloaded ${LABEL[g]}`, figure: `p50 / p99 (${s.requests} sequential)`, value: `${ms(s.p50)} / ${ms(s.p99)}`, floor: `non-2xx ${s.non2xx}, errors ${unloaded.total.errors}` });
+    }
+    if (workerBefore && workerAfter) {
+      const secs = mixed.seconds;
+      rows.push({ mode: 'worker (during mix)', figure: 'polls/s, readings stored/s', value: `${fmt((workerAfter.polled - workerBefore.polled) / secs)}, ${fmt((workerAfter.readingsStored - workerBefore.readingsStored) / secs)}`, floor: `failed ${workerAfter.failed - workerBefore.failed}` });
+    }
+    if (apiMem) rows.push({ mode: 'api process', figure: 'RSS / peak (VmHWM)', value: `${fmt(apiMem.rss, 0)} / ${fmt(apiMem.peak, 0)} MiB` });
+
+    const node = mixed.groups.node;
+    const list = mixed.groups.list;
+    const checks = {
+      sustained: t.reqPerSec >= TARGETS.rate * 0.98,
+      noErrors: t.non2xx === 0 && t.errors === 0 && t.timeouts === 0,
+      nodeP99: (node?.p99 ?? Infinity) < TARGETS.nodeP99,
+      listP99: (list?.p99 ?? Infinity) < TARGETS.listP99,
+      unloadedNodeP50: (unloaded.groups.node?.p50 ?? Infinity) < TARGETS.unloadedNodeP50,
+    };
+    out();
+    printTable(rows);
+    out();
+    out(`targets (issue 11): ${Object.entries(checks).map(([k, ok]) => `${k} ${ok ? 'met' : 'MISSED'}`).join(', ')}`);
+    const compact = (r: LoadResult) => ({ seconds: r.seconds, total: r.total, groups: r.groups });
+    out(
+      benchResultLine({
+        bench: 'api',
+        at: new Date().toISOString(),
+        smoke: opts.smoke,
+        machine: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+        nodes: stack.fleet.length,
+        readingsStored: stack.readingsStored,
+        worker: opts.worker,
+        rate: opts.rate,
+        connections: opts.connections,
+        seconds: opts.seconds,
+        mixed: compact(mixed),
+        floor: compact(floor),
+        unloaded: compact(unloaded),
+        ratios: { reqPerSec: t.reqPerSec / f.reqPerSec, p99: t.p99 / f.p99 },
+        worker_during_mix: workerBefore && workerAfter ? { polled: workerAfter.polled - workerBefore.polled, readingsStored: workerAfter.readingsStored - workerBefore.readingsStored, failed: workerAfter.failed - workerBefore.failed } : null,
+        apiMemMiB: apiMem ?? null,
+        targets: TARGETS,
+        checks,
+        totalSeconds: (performance.now() - startedAt) / 1000,
+      }),
+    );
+  } finally {
+    await stack.close();
+  }
+}
+
+// Interrupted: undo what is open (children, database, Redis keys) before leaving. The load
+// process gets the terminal's SIGINT too and main() then fails: it waits for this cleanup.
+let interrupted: Promise<void> | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) process.exit(130);
+    out(`${signal}: cleaning up (send again to exit at once)`);
+    interrupted = closeOpenStacks().finally(() => process.exit(130));
+  });
+}
+
+main().then(
+  async () => {
+    if (interrupted) await interrupted;
+    process.exit(process.exitCode ?? 0);
+  },
+  async (err: unknown) => {
+    if (interrupted) return void (await interrupted);
+    out(`benchmark failed: ${(err as Error).stack ?? String(err)}`);
+    await closeOpenStacks();
+    process.exit(1);
+  },
+);
