@@ -22,12 +22,19 @@ import { rejectUnknownRoutes, routeNotFound } from './middleware/route-not-found
 import { createApiMetrics, type ApiMetricsOptions } from './metrics/api-metrics';
 import { ADMIN_QUEUES_PATH, adminQueuesRoutes } from './admin/bull-board';
 import { statusPageRoutes } from './status-page/status-page.routes';
+import { createApiKeyCache, type ApiKeyCache } from '../shared/auth/api-key-cache';
 
 export const BODY_LIMIT = '256kb';
 
 /** Builds the Express app; never listens (tests use supertest, main.ts listens). */
-export function createApp(core: Core, lifecycle: Lifecycle = { ready: true }, options: ApiMetricsOptions = {}): Express {
+export interface AppOptions extends ApiMetricsOptions {
+  /** Shared with the process's revocation subscriber (main.ts); a private one when absent (tests). */
+  apiKeyCache?: ApiKeyCache;
+}
+
+export function createApp(core: Core, lifecycle: Lifecycle = { ready: true }, options: AppOptions = {}): Express {
   const app = express();
+  const apiKeyCache = options.apiKeyCache ?? createApiKeyCache((key) => core.repos.apiKeys.authenticate(key), core.config.api.keyCacheMs);
   const metrics = createApiMetrics(core, options);
   app.disable('x-powered-by');
   app.set('trust proxy', 1);
@@ -39,10 +46,10 @@ export function createApp(core: Core, lifecycle: Lifecycle = { ready: true }, op
   const v1 = express.Router();
   v1.use(rejectUnknownRoutes(app));
   v1.use(express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
-  v1.use(authenticate((key) => core.repos.apiKeys.authenticate(key)));
+  v1.use(authenticate((key) => apiKeyCache.authenticate(key)));
   v1.use(distributorsRoutes(core));
   v1.use(communitiesRoutes(core));
-  v1.use(apiKeysRoutes(core));
+  v1.use(apiKeysRoutes(core, apiKeyCache));
   v1.use(nodesRoutes(core));
   v1.use(readingsRoutes(core));
   v1.use(jobsRoutes(core));

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { createApiKeyCache } from '../shared/auth/api-key-cache';
 import { ConfigError, describeConfig, loadConfig } from '../shared/config';
 import { createLogger } from '../shared/logger';
 import { createCore } from '../shared/core';
@@ -16,7 +17,8 @@ async function main(): Promise<void> {
   const lifecycle = { ready: false };
   // The live hub needs the listening server; until it exists there are no WebSocket clients.
   let liveClients = () => 0;
-  const app = createApp(core, lifecycle, { wsClients: () => liveClients() });
+  const apiKeyCache = createApiKeyCache((key) => core.repos.apiKeys.authenticate(key), config.api.keyCacheMs);
+  const app = createApp(core, lifecycle, { wsClients: () => liveClients(), apiKeyCache });
   if (!(await waitForDatabase(core.db, log, config.dbInit))) {
     // Start anyway: health and non-database routes answer, database routes give a fast 503, and
     // the pool reconnects by itself when the database returns.
@@ -32,7 +34,7 @@ async function main(): Promise<void> {
   });
   // Longer than a load balancer's idle timeout, so it never reuses a socket we just closed.
   server.keepAliveTimeout = 65_000;
-  const liveHub = createLiveHub(server, core);
+  const liveHub = createLiveHub(server, core, (keyId) => apiKeyCache.invalidate(keyId));
   liveClients = () => liveHub.clientCount();
   // Not awaited: with Redis down at start the subscriber connects (and subscribes) when Redis returns.
   liveHub.subscribed.then(

@@ -39,6 +39,9 @@ const envSchema = z.object({
   THINGSPEAK_TIMEOUT_MS: intFrom(10_000, 100, 120_000),
   /** Bootstraps a superadmin API key with this value at API start. Required in production. */
   ADMIN_API_KEY: optionalSecret,
+  // Revocation reaches every API process at once through Redis pub/sub; the TTL bounds staleness if Redis cannot tell them.
+  /** How long an API process trusts a key it has checked before asking the database again (0: every request asks). */
+  API_KEY_CACHE_MS: intFrom(10_000, 0, 300_000),
   /** 32 bytes, base64 or hex: encrypts ThingSpeak read keys at rest. Required in production. */
   ENCRYPTION_KEY: optionalSecret,
   /** How often the poll tick fans out one poll job per active channel. */
@@ -128,7 +131,7 @@ export interface Config {
   readonly logLevel: string;
   readonly db: NormalisedDatabaseUrl & { readonly url: string; readonly poolMax: number };
   readonly redis: { readonly url: string };
-  readonly api: { readonly port: number; readonly adminApiKey?: string };
+  readonly api: { readonly port: number; readonly adminApiKey?: string; readonly keyCacheMs: number };
   readonly thingspeak: { readonly baseUrl: string; readonly timeoutMs: number };
   readonly poll: { readonly intervalMs: number; readonly concurrency: number; readonly overlapMs: number; readonly maxPerSecond: number };
   readonly queues: { readonly prefix: string };
@@ -247,7 +250,7 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
     logLevel: e.LOG_LEVEL,
     db: Object.freeze({ ...db, url: e.DATABASE_URL, poolMax }),
     redis: Object.freeze({ url: e.REDIS_URL }),
-    api: Object.freeze({ port: e.PORT, adminApiKey: e.ADMIN_API_KEY }),
+    api: Object.freeze({ port: e.PORT, adminApiKey: e.ADMIN_API_KEY, keyCacheMs: e.API_KEY_CACHE_MS }),
     thingspeak: Object.freeze({ baseUrl: e.THINGSPEAK_BASE_URL.replace(/\/+$/, ''), timeoutMs: e.THINGSPEAK_TIMEOUT_MS }),
     poll: Object.freeze({ intervalMs: e.POLL_INTERVAL_MS, concurrency: e.POLL_CONCURRENCY, overlapMs: e.POLL_OVERLAP_MS, maxPerSecond: e.POLL_MAX_PER_SECOND }),
     queues: Object.freeze({ prefix: e.QUEUE_PREFIX }),

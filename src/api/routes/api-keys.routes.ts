@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { apiKeyRevocationsChannel, type ApiKeyCache } from '../../shared/auth/api-key-cache';
 import { z } from 'zod';
 import type { Core } from '../../shared/core';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../shared/errors';
@@ -41,7 +42,7 @@ const DOCS = {
  * API keys: superadmins issue any key; a distributor issues customer keys for its own communities.
  * The key itself is shown once, in the 201 response, and only its hash is stored.
  */
-export function apiKeysRoutes(core: Core): Router {
+export function apiKeysRoutes(core: Core, cache: Pick<ApiKeyCache, 'invalidate'>): Router {
   const router = Router();
   const { apiKeys, communities } = core.repos;
 
@@ -86,6 +87,11 @@ export function apiKeysRoutes(core: Core): Router {
       key && (auth.scope.role === 'superadmin' || (key.communityId !== null && (await communities.findInScope(auth.scope, key.communityId)) !== undefined));
     if (!key || !visible) throw new NotFoundError(`API key ${id} was not found`, 'API_KEY_NOT_FOUND');
     await apiKeys.revoke(id);
+    // Refused from the next request on: here at once, in every other API process through Redis.
+    cache.invalidate(id);
+    await core.redis.publish(apiKeyRevocationsChannel(core.config.queues.prefix), id).catch((err: unknown) => {
+      req.log.warn({ err, keyId: id }, 'revocation not announced to other API processes: they refuse the key within API_KEY_CACHE_MS');
+    });
     res.status(204).end();
   });
   return router;

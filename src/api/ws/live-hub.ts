@@ -40,7 +40,7 @@ function pathOf(req: IncomingMessage): string | undefined {
  * live-events channel and delivers each event to those of its own clients whose scope may see it,
  * so a client receives events produced anywhere, whichever API copy it is connected to.
  */
-export function createLiveHub(server: Server, core: Core): LiveHub {
+export function createLiveHub(server: Server, core: Core, onApiKeyRevoked?: (keyId: string) => void): LiveHub {
   const log = core.log.child({ module: 'live-hub' });
   const { heartbeatMs, maxBufferedBytes, batchMs } = core.config.ws;
   const tickets = createWsTicketStore(core.redis, core.config.queues.prefix);
@@ -48,9 +48,14 @@ export function createLiveHub(server: Server, core: Core): LiveHub {
   const clients = new Set<LiveClient>();
   let closing = false;
 
-  const subscriber = createLiveEventsSubscriber(core.config, log.child({ module: 'live-events-subscriber' }), (event: LiveEvent) => {
-    for (const client of clients) if (canSee(client.identity.scope, event.audience)) client.deliver(event);
-  });
+  const subscriber = createLiveEventsSubscriber(
+    core.config,
+    log.child({ module: 'live-events-subscriber' }),
+    (event: LiveEvent) => {
+      for (const client of clients) if (canSee(client.identity.scope, event.audience)) client.deliver(event);
+    },
+    onApiKeyRevoked,
+  );
 
   const heartbeat = setInterval(() => {
     for (const client of clients) client.heartbeat();
