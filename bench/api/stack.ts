@@ -115,7 +115,15 @@ export async function openApiStack(opts: ApiBenchOptions, log: (line: string) =>
     // The API, compiled, as Render runs it.
     t0 = performance.now();
     const apiPort = await freePort();
-    const api = startChild(process.execPath, ['dist/api/main.js'], { ...common, NODE_ENV: 'production', PORT: String(apiPort), ADMIN_API_KEY: apiKey });
+    // BENCH_API_CPU_PROF=<dir> writes a V8 CPU profile of the API (Node refuses --cpu-prof in NODE_OPTIONS).
+    const profile = process.env.BENCH_API_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_API_CPU_PROF}`] : [];
+    // BENCH_API_ENV_<NAME>=value passes a setting to the API (BENCH_API_ENV_DATABASE_POOL_MAX=20).
+    const overrides = Object.fromEntries(
+      Object.entries(process.env)
+        .filter(([k, v]) => k.startsWith('BENCH_API_ENV_') && v !== undefined)
+        .map(([k, v]) => [k.slice('BENCH_API_ENV_'.length), v!]),
+    );
+    const api = startChild(process.execPath, [...profile, 'dist/api/main.js'], { ...common, NODE_ENV: 'production', PORT: String(apiPort), ADMIN_API_KEY: apiKey, ...overrides });
     defer('api', () => api.stop(15_000));
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     // Ready once the bootstrap admin key answers (it is stored in the background after start).
