@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
-import type { ChannelSyncStateRow, LeftJoined, NodeChannelRow, NodeRow, NodeStateRow } from '../db/tables';
+import type { LeftJoined, NodeChannelRow, NodeRow, NodeStateRow } from '../db/tables';
 import type { Scope } from '../auth/scope';
 import { whereCommunityInScope } from '../db/scope-filter';
 import { encryptSecret } from '../crypto/secret-box';
@@ -23,32 +23,67 @@ export interface NodeListFilter {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-/** A channel with its sync state (LEFT JOINed: null columns when the channel has no sync row). */
-type ChannelRow = NodeChannelRow & LeftJoined<ChannelSyncStateRow>;
-
 /** NODE_COLUMNS: the node with its state (LEFT JOINed: null columns when the node has no state row). */
 type NodeViewRow = NodeRow & LeftJoined<Pick<NodeStateRow, 'last_reading_at' | 'metrics' | 'level_pct' | 'volume_l' | 'capacity_l' | 'flow_rate' | 'depth_m' | 'derivation_note'>>;
 
-function toChannel(r: ChannelRow): NodeChannel {
+/**
+ * A node's channels with their sync state as one JSON array, in the node's own row: a node read is
+ * one round trip instead of two (the JSON carries no read key, only whether there is one).
+ */
+const CHANNELS_JSON = `COALESCE((
+  SELECT json_agg(json_build_object(
+    'id', nc.id, 'channel_id', nc.channel_id, 'has_read_key', nc.read_key_encrypted IS NOT NULL,
+    'field_mapping', nc.field_mapping, 'active', nc.active, 'epoch', s.epoch, 'stored_count', s.stored_count,
+    'last_entry_id', s.last_entry_id, 'remote_last_entry_id', s.remote_last_entry_id, 'last_poll_at', s.last_poll_at,
+    'last_success_at', s.last_success_at, 'last_error', s.last_error, 'last_error_code', s.last_error_code,
+    'last_error_at', s.last_error_at, 'consecutive_failures', s.consecutive_failures, 'missing_entries', s.missing_entries,
+    'cleared_at', s.cleared_at) ORDER BY nc.channel_id)
+  FROM node_channels nc LEFT JOIN channel_sync_state s ON s.node_channel_id = nc.id
+  WHERE nc.node_id = nodes.id), '[]'::json) AS channels_json`;
+
+interface ChannelJson {
+  id: string;
+  channel_id: number | string;
+  has_read_key: boolean;
+  field_mapping: Record<string, string>;
+  active: boolean;
+  epoch: number | null;
+  stored_count: number | string | null;
+  last_entry_id: number | null;
+  remote_last_entry_id: number | null;
+  last_poll_at: string | null;
+  last_success_at: string | null;
+  last_error: string | null;
+  last_error_code: string | null;
+  last_error_at: string | null;
+  consecutive_failures: number | null;
+  missing_entries: number | null;
+  cleared_at: string | null;
+}
+
+// JSON carries Postgres's timestamp text ("...+00:00"); the API speaks toISOString ("...Z").
+const isoText = (t: string | null) => (t === null ? null : new Date(t).toISOString());
+
+function toChannelFromJson(c: ChannelJson): NodeChannel {
   return {
-    id: r.id,
-    channelId: Number(r.channel_id),
-    hasReadKey: r.read_key_encrypted !== null,
-    fieldMapping: r.field_mapping,
-    active: r.active,
+    id: c.id,
+    channelId: Number(c.channel_id),
+    hasReadKey: c.has_read_key,
+    fieldMapping: c.field_mapping,
+    active: c.active,
     sync: {
-      epoch: r.epoch ?? 0,
-      storedEntries: Number(r.stored_count ?? 0),
-      highestStoredEntryId: r.last_entry_id ?? 0,
-      thingspeakLastEntryId: r.remote_last_entry_id ?? null,
-      lastPollAt: iso(r.last_poll_at),
-      lastSuccessAt: iso(r.last_success_at),
-      lastError: r.last_error ?? null,
-      lastErrorCode: r.last_error_code ?? null,
-      lastErrorAt: iso(r.last_error_at),
-      consecutiveFailures: r.consecutive_failures ?? 0,
-      missingEntries: r.missing_entries ?? 0,
-      clearedAt: iso(r.cleared_at),
+      epoch: c.epoch ?? 0,
+      storedEntries: Number(c.stored_count ?? 0),
+      highestStoredEntryId: c.last_entry_id ?? 0,
+      thingspeakLastEntryId: c.remote_last_entry_id ?? null,
+      lastPollAt: isoText(c.last_poll_at),
+      lastSuccessAt: isoText(c.last_success_at),
+      lastError: c.last_error ?? null,
+      lastErrorCode: c.last_error_code ?? null,
+      lastErrorAt: isoText(c.last_error_at),
+      consecutiveFailures: c.consecutive_failures ?? 0,
+      missingEntries: c.missing_entries ?? 0,
+      clearedAt: isoText(c.cleared_at),
     },
   };
 }
@@ -114,31 +149,16 @@ export function createNodesRepository(db: Db, encryptionKey: Buffer) {
     }
   }
 
-  async function channelsOf(conn: Conn, nodeIds: string[]): Promise<Map<string, NodeChannel[]>> {
-    const byNode = new Map<string, NodeChannel[]>();
-    if (nodeIds.length === 0) return byNode;
-    const rows: ChannelRow[] = await conn('node_channels')
-      .leftJoin('channel_sync_state', 'channel_sync_state.node_channel_id', 'node_channels.id')
-      .whereIn('node_channels.node_id', nodeIds)
-      .select('node_channels.*', 'channel_sync_state.*', 'node_channels.id as id')
-      .orderBy('node_channels.channel_id');
-    for (const r of rows) {
-      const list = byNode.get(r.node_id) ?? [];
-      list.push(toChannel(r));
-      byNode.set(r.node_id, list);
-    }
-    return byNode;
-  }
-
   function scopedNodes(conn: Conn, scope: Scope): Knex.QueryBuilder {
     return whereCommunityInScope(conn('nodes').leftJoin('node_state', 'node_state.node_id', 'nodes.id'), scope, 'nodes.community_id');
   }
 
   async function getInScope(conn: Conn, scope: Scope, id: string): Promise<NodeView | undefined> {
-    const row: NodeViewRow | undefined = await scopedNodes(conn, scope).where('nodes.id', id).first(NODE_COLUMNS);
+    const row: (NodeViewRow & { channels_json: ChannelJson[] }) | undefined = await scopedNodes(conn, scope)
+      .where('nodes.id', id)
+      .first([...NODE_COLUMNS, conn.raw(CHANNELS_JSON)]);
     if (!row) return undefined;
-    const channels = await channelsOf(conn, [id]);
-    return toNodeView(row, channels.get(id) ?? [], new Date());
+    return toNodeView(row, row.channels_json.map(toChannelFromJson), new Date());
   }
 
   return {
@@ -185,14 +205,19 @@ export function createNodesRepository(db: Db, encryptionKey: Buffer) {
         const like = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
         q.where((w) => w.whereILike('nodes.label', like).orWhereILike('nodes.node_key', like).orWhereILike('nodes.location_name', like));
       }
-      const [rows, count]: [NodeViewRow[], Array<{ count: string }>] = await Promise.all([
-        q.clone().select(NODE_COLUMNS).orderBy([{ column: 'nodes.label' }, { column: 'nodes.id' }]).limit(page.limit).offset(page.offset),
+      // The page is chosen first and its channels joined after: in the page's own select list the
+      // channels subquery ran for every node sorted, not only the 50 shown (62 ms instead of 22).
+      const pageIds = q.clone().select('nodes.id').orderBy([{ column: 'nodes.label' }, { column: 'nodes.id' }]).limit(page.limit).offset(page.offset);
+      const [rows, count]: [Array<NodeViewRow & { channels_json: ChannelJson[] }>, Array<{ count: string }>] = await Promise.all([
+        db('nodes')
+          .leftJoin('node_state', 'node_state.node_id', 'nodes.id')
+          .whereIn('nodes.id', pageIds)
+          .select([...NODE_COLUMNS, db.raw(CHANNELS_JSON)])
+          .orderBy([{ column: 'nodes.label' }, { column: 'nodes.id' }]),
         q.clone().clearSelect().count<{ count: string }[]>('nodes.id as count'),
       ]);
-      const ids = rows.map((r) => r.id);
-      const channels = await channelsOf(db, ids);
       const now = new Date();
-      return { items: rows.map((r) => toNodeView(r, channels.get(r.id) ?? [], now)), total: Number(count[0]?.count ?? 0) };
+      return { items: rows.map((r) => toNodeView(r, r.channels_json.map(toChannelFromJson), now)), total: Number(count[0]?.count ?? 0) };
     },
 
     /**
