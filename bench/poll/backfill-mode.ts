@@ -6,7 +6,7 @@ import { seedFleet } from './seed-fleet';
 import { createSimChannels, FIRST_BENCH_CHANNEL_ID } from './simulator-fleet';
 import { insertSyntheticReadings } from './synthetic-readings';
 import { sampleRss } from './child-process';
-import { startPollWorker } from './worker-process';
+import { startHarnessWorker } from './worker-process';
 
 export interface BackfillResult {
   entries: number;
@@ -43,15 +43,7 @@ export async function runBackfill(opts: BenchOptions, rows: Row[]): Promise<Back
     if (inserted !== n) throw new Error(`synthetic insert wrote ${inserted} rows, expected ${n}`);
     out(`backfill: floor INSERT ... SELECT of ${n} readings in ${fmt(floorSeconds, 2)} s`);
 
-    const worker = await startPollWorker({
-      databaseUrl: h.proxiedDatabaseUrl,
-      redisUrl: h.redisUrl,
-      queuePrefix: h.prefix,
-      thingspeakBaseUrl: h.simUrl,
-      queues: 'poll',
-      overrides: opts.workerEnvOverrides,
-    });
-    h.defer('poll worker', () => worker.stop());
+    const worker = await startHarnessWorker(h, opts.workerEnvOverrides);
     const idle = await worker.memory();
     const sampler = sampleRss(worker.process.pid, 200);
     const poll = await runPollRound(h, worker, [target!], roundTimeoutMs(1) + n);

@@ -6,7 +6,7 @@ import { fmt, out, quantile, type Row } from './report';
 import { seedFleet } from './seed-fleet';
 import { createSimChannels, newestSimEntries, startSpreadAppender } from './simulator-fleet';
 import { workerPollSettings } from './steady-mode';
-import { startPollWorker } from './worker-process';
+import { startHarnessWorker } from './worker-process';
 
 export interface IntervalResult {
   channels: number;
@@ -41,16 +41,7 @@ export async function runInterval(opts: BenchOptions, rows: Row[]): Promise<Inte
     const settings = workerPollSettings({ ...env, ...opts.workerEnvOverrides });
     const ids = createSimChannels(h.sim, opts.channels, opts.historyEntries);
     const fleet = await seedFleet(h.db, { channels: ids });
-    const worker = await startPollWorker({
-      databaseUrl: h.proxiedDatabaseUrl,
-      redisUrl: h.redisUrl,
-      queuePrefix: h.prefix,
-      thingspeakBaseUrl: h.simUrl,
-      queues: 'poll,poll-control',
-      env,
-      overrides: opts.workerEnvOverrides,
-    });
-    h.defer('poll worker', () => worker.stop());
+    const worker = await startHarnessWorker(h, opts.workerEnvOverrides, 'poll,poll-control', env);
     const appender = startSpreadAppender(h.sim, ids, settings.intervalMs);
     h.defer('appender', async () => appender.stop());
 

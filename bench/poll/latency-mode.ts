@@ -5,7 +5,7 @@ import { fmt, out, type Row } from './report';
 import { seedFleet } from './seed-fleet';
 import { appendRoundEntries, createSimChannels } from './simulator-fleet';
 import { workerPollSettings } from './steady-mode';
-import { startPollWorker } from './worker-process';
+import { startHarnessWorker } from './worker-process';
 
 export interface LatencyResult {
   channels: number;
@@ -29,15 +29,7 @@ export async function runLatency(opts: BenchOptions, rows: Row[]): Promise<Laten
   try {
     const ids = createSimChannels(h.sim, opts.latencyChannels, opts.historyEntries);
     const fleet = await seedFleet(h.db, { channels: ids });
-    const worker = await startPollWorker({
-      databaseUrl: h.proxiedDatabaseUrl,
-      redisUrl: h.redisUrl,
-      queuePrefix: h.prefix,
-      thingspeakBaseUrl: h.simUrl,
-      queues: 'poll',
-      overrides: opts.workerEnvOverrides,
-    });
-    h.defer('poll worker', () => worker.stop());
+    const worker = await startHarnessWorker(h, opts.workerEnvOverrides);
     const { concurrency, maxPerSecond } = workerPollSettings(opts.workerEnvOverrides);
 
     const warmUp = await runPollRound(h, worker, fleet, roundTimeoutMs(fleet.length));

@@ -7,7 +7,7 @@ import { readingsStorage, rebuildReadingIndexes, vacuumReadings, type ReadingsSt
 import { fmt, out, type Row } from './report';
 import { seedFleet } from './seed-fleet';
 import { appendRoundEntries, createSimChannels } from './simulator-fleet';
-import { startPollWorker } from './worker-process';
+import { startHarnessWorker } from './worker-process';
 
 const MAX_STEADY_ROUNDS = 50;
 
@@ -43,15 +43,7 @@ export async function runSteady(opts: BenchOptions, rows: Row[]): Promise<Steady
     const seedSeconds = (performance.now() - seedStart) / 1000;
     out(`steady: ${opts.channels} channels with ${opts.historyEntries} entries each seeded in ${fmt(seedSeconds)} s`);
 
-    const worker = await startPollWorker({
-      databaseUrl: h.proxiedDatabaseUrl,
-      redisUrl: h.redisUrl,
-      queuePrefix: h.prefix,
-      thingspeakBaseUrl: h.simUrl,
-      queues: 'poll',
-      overrides: opts.workerEnvOverrides,
-    });
-    h.defer('poll worker', () => worker.stop());
+    const worker = await startHarnessWorker(h, opts.workerEnvOverrides);
     const pollSettings = workerPollSettings(opts.workerEnvOverrides);
     const timeoutMs = roundTimeoutMs(opts.channels);
 

@@ -113,3 +113,15 @@ export async function startPollWorker(s: WorkerSettings): Promise<PollWorker> {
     },
   };
 }
+
+/** The worker under test wired to a harness (its proxied database, Redis prefix, simulator), stopped with it. */
+export async function startHarnessWorker(
+  h: { proxiedDatabaseUrl: string; redisUrl: string; prefix: string; simUrl: string; defer(name: string, run: () => Promise<unknown>): void },
+  overrides: Record<string, string>,
+  queues = 'poll',
+  env?: Record<string, string>,
+): Promise<PollWorker> {
+  const worker = await startPollWorker({ databaseUrl: h.proxiedDatabaseUrl, redisUrl: h.redisUrl, queuePrefix: h.prefix, thingspeakBaseUrl: h.simUrl, queues, env, overrides });
+  h.defer('poll worker', () => worker.stop());
+  return worker;
+}

@@ -2,13 +2,10 @@ import type { Logger } from '../../../src/shared/logger';
 import { pollChannel, type PollDeps } from '../../../src/shared/polling/poll-channel';
 import { createPollBatches, type PollBatchDeps } from '../../../src/shared/polling/poll-batches';
 import { createPollCommitRepository } from '../../../src/shared/polling/poll-commit.repository';
-import { createThingSpeakSimulator } from '../../../src/simulator/thingspeak-simulator';
-import { createThingSpeakClient } from '../../../src/shared/thingspeak/thingspeak.client';
-import { createTestCore, type TestCore } from '../../helpers/test-core';
+import type { TestCore } from '../../helpers/test-core';
+import { openPollRig, type Simulator } from '../../helpers/poll-rig';
 import { createNode } from '../../helpers/factories';
 import { storedEntries, syncState } from '../../helpers/readings';
-
-type Simulator = ReturnType<typeof createThingSpeakSimulator>;
 
 describe('poll-channel at fleet scale: one request, shared commits, paged imports', () => {
   let core: TestCore;
@@ -16,25 +13,16 @@ describe('poll-channel at fleet scale: one request, shared commits, paged import
   let deps: PollDeps;
   let log: Logger;
 
+  let rig: Awaited<ReturnType<typeof openPollRig>>;
+
   beforeAll(async () => {
-    sim = createThingSpeakSimulator();
-    const { url } = await sim.listen(0);
-    core = createTestCore({ THINGSPEAK_BASE_URL: url, THINGSPEAK_TIMEOUT_MS: '2000' });
+    rig = await openPollRig();
+    ({ sim, core, deps } = rig);
     log = core.log;
-    deps = {
-      db: core.db,
-      repo: core.repos.poll,
-      nodeStatus: core.repos.nodeStatus,
-      client: createThingSpeakClient({ baseUrl: url, timeoutMs: 2_000 }),
-      producers: core.producers,
-      encryptionKey: core.config.encryptionKey,
-      overlapMs: 300_000,
-    };
   });
 
   afterAll(async () => {
-    await core.close();
-    await sim.close();
+    await rig.close();
   });
 
   const requestsFor = (channelId: number) => sim.stats().requests[String(channelId)] ?? 0;
