@@ -1,3 +1,5 @@
+import { intFromEnv } from '../poll/options';
+
 /**
  * Sizes of an API bench run: flags from argv (`--smoke`, `--no-worker`), sizes from env.
  * `--smoke` shrinks everything so a run checks the bench itself (not to quote).
@@ -16,14 +18,6 @@ export interface ApiBenchOptions {
   warmupSeconds: number;
   sequentialNodeGets: number;
   sequentialListPages: number;
-}
-
-function intFromEnv(env: NodeJS.ProcessEnv, name: string, def: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return def;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
 }
 
 export function parseApiOptions(argv: readonly string[], env: NodeJS.ProcessEnv): ApiBenchOptions {

@@ -27,7 +27,8 @@ export interface BenchOptions {
 
 const MODES: readonly Mode[] = ['steady', 'latency', 'backfill'];
 
-function intFromEnv(env: NodeJS.ProcessEnv, name: string, def: number): number {
+/** A positive integer setting from the environment, or `def`; anything else stops the bench with its name. */
+export function intFromEnv(env: NodeJS.ProcessEnv, name: string, def: number): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return def;
   const value = Number(raw);
