@@ -46,8 +46,9 @@ describe('worker processes', () => {
       }
       sim.setLatency(150); // makes overlapping requests for one channel observable
       sim.resetStats();
-      const w1 = start(core, { POLL_INTERVAL_MS: '1000', POLL_CONCURRENCY: '8' });
-      const w2 = start(core, { POLL_INTERVAL_MS: '1000', POLL_CONCURRENCY: '8' });
+      // Each worker can hold only half the channels at once, so the other must take the rest.
+      const w1 = start(core, { POLL_INTERVAL_MS: '1000', POLL_CONCURRENCY: '4' });
+      const w2 = start(core, { POLL_INTERVAL_MS: '1000', POLL_CONCURRENCY: '4' });
       await Promise.all([w1.waitForLine(/worker started/), w2.waitForLine(/worker started/)]);
 
       // On-demand polls on top of the ticks, from another producer, while both workers run.
@@ -66,15 +67,19 @@ describe('worker processes', () => {
         { what: 'every channel mirrored', timeoutMs: 40_000 },
       );
 
+      // Both processes did poll work: the load was shared, not serialised on one. Ticks keep coming
+      // every second, so wait for it with a deadline rather than sampling once.
+      const polled = (w: RunningProcess) => w.output.some((l) => l.includes('channel polled'));
+      await waitFor(() => polled(w1) && polled(w2), { what: 'both workers polled', timeoutMs: 20_000 });
+
       const stats = sim.stats();
       for (const { channel } of nodes) {
         expect(stats.maxConcurrent[channel.channelId]).toBe(1);
         const stored = await storedEntries(core, channel.id);
         expect(stored.map((s) => s.entryId)).toEqual(sim.entries(channel.channelId).map((e) => e.entryId).sort((a, b) => a - b));
       }
-      // Both processes did poll work: the load was shared, not serialised on one.
-      expect(w1.output.some((l) => l.includes('channel polled'))).toBe(true);
-      expect(w2.output.some((l) => l.includes('channel polled'))).toBe(true);
+      expect(polled(w1)).toBe(true);
+      expect(polled(w2)).toBe(true);
     } finally {
       sim.setLatency(0);
       await core.close();
