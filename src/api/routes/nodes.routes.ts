@@ -5,15 +5,18 @@ import type { Community } from '../../shared/communities/communities.repository'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../shared/errors';
 import { createNodeSchema, NODE_STATUSES, updateNodeSchema, ANALYTICS_TYPES, NODE_CATEGORIES } from '../../shared/nodes/node';
 import { updateNode } from '../../shared/nodes/update-node';
+import { decodeNodeListCursor } from '../../shared/nodes/node-list-cursor';
 import { authOf, requireRole } from '../middleware/auth';
 import { parse } from '../middleware/validate';
-import { dataOf, offsetPageOf } from '../openapi/envelopes';
+import { dataOf } from '../openapi/envelopes';
 import { nodeSchema, pollAcceptedSchema } from '../openapi/resource-schemas';
 import { ALL_ROLES, apiDoc, type RouteDoc } from '../openapi/route-doc';
 import { paginationSchema, uuidParam } from './pagination';
 
 const listQuery = paginationSchema
   .extend({
+    cursor: z.string().max(600).optional(),
+    count: z.enum(['exact', 'none']).optional(),
     communityId: z.string().uuid().optional(),
     category: z.enum(NODE_CATEGORIES).optional(),
     analyticsType: z.enum(ANALYTICS_TYPES).optional(),
@@ -22,6 +25,27 @@ const listQuery = paginationSchema
     search: z.string().trim().min(1).max(100).optional(),
   })
   .strict();
+
+const summaryQuery = z.object({ communityId: z.string().uuid().optional() }).strict();
+
+const countsOf = (keys: readonly string[]) => z.object(Object.fromEntries(keys.map((k) => [k, z.number().int()])));
+const nodeSummarySchema = z.object({
+  total: z.number().int(),
+  online: z.number().int(),
+  offline: z.number().int(),
+  byStatus: countsOf(NODE_STATUSES),
+  byCategory: countsOf(NODE_CATEGORIES),
+});
+
+const nodeListPage = z.object({
+  data: z.array(nodeSchema),
+  page: z.object({
+    limit: z.number().int(),
+    offset: z.number().int().optional().meta({ description: 'Only on offset pages (no cursor)' }),
+    total: z.number().int().optional().meta({ description: 'Every node matching the filters; only with count=exact (the default without a cursor)' }),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as ?cursor= for the next page; null on the last page' }),
+  }),
+});
 
 const nodeAnswer = dataOf(nodeSchema);
 
@@ -36,9 +60,20 @@ const DOCS = {
   },
   list: {
     summary: 'List the nodes in scope',
+    description:
+      'Sorted by label, then id. Keyset paged: pass page.nextCursor as `cursor` (a page costs the same anywhere in the list). ' +
+      '`offset` still works but reads every row before it. `total` is counted on the first page (no cursor) unless `count=none`, and on cursor pages only with `count=exact`.',
     auth: ALL_ROLES,
     query: listQuery,
-    responses: { 200: { description: 'A page of nodes', schema: offsetPageOf(nodeSchema) } },
+    responses: { 200: { description: 'A page of nodes', schema: nodeListPage } },
+    errors: { 400: 'cursor is not one this API returned, or cursor and offset together' },
+  },
+  summary: {
+    summary: 'Counts of the nodes in scope by status, category and online or not',
+    description: 'One grouped query; `online` uses the same rule as a node\'s own `online` (newest reading younger than three expected intervals).',
+    auth: ALL_ROLES,
+    query: summaryQuery,
+    responses: { 200: { description: 'The counts', schema: dataOf(nodeSummarySchema) } },
   },
   get: { summary: 'A node, with its state and per-channel sync state', auth: ALL_ROLES, params: uuidParam, responses: { 200: { description: 'The node', schema: nodeAnswer } }, errors: { 404: 'NODE_NOT_FOUND' } },
   update: {
@@ -90,10 +125,19 @@ export function nodesRoutes(core: Core): Router {
 
   router.get('/nodes', apiDoc(DOCS.list), async (req, res) => {
     const auth = authOf(req);
-    const q = parse(listQuery, req.query, 'query');
-    const { limit, offset, ...filter } = q;
-    const page = await nodes.list(auth.scope, filter, { limit, offset });
-    res.json({ data: page.items, page: { limit, offset, total: page.total } });
+    const { limit, offset, cursor, count, ...filter } = parse(listQuery, req.query, 'query');
+    const after = cursor === undefined ? undefined : decodeNodeListCursor(cursor);
+    if (cursor !== undefined && !after) throw new ValidationError('Invalid query: query.cursor: is not a cursor this API returned');
+    if (after && req.query.offset !== undefined) throw new ValidationError('Invalid query: query.offset: cannot be combined with cursor');
+    const wantsCount = count === undefined ? !after : count === 'exact';
+    const page = await nodes.list(auth.scope, filter, { limit, after, offset: after ? undefined : offset, count: wantsCount });
+    res.json({ data: page.items, page: { limit, ...(after ? {} : { offset }), ...(page.total === undefined ? {} : { total: page.total }), nextCursor: page.nextCursor } });
+  });
+
+  // Before /nodes/:id, which would read "summary" as an id.
+  router.get('/nodes/summary', apiDoc(DOCS.summary), async (req, res) => {
+    const filter = parse(summaryQuery, req.query, 'query');
+    res.json({ data: await nodes.summary(authOf(req).scope, filter) });
   });
 
   router.get('/nodes/:id', apiDoc(DOCS.get), async (req, res) => {

@@ -7,7 +7,8 @@ import { encryptSecret } from '../crypto/secret-box';
 import { isOnline, offlineAfterSql } from './offline-threshold';
 import type { Conn, Tx } from '../db/transaction';
 import { ensureChannelEpoch } from '../readings/channel-epochs';
-import type { CreateNodeInput, NodeChannel, NodeStatus, NodeView, UpdateNodeInput } from './node';
+import { NODE_CATEGORIES, NODE_STATUSES, type CreateNodeInput, type NodeCategory, type NodeChannel, type NodeStatus, type NodeView, type UpdateNodeInput } from './node';
+import { encodeNodeListCursor, type NodeListPosition } from './node-list-cursor';
 
 type ChannelInput = CreateNodeInput['channels'][number];
 
@@ -19,6 +20,23 @@ export interface NodeListFilter {
   online?: boolean;
   /** Case-insensitive match on label, node key or location name. */
   search?: string;
+}
+
+export interface NodeListPage {
+  limit: number;
+  /** Keyset position: the page starts after it. Wins over offset. */
+  after?: NodeListPosition;
+  offset?: number;
+  /** Count the whole filtered set (`total`): one more scan per page, so only when asked. */
+  count: boolean;
+}
+
+export interface NodeSummary {
+  total: number;
+  online: number;
+  offline: number;
+  byStatus: Record<NodeStatus, number>;
+  byCategory: Record<NodeCategory, number>;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -153,6 +171,23 @@ export function createNodesRepository(db: Db, encryptionKey: Buffer) {
     return whereCommunityInScope(conn('nodes').leftJoin('node_state', 'node_state.node_id', 'nodes.id'), scope, 'nodes.community_id');
   }
 
+  function filteredNodes(scope: Scope, filter: NodeListFilter): Knex.QueryBuilder {
+    const q = scopedNodes(db, scope);
+    if (filter.communityId) q.where('nodes.community_id', filter.communityId);
+    if (filter.category) q.where('nodes.category', filter.category);
+    if (filter.analyticsType) q.where('nodes.analytics_type', filter.analyticsType);
+    if (filter.status) q.where('nodes.status', filter.status);
+    if (filter.online !== undefined) {
+      const cond = `node_state.last_reading_at >= now() - ${offlineAfterSql('nodes.expected_interval_s')}`;
+      q.where((w) => (filter.online ? w.whereRaw(cond) : w.whereNull('node_state.last_reading_at').orWhereRaw(`NOT (${cond})`)));
+    }
+    if (filter.search) {
+      const like = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      q.where((w) => w.whereILike('nodes.label', like).orWhereILike('nodes.node_key', like).orWhereILike('nodes.location_name', like));
+    }
+    return q;
+  }
+
   async function getInScope(conn: Conn, scope: Scope, id: string): Promise<NodeView | undefined> {
     const row: (NodeViewRow & { channels_json: ChannelJson[] }) | undefined = await scopedNodes(conn, scope)
       .where('nodes.id', id)
@@ -191,33 +226,61 @@ export function createNodesRepository(db: Db, encryptionKey: Buffer) {
       });
     },
 
-    async list(scope: Scope, filter: NodeListFilter, page: { limit: number; offset: number }): Promise<{ items: NodeView[]; total: number }> {
-      const q = scopedNodes(db, scope);
-      if (filter.communityId) q.where('nodes.community_id', filter.communityId);
-      if (filter.category) q.where('nodes.category', filter.category);
-      if (filter.analyticsType) q.where('nodes.analytics_type', filter.analyticsType);
-      if (filter.status) q.where('nodes.status', filter.status);
-      if (filter.online !== undefined) {
-        const cond = `node_state.last_reading_at >= now() - ${offlineAfterSql('nodes.expected_interval_s')}`;
-        q.where((w) => (filter.online ? w.whereRaw(cond) : w.whereNull('node_state.last_reading_at').orWhereRaw(`NOT (${cond})`)));
-      }
-      if (filter.search) {
-        const like = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-        q.where((w) => w.whereILike('nodes.label', like).orWhereILike('nodes.node_key', like).orWhereILike('nodes.location_name', like));
-      }
+    /**
+     * A page of nodes sorted by (label, id): after a keyset position, or at an offset (kept for
+     * old clients; it reads and drops every row before it). `total` only when asked, since it
+     * counts the whole filtered set on every page.
+     */
+    async list(scope: Scope, filter: NodeListFilter, page: NodeListPage): Promise<{ items: NodeView[]; total?: number; nextCursor: string | null }> {
+      const q = filteredNodes(scope, filter);
+      const pageIds = q.clone().select('nodes.id', 'nodes.label').orderBy([{ column: 'nodes.label' }, { column: 'nodes.id' }]).limit(page.limit + 1);
+      if (page.after) pageIds.whereRaw('(nodes.label, nodes.id) > (?, ?)', [page.after.label, page.after.id]);
+      else if (page.offset) pageIds.offset(page.offset);
       // The page is chosen first and its channels joined after: in the page's own select list the
       // channels subquery ran for every node sorted, not only the 50 shown (62 ms instead of 22).
-      const pageIds = q.clone().select('nodes.id').orderBy([{ column: 'nodes.label' }, { column: 'nodes.id' }]).limit(page.limit).offset(page.offset);
-      const [rows, count]: [Array<NodeViewRow & { channels_json: ChannelJson[] }>, Array<{ count: string }>] = await Promise.all([
-        db('nodes')
+      const [rows, count] = await Promise.all([
+        db
+          .with('page_ids', pageIds)
+          .from('page_ids')
+          .join('nodes', 'nodes.id', 'page_ids.id')
           .leftJoin('node_state', 'node_state.node_id', 'nodes.id')
-          .whereIn('nodes.id', pageIds)
           .select([...NODE_COLUMNS, db.raw(CHANNELS_JSON)])
-          .orderBy([{ column: 'nodes.label' }, { column: 'nodes.id' }]),
-        q.clone().clearSelect().count<{ count: string }[]>('nodes.id as count'),
+          .orderBy([{ column: 'nodes.label' }, { column: 'nodes.id' }]) as Promise<Array<NodeViewRow & { channels_json: ChannelJson[] }>>,
+        page.count ? q.clone().clearSelect().count<{ count: string }[]>('nodes.id as count') : Promise.resolve(undefined),
       ]);
+      const more = rows.length > page.limit;
+      const shown = more ? rows.slice(0, page.limit) : rows;
+      const last = shown[shown.length - 1];
       const now = new Date();
-      return { items: rows.map((r) => toNodeView(r, r.channels_json.map(toChannelFromJson), now)), total: Number(count[0]?.count ?? 0) };
+      return {
+        items: shown.map((r) => toNodeView(r, r.channels_json.map(toChannelFromJson), now)),
+        ...(count ? { total: Number(count[0]?.count ?? 0) } : {}),
+        nextCursor: more && last ? encodeNodeListCursor({ label: last.label, id: last.id }) : null,
+      };
+    },
+
+    /** Counts of the nodes in scope by status, by category and online or not, from one grouped query. */
+    async summary(scope: Scope, filter: Pick<NodeListFilter, 'communityId'>): Promise<NodeSummary> {
+      const online = `COALESCE(node_state.last_reading_at >= now() - ${offlineAfterSql('nodes.expected_interval_s')}, false)`;
+      const rows: Array<{ status: NodeStatus; category: NodeCategory; online: boolean; count: string }> = await filteredNodes(scope, filter)
+        .select('nodes.status', 'nodes.category', db.raw(`${online} AS online`), db.raw('count(*) AS count'))
+        .groupByRaw(`1, 2, 3`);
+      const summary: NodeSummary = {
+        total: 0,
+        online: 0,
+        offline: 0,
+        byStatus: Object.fromEntries(NODE_STATUSES.map((s) => [s, 0])) as Record<NodeStatus, number>,
+        byCategory: Object.fromEntries(NODE_CATEGORIES.map((c) => [c, 0])) as Record<NodeCategory, number>,
+      };
+      for (const r of rows) {
+        const n = Number(r.count);
+        summary.total += n;
+        if (r.online) summary.online += n;
+        else summary.offline += n;
+        summary.byStatus[r.status] += n;
+        summary.byCategory[r.category] += n;
+      }
+      return summary;
     },
 
     /**

@@ -110,11 +110,78 @@ describe('API /api/v1/nodes', () => {
       const page2 = await api.get(`/api/v1/nodes?search=${tag}&limit=2&offset=2`).expect(200);
       const sumps = await api.get(`/api/v1/nodes?search=${tag}&category=Sump`).expect(200);
 
-      expect(page1.body.page).toEqual({ limit: 2, offset: 0, total: 4 });
+      expect(page1.body.page).toEqual({ limit: 2, offset: 0, total: 4, nextCursor: expect.any(String) });
       expect([...page1.body.data, ...page2.body.data].map((n: { label: string }) => n.label)).toEqual([`Flow ${tag}`, `Sump ${tag} 0`, `Sump ${tag} 1`, `Sump ${tag} 2`]);
       expect(sumps.body.data).toHaveLength(3);
       const bad = await api.get('/api/v1/nodes?limit=0&category=Tank').expect(400);
       expect(bad.body.message).toMatch(/query\.limit[\s\S]*query\.category/);
+    });
+
+    test('when the list is walked by cursor, then every node comes once in order, total only where asked, and the last page says so', async () => {
+      const tag = randomUUID().slice(0, 6);
+      // Equal labels: the id breaks the tie, so no node is skipped or repeated at a page edge.
+      const labels = ['b', 'a', 'c', 'a', 'b', 'a', 'd'].map((l) => `Walk ${tag} ${l}`);
+      const ids: string[] = [];
+      for (const label of labels) ids.push((await api.post('/api/v1/nodes', nodeBody({ communityId: communityB, label })).expect(201)).body.data.id);
+
+      const first = await api.get(`/api/v1/nodes?search=${tag}&limit=3`).expect(200);
+      expect(first.body.page).toMatchObject({ limit: 3, offset: 0, total: 7 });
+      const seen = [...first.body.data];
+      let cursor: string | null = first.body.page.nextCursor;
+      let pages = 1;
+      while (cursor) {
+        const page = await api.get(`/api/v1/nodes?search=${tag}&limit=3&cursor=${cursor}`).expect(200);
+        expect(page.body.page.total).toBeUndefined();
+        expect(page.body.page.offset).toBeUndefined();
+        seen.push(...page.body.data);
+        cursor = page.body.page.nextCursor;
+        pages++;
+      }
+      expect(pages).toBe(3);
+      const expected = labels.map((label, i) => ({ label, id: ids[i] })).sort((x, y) => (x.label === y.label ? (x.id < y.id ? -1 : 1) : x.label < y.label ? -1 : 1));
+      expect(seen.map((n: { id: string; label: string }) => ({ label: n.label, id: n.id }))).toEqual(expected);
+
+      const counted = await api.get(`/api/v1/nodes?search=${tag}&limit=3&cursor=${first.body.page.nextCursor}&count=exact`).expect(200);
+      expect(counted.body.page.total).toBe(7);
+      const uncounted = await api.get(`/api/v1/nodes?search=${tag}&limit=3&count=none`).expect(200);
+      expect(uncounted.body.page).toEqual({ limit: 3, offset: 0, nextCursor: first.body.page.nextCursor });
+    });
+
+    test('when a cursor is not one the API returned, or comes with an offset, then 400 says so', async () => {
+      const forged = Buffer.from(JSON.stringify(['x', 'not-a-uuid'])).toString('base64url');
+      for (const cursor of ['garbage', forged]) {
+        const res = await api.get(`/api/v1/nodes?cursor=${cursor}`).expect(400);
+        expect(res.body.message).toMatch(/query\.cursor: is not a cursor this API returned/);
+      }
+      const valid = (await api.get('/api/v1/nodes?limit=1').expect(200)).body.page.nextCursor;
+      const both = await api.get(`/api/v1/nodes?cursor=${valid}&offset=5`).expect(400);
+      expect(both.body.message).toMatch(/query\.offset: cannot be combined with cursor/);
+      const badCount = await api.get('/api/v1/nodes?count=maybe').expect(400);
+      expect(badCount.body.message).toMatch(/query\.count/);
+    });
+
+    test('when the summary is asked for, then it counts the nodes in scope by status, category and online, and agrees with the list', async () => {
+      const suffix = randomUUID().slice(0, 6);
+      const community = (await api.post('/api/v1/communities', { slug: `sum-${suffix}`, name: 'Summary' }).expect(201)).body.data.id;
+      await api.post('/api/v1/nodes', nodeBody({ communityId: community, category: 'Sump' })).expect(201);
+      await api.post('/api/v1/nodes', nodeBody({ communityId: community, category: 'OHT' })).expect(201);
+      const maintained = (await api.post('/api/v1/nodes', nodeBody({ communityId: community, category: 'OHT' })).expect(201)).body.data.id;
+      await api.patch(`/api/v1/nodes/${maintained}`, { maintenance: true }).expect(200);
+
+      const summary = (await api.get(`/api/v1/nodes/summary?communityId=${community}`).expect(200)).body.data;
+      expect(summary).toMatchObject({ total: 3, online: 0, offline: 3 });
+      expect(summary.byStatus).toEqual({ provisioning: 2, Online: 0, Offline: 0, Alert: 0, Maintenance: 1 });
+      expect(summary.byCategory).toMatchObject({ OHT: 2, Sump: 1, FlowMeter: 0 });
+
+      const fleet = (await api.get('/api/v1/nodes/summary').expect(200)).body.data;
+      const listed = (await api.get('/api/v1/nodes?limit=1').expect(200)).body.page.total;
+      expect(fleet.total).toBe(listed);
+      const scoped = (await apiClient(core, customerA).get('/api/v1/nodes/summary').expect(200)).body.data;
+      const scopedListed = (await apiClient(core, customerA).get('/api/v1/nodes?limit=1').expect(200)).body.page.total;
+      expect(scoped.total).toBe(scopedListed);
+      expect(scoped.total).toBeLessThan(fleet.total);
+      const bad = await api.get('/api/v1/nodes/summary?status=Online').expect(400);
+      expect(bad.body.message).toMatch(/status/);
     });
 
     test('when a node is updated, then the change is returned; maintenance can be set; delete removes it', async () => {

@@ -193,6 +193,7 @@ describe('OpenAPI document', () => {
     ).data;
     await insertReadings(core, { nodeId: node.id, nodeChannelId: node.channels[0].id }, [{ at: Date.now() - 60_000, fields: { field1: 50 } }, { at: Date.now(), fields: { field1: 'nan' } }]);
     await call('get', '/api/v1/nodes?limit=5');
+    await call('get', '/api/v1/nodes/summary');
     await call('get', `/api/v1/nodes/${node.id}`);
     await call('patch', `/api/v1/nodes/${node.id}`, { label: 'Documented tank (renamed)' });
     await call('get', `/api/v1/nodes/${node.id}/readings`);
