@@ -3,16 +3,18 @@
  * The compiled API runs as a child process (NODE_ENV=production) on a throwaway database
  * `evara_bench_api` seeded with the fleet (10k nodes, BENCH_API_NODES) and a few readings a node,
  * Redis keys under `benchapi-<pid>:`, while one worker child ingests from the in-process ThingSpeak
- * simulator. Load comes from autocannon in its own process at a fixed rate (BENCH_API_RATE, 500/s)
- * over 50 connections for BENCH_API_SECONDS (30): 15 % list pages, 60 % GET /nodes/:id, 15 %
- * readings pages, 10 % alert summary. The floor is a bare `http` server driven the same way in the
- * same run; unloaded latency is sequential requests. Everything is removed at the end, also on
+ * simulator. Load comes from its own process at a fixed rate (BENCH_API_RATE, 500/s) over 50
+ * connections for BENCH_API_SECONDS (30): 15 % list pages (by keyset cursor), 60 % GET /nodes/:id,
+ * 15 % readings pages, 10 % alert summary; twice: evenly paced (open loop, latency from the due
+ * time; the targets are read here) and autocannon's per-second bursts. Each is preceded by a bare
+ * `http` server driven the same way, the floor; unloaded latency is sequential requests. Everything is removed at the end, also on
  * failure or Ctrl-C. See BENCHMARKS.md.
  */
 import os from 'node:os';
 import { parseApiOptions } from './api/options';
 import { closeOpenStacks, openApiStack } from './api/stack';
-import type { GroupStats, LoadConfig, LoadResult, RouteGroup } from './api/load';
+import type { GroupStats, LoadConfig, LoadMode, LoadResult, RouteGroup } from './api/load-mix';
+import { walkListCursors } from './api/list-cursors';
 import { procMemoryMiB } from './poll/child-process';
 import { benchResultLine, fmt, out, printTable, type Row } from './poll/report';
 
@@ -23,8 +25,9 @@ const MIX: RouteGroup[] = [
   { name: 'summary', kind: 'summary', weight: 10 },
 ];
 const LABEL: Record<string, string> = {
-  list: 'GET /nodes?limit=50&offset=', node: 'GET /nodes/:id', readings: 'GET /nodes/:id/readings?limit=50', summary: 'GET /alerts/summary', floor: 'bare http',
+  list: 'GET /nodes?limit=50&cursor=', node: 'GET /nodes/:id', readings: 'GET /nodes/:id/readings?limit=50', summary: 'GET /alerts/summary', floor: 'bare http',
 };
+const MODE_LABEL: Record<'paced' | 'rate', string> = { paced: 'paced (evenly spaced)', rate: 'burst (autocannon)' };
 const TARGETS = { rate: 500, nodeP99: 25, listP99: 50, unloadedNodeP50: 3 };
 
 const ms = (v: number | null | undefined) => `${fmt(v, 2)} ms`;
@@ -36,14 +39,17 @@ async function main(): Promise<void> {
   out(`api bench: ${opts.nodes} nodes, ${opts.rate} req/s over ${opts.connections} connections for ${opts.seconds} s, worker ${opts.worker ? 'on' : 'off'}${opts.smoke ? ' (smoke: sizes shrunk, do not quote)' : ''}`);
   const stack = await openApiStack(opts, out);
   try {
+    const listCursors = await walkListCursors(stack.apiUrl, stack.apiKey);
+    out(`node list: ${listCursors.length} pages of 50, walked by cursor`);
     const base = {
       headers: { authorization: `Bearer ${stack.apiKey}` },
       nodeIds: stack.fleet.map((f) => f.nodeId),
-      listPages: Math.ceil(stack.fleet.length / 50),
+      listCursors,
       connections: opts.connections,
       rate: opts.rate,
     };
-    const api = (over: Partial<LoadConfig>): LoadConfig => ({ ...base, mode: 'rate', url: stack.apiUrl, seconds: opts.seconds, groups: MIX, ...over });
+    const api = (over: Partial<LoadConfig>): LoadConfig => ({ ...base, mode: 'paced', url: stack.apiUrl, seconds: opts.seconds, groups: MIX, ...over });
+    const floorOf = (mode: LoadMode): LoadConfig => ({ ...base, mode, url: stack.floorUrl, seconds: opts.seconds, headers: {}, groups: [{ name: 'floor', kind: 'floor', weight: 1 }] });
 
     out(`warm-up: ${opts.warmupSeconds} s of the mix`);
     await stack.load(api({ seconds: opts.warmupSeconds }));
@@ -51,39 +57,46 @@ async function main(): Promise<void> {
     out(`unloaded: ${opts.sequentialNodeGets} sequential GET /nodes/:id, ${opts.sequentialListPages} list pages`);
     const unloaded = await stack.load(api({ mode: 'sequential', counts: { node: opts.sequentialNodeGets, list: opts.sequentialListPages } }));
 
-    out(`floor: bare http server, ${opts.seconds} s`);
-    const floor = await stack.load({ ...base, mode: 'rate', url: stack.floorUrl, seconds: opts.seconds, headers: {}, groups: [{ name: 'floor', kind: 'floor', weight: 1 }] });
-
     const workerBefore = stack.worker ? await stack.worker.scrape() : undefined;
-    out(`api: the mix, ${opts.seconds} s`);
-    const mixed = await stack.load(api({}));
+    const runs: Record<'paced' | 'rate', { floor: LoadResult; api: LoadResult }> = {} as never;
+    for (const mode of ['paced', 'rate'] as const) {
+      out(`floor (${MODE_LABEL[mode]}): bare http server, ${opts.seconds} s`);
+      const floor = await stack.load(floorOf(mode));
+      out(`api (${MODE_LABEL[mode]}): the mix, ${opts.seconds} s`);
+      runs[mode] = { floor, api: await stack.load(api({ mode })) };
+    }
     const workerAfter = stack.worker ? await stack.worker.scrape() : undefined;
     const apiMem = await procMemoryMiB(stack.api.pid);
 
     const rows: Row[] = [];
-    const f = floor.total;
-    const t = mixed.total;
-    rows.push({ mode: 'floor (bare http)', figure: 'achieved req/s', value: fmt(f.reqPerSec), floor: `target ${opts.rate}` });
-    rows.push({ mode: '', figure: 'p50 / p99', value: `${ms(f.p50)} / ${ms(f.p99)}` });
-    rows.push({ mode: '', figure: 'non-2xx / errors', value: `${f.non2xx} / ${f.errors}` });
-    rows.push({ mode: 'api mix (all)', figure: 'achieved req/s', value: fmt(t.reqPerSec), floor: `floor ${fmt(f.reqPerSec)}: ${ratio(t.reqPerSec, f.reqPerSec)}` });
-    rows.push({ mode: '', figure: 'p50 / p99', value: `${ms(t.p50)} / ${ms(t.p99)}`, floor: `floor p99 ${ms(f.p99)}: ${ratio(t.p99, f.p99)}` });
-    rows.push({ mode: '', figure: 'non-2xx / errors / timeouts', value: `${t.non2xx} / ${t.errors} / ${t.timeouts}`, floor: JSON.stringify(t.statuses) });
-    for (const g of MIX) {
-      const s: GroupStats | undefined = mixed.groups[g.name];
-      if (!s) continue;
-      rows.push({ mode: `api ${LABEL[g.name]}`, figure: 'req/s, p50 / p99 (max)', value: `${fmt(s.reqPerSec)}, ${ms(s.p50)} / ${ms(s.p99)}`, floor: `max ${ms(s.max)}, non-2xx ${s.non2xx}` });
+    for (const mode of ['paced', 'rate'] as const) {
+      const f = runs[mode].floor.total;
+      const t = runs[mode].api.total;
+      const tag = MODE_LABEL[mode];
+      rows.push({ mode: `floor, ${tag}`, figure: 'achieved req/s, p50 / p99', value: `${fmt(f.reqPerSec)}, ${ms(f.p50)} / ${ms(f.p99)}`, floor: `target ${opts.rate}; non-2xx ${f.non2xx}, errors ${f.errors}` });
+      rows.push({ mode: `api mix, ${tag}`, figure: 'achieved req/s', value: fmt(t.reqPerSec), floor: `floor ${fmt(f.reqPerSec)}: ${ratio(t.reqPerSec, f.reqPerSec)}` });
+      rows.push({ mode: '', figure: 'p50 / p99', value: `${ms(t.p50)} / ${ms(t.p99)}`, floor: `floor p99 ${ms(f.p99)}: ${ratio(t.p99, f.p99)}` });
+      rows.push({ mode: '', figure: 'non-2xx / errors / timeouts', value: `${t.non2xx} / ${t.errors} / ${t.timeouts}`, floor: JSON.stringify(t.statuses) });
+      for (const g of MIX) {
+        const s: GroupStats | undefined = runs[mode].api.groups[g.name];
+        if (!s) continue;
+        rows.push({ mode: `  ${LABEL[g.name]}`, figure: 'req/s, p50 / p99 (max)', value: `${fmt(s.reqPerSec)}, ${ms(s.p50)} / ${ms(s.p99)}`, floor: `max ${ms(s.max)}, non-2xx ${s.non2xx}` });
+      }
     }
     for (const g of ['node', 'list']) {
       const s = unloaded.groups[g];
       if (s) rows.push({ mode: `unloaded ${LABEL[g]}`, figure: `p50 / p99 (${s.requests} sequential)`, value: `${ms(s.p50)} / ${ms(s.p99)}`, floor: `non-2xx ${s.non2xx}, errors ${unloaded.total.errors}` });
     }
     if (workerBefore && workerAfter) {
-      const secs = mixed.seconds;
-      rows.push({ mode: 'worker (during mix)', figure: 'polls/s, readings stored/s', value: `${fmt((workerAfter.polled - workerBefore.polled) / secs)}, ${fmt((workerAfter.readingsStored - workerBefore.readingsStored) / secs)}`, floor: `failed ${workerAfter.failed - workerBefore.failed}` });
+      const secs = runs.paced.api.seconds + runs.rate.api.seconds + runs.paced.floor.seconds + runs.rate.floor.seconds;
+      rows.push({ mode: 'worker (during the runs)', figure: 'polls/s, readings stored/s', value: `${fmt((workerAfter.polled - workerBefore.polled) / secs)}, ${fmt((workerAfter.readingsStored - workerBefore.readingsStored) / secs)}`, floor: `failed ${workerAfter.failed - workerBefore.failed}` });
     }
     if (apiMem) rows.push({ mode: 'api process', figure: 'RSS / peak (VmHWM)', value: `${fmt(apiMem.rss, 0)} / ${fmt(apiMem.peak, 0)} MiB` });
 
+    // The targets are read on the paced run: evenly spaced arrivals at the target rate.
+    const mixed = runs.paced.api;
+    const t = mixed.total;
+    const f = runs.paced.floor.total;
     const node = mixed.groups.node;
     const list = mixed.groups.list;
     const checks = {
@@ -110,10 +123,13 @@ async function main(): Promise<void> {
         rate: opts.rate,
         connections: opts.connections,
         seconds: opts.seconds,
-        mixed: compact(mixed),
-        floor: compact(floor),
+        paced: { api: compact(runs.paced.api), floor: compact(runs.paced.floor) },
+        burst: { api: compact(runs.rate.api), floor: compact(runs.rate.floor) },
         unloaded: compact(unloaded),
-        ratios: { reqPerSec: t.reqPerSec / f.reqPerSec, p99: t.p99 / f.p99 },
+        ratios: {
+          paced: { reqPerSec: t.reqPerSec / f.reqPerSec, p99: t.p99 / f.p99 },
+          burst: { reqPerSec: runs.rate.api.total.reqPerSec / runs.rate.floor.total.reqPerSec, p99: runs.rate.api.total.p99 / runs.rate.floor.total.p99 },
+        },
         worker_during_mix: workerBefore && workerAfter ? { polled: workerAfter.polled - workerBefore.polled, readingsStored: workerAfter.readingsStored - workerBefore.readingsStored, failed: workerAfter.failed - workerBefore.failed } : null,
         apiMemMiB: apiMem ?? null,
         targets: TARGETS,

@@ -6,119 +6,14 @@
  * - `rate`: autocannon at a fixed overall rate over `connections` keep-alive connections; each
  *   request's route is drawn by weight (setupRequest), and the response event attributes the
  *   latency to the route group of the request in flight on that connection (pipelining 1).
+ * - `paced`: see paced-load.ts.
  * - `sequential`: one request at a time on one keep-alive connection (the unloaded latency).
  */
 import http from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
 import autocannon from 'autocannon';
-
-export type RouteKind = 'list' | 'node' | 'readings' | 'summary' | 'floor';
-
-export interface RouteGroup {
-  name: string;
-  kind: RouteKind;
-  weight: number;
-}
-
-export interface LoadConfig {
-  mode: 'rate' | 'sequential';
-  url: string;
-  headers: Record<string, string>;
-  nodeIds: string[];
-  /** Pages of `limit=50` the node list has (offset paging). */
-  listPages: number;
-  rate: number;
-  connections: number;
-  seconds: number;
-  groups: RouteGroup[];
-  /** sequential mode: how many requests of each group, one after the other. */
-  counts?: Record<string, number>;
-}
-
-export interface GroupStats {
-  requests: number;
-  reqPerSec: number;
-  p50: number;
-  p99: number;
-  max: number;
-  non2xx: number;
-  statuses: Record<string, number>;
-}
-
-export interface LoadResult {
-  mode: 'rate' | 'sequential';
-  seconds: number;
-  total: GroupStats & { errors: number; timeouts: number; targetRate: number; connections: number };
-  groups: Record<string, GroupStats>;
-}
-
-const random = (n: number) => Math.floor(Math.random() * n);
-
-export function pathFor(kind: RouteKind, cfg: Pick<LoadConfig, 'nodeIds' | 'listPages'>): string {
-  const id = () => cfg.nodeIds[random(cfg.nodeIds.length)]!;
-  switch (kind) {
-    case 'list':
-      return `/api/v1/nodes?limit=50&offset=${random(cfg.listPages) * 50}`;
-    case 'node':
-      return `/api/v1/nodes/${id()}`;
-    case 'readings':
-      return `/api/v1/nodes/${id()}/readings?limit=50`;
-    case 'summary':
-      return '/api/v1/alerts/summary';
-    case 'floor':
-      return '/';
-  }
-}
-
-function quantile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
-}
-
-class Recorder {
-  private readonly latencies = new Map<string, number[]>();
-  private readonly statuses = new Map<string, Record<string, number>>();
-
-  record(group: string, status: number, ms: number): void {
-    let l = this.latencies.get(group);
-    if (!l) this.latencies.set(group, (l = []));
-    l.push(ms);
-    let s = this.statuses.get(group);
-    if (!s) this.statuses.set(group, (s = {}));
-    s[String(status)] = (s[String(status)] ?? 0) + 1;
-  }
-
-  stats(seconds: number): { total: GroupStats; groups: Record<string, GroupStats> } {
-    const of = (values: number[], statuses: Record<string, number>): GroupStats => {
-      const sorted = [...values].sort((a, b) => a - b);
-      let non2xx = 0;
-      for (const [code, n] of Object.entries(statuses)) if (!code.startsWith('2')) non2xx += n;
-      return { requests: sorted.length, reqPerSec: sorted.length / seconds, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? NaN, non2xx, statuses };
-    };
-    const groups: Record<string, GroupStats> = {};
-    const all: number[] = [];
-    const allStatuses: Record<string, number> = {};
-    for (const [name, values] of this.latencies) {
-      const statuses = this.statuses.get(name) ?? {};
-      groups[name] = of(values, statuses);
-      all.push(...values);
-      for (const [code, n] of Object.entries(statuses)) allStatuses[code] = (allStatuses[code] ?? 0) + n;
-    }
-    return { total: of(all, allStatuses), groups };
-  }
-}
-
-function pickerOf(groups: readonly RouteGroup[]): () => RouteGroup {
-  const sum = groups.reduce((s, g) => s + g.weight, 0);
-  return () => {
-    let r = Math.random() * sum;
-    for (const g of groups) {
-      r -= g.weight;
-      if (r < 0) return g;
-    }
-    return groups[groups.length - 1]!;
-  };
-}
+import { pathFor, pickerOf, Recorder, type LoadConfig, type LoadResult } from './load-mix';
+import { runPaced } from './paced-load';
 
 interface ClientWithContext {
   requestIterator?: { context?: { group?: string } };
@@ -203,7 +98,7 @@ async function main(): Promise<void> {
   const [file, outFile] = process.argv.slice(2);
   if (!file) throw new Error('usage: load.ts <config.json> [result.json]');
   const cfg = JSON.parse(readFileSync(file, 'utf8')) as LoadConfig;
-  const result = cfg.mode === 'rate' ? await runRate(cfg) : await runSequential(cfg);
+  const result = cfg.mode === 'rate' ? await runRate(cfg) : cfg.mode === 'paced' ? await runPaced(cfg) : await runSequential(cfg);
   const json = JSON.stringify(result, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v));
   if (outFile) writeFileSync(outFile, json);
   process.stdout.write(`LOAD_RESULT ${json}\n`);

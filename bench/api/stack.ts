@@ -21,7 +21,7 @@ import { insertReadings, type ReadingToStore } from '../../src/shared/readings/r
 import { createThingSpeakSimulator, type ThingSpeakSimulator } from '../../src/simulator/thingspeak-simulator';
 import { waitFor } from '../../test/helpers/wait-for';
 import type { ApiBenchOptions } from './options';
-import type { LoadConfig, LoadResult } from './load';
+import type { LoadConfig, LoadResult } from './load-mix';
 
 export const DB_NAME = 'evara_bench_api';
 const TSX = [process.execPath, '--import', 'tsx'] as const;

@@ -32,30 +32,60 @@ export class RouteNotFoundError extends NotFoundError {
 
 const segmentsOf = (path: string) => path.split('/').filter(Boolean);
 
-/**
- * Whether `path` has the shape of the route pattern: ":x" takes one segment, "*x" the rest.
- * A pattern this does not understand (optional parts, regexps) counts as a match, so a real route
- * is never refused here; Express still decides in the end.
- */
-function pathMatches(pattern: string, path: string): boolean {
-  if (/[{}()[\]?+]/.test(pattern)) return true;
-  const expected = segmentsOf(pattern);
-  const actual = segmentsOf(path);
+/** One route's pattern, split once: what a request path is compared with. */
+interface CompiledRoute {
+  method: string;
+  /** Lower-cased literal segments; ':' for a parameter; '*' for the rest of the path. */
+  segments: string[];
+  /** A pattern this does not understand (optional parts, regexps) matches anything. */
+  matchesAll: boolean;
+}
+
+interface CompiledTable {
+  mounts: string[];
+  routes: CompiledRoute[];
+}
+
+const compiledTables = new WeakMap<RouteTable, CompiledTable>();
+
+// The table is fixed once the app is built, so its patterns are split once, not on every request.
+function compiledOf(table: RouteTable): CompiledTable {
+  let compiled = compiledTables.get(table);
+  if (!compiled) {
+    compiled = {
+      mounts: table.mounts.map((m) => m.path),
+      routes: table.routes.map((r) => ({
+        method: r.method,
+        matchesAll: /[{}()[\]?+]/.test(r.path),
+        segments: segmentsOf(r.path).map((seg) => (seg.startsWith(':') ? ':' : seg.startsWith('*') ? '*' : seg.toLowerCase())),
+      })),
+    };
+    compiledTables.set(table, compiled);
+  }
+  return compiled;
+}
+
+/** Whether the path's segments have the shape of the route pattern: ":" takes one segment, "*" the rest. */
+function pathMatches(route: CompiledRoute, actual: readonly string[]): boolean {
+  if (route.matchesAll) return true;
+  const expected = route.segments;
   for (let i = 0; i < expected.length; i++) {
     const segment = expected[i]!;
-    if (segment.startsWith('*')) return actual.length > i;
+    if (segment === '*') return actual.length > i;
     const given = actual[i];
     if (given === undefined) return false;
-    if (!segment.startsWith(':') && segment.toLowerCase() !== given.toLowerCase()) return false;
+    if (segment !== ':' && segment !== given) return false;
   }
   return actual.length === expected.length;
 }
 
 function isKnown(table: RouteTable, method: string, path: string): boolean {
-  if (table.mounts.some((m) => path === m.path || path.startsWith(`${m.path}/`))) return true;
+  const compiled = compiledOf(table);
+  if (compiled.mounts.some((m) => path === m || path.startsWith(`${m}/`))) return true;
   const wanted = method === 'HEAD' ? 'GET' : method;
+  const actual = segmentsOf(path.toLowerCase());
   // OPTIONS asks which methods a path has: any route on the path answers it.
-  return table.routes.some((r) => (method === 'OPTIONS' || r.method === wanted || r.method === 'ALL') && pathMatches(r.path, path));
+  return compiled.routes.some((r) => (method === 'OPTIONS' || r.method === wanted || r.method === 'ALL') && pathMatches(r, actual));
 }
 
 /**

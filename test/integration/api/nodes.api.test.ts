@@ -138,7 +138,7 @@ describe('API /api/v1/nodes', () => {
         pages++;
       }
       expect(pages).toBe(3);
-      const expected = labels.map((label, i) => ({ label, id: ids[i] })).sort((x, y) => (x.label === y.label ? (x.id < y.id ? -1 : 1) : x.label < y.label ? -1 : 1));
+      const expected = labels.map((label, i) => ({ label, id: ids[i]! })).sort((x, y) => (x.label === y.label ? (x.id < y.id ? -1 : 1) : x.label < y.label ? -1 : 1));
       expect(seen.map((n: { id: string; label: string }) => ({ label: n.label, id: n.id }))).toEqual(expected);
 
       const counted = await api.get(`/api/v1/nodes?search=${tag}&limit=3&cursor=${first.body.page.nextCursor}&count=exact`).expect(200);
