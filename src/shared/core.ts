@@ -4,6 +4,7 @@ import { createDb, type Db } from './db/knex';
 import { createRedis, type Redis } from './redis';
 import { createQueues, type Queues } from './queues/queues';
 import { createProducers, type Producers } from './queues/producers';
+import { createPollJobRecords } from './queues/poll-job-records';
 import { createNodesRepository } from './nodes/nodes.repository';
 import { createCommunitiesRepository } from './communities/communities.repository';
 import { createApiKeysRepository } from './auth/api-keys.repository';
@@ -29,7 +30,8 @@ export function createCore(config: Config, log: Logger, opts: { redisKind: 'prod
   const db: Db = createDb(config, log.child({ module: 'db' }));
   const redis: Redis = createRedis(config, log.child({ module: 'redis' }), opts.redisKind);
   const queues: Queues = createQueues(config, redis, log.child({ module: 'queues' }));
-  const producers: Producers = createProducers(queues);
+  const pollJobRecords = createPollJobRecords(redis, config.queues.prefix);
+  const producers: Producers = createProducers(queues, { pollJobRecords });
   const thingspeak = createThingSpeakClient({
     baseUrl: config.thingspeak.baseUrl,
     timeoutMs: config.thingspeak.timeoutMs,
@@ -45,6 +47,7 @@ export function createCore(config: Config, log: Logger, opts: { redisKind: 'prod
     redis,
     queues,
     producers,
+    pollJobRecords,
     events,
     thingspeak,
     repos: {

@@ -1,5 +1,7 @@
 import type { Worker } from 'bullmq';
 import type { Core } from '../shared/core';
+import type { Logger } from '../shared/logger';
+import type { PollJobFields, PollJobRecords } from '../shared/queues/poll-job-records';
 import type { QueueName } from '../shared/queues/queue-names';
 import { createProcessors } from './handlers';
 import { runWorker } from './run-worker';
@@ -71,6 +73,8 @@ export async function startWorkers(core: Core): Promise<RunningWorkers> {
       }),
     );
   }
+  const pollWorker = workers.get('poll');
+  if (pollWorker) recordWatchedPollOutcomes(pollWorker, core.pollJobRecords, log);
   await Promise.all([...workers.values()].map((w) => w.waitUntilReady()));
   const breakerWatch = startBreakerWatch(core);
   return {
@@ -81,4 +85,21 @@ export async function startWorkers(core: Core): Promise<RunningWorkers> {
       await Promise.all([...workers.values()].map((w) => w.close(force)));
     },
   };
+}
+
+/**
+ * Keeps the outcome of on-demand polls readable after BullMQ trims them (poll-job-records.ts).
+ * Fire and forget from the worker's events: the write pipelines on the worker's connection and the
+ * next job does not wait for it; a lost write costs a status answer, never a poll.
+ */
+function recordWatchedPollOutcomes(worker: Worker, records: PollJobRecords, log: Logger): void {
+  const record = (job: PollJobFields, state: 'completed' | 'failed' | 'retrying') => {
+    records.recordOutcome(job, state).catch((err: unknown) => log.warn({ err, queue: 'poll', jobId: job.id }, 'poll job outcome not recorded'));
+  };
+  worker.on('completed', (job) => record(job, 'completed'));
+  // BullMQ sets finishedOn only when it moves the job to failed for good (attempts used up, or an
+  // UnrecoverableError); a failure it will retry leaves it unset.
+  worker.on('failed', (job) => {
+    if (job) record(job, job.finishedOn ? 'failed' : 'retrying');
+  });
 }

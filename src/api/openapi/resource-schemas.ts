@@ -107,7 +107,7 @@ export const jobSchema = z.object({
   queue: z.literal('poll'),
   nodeId: uuid,
   nodeChannelId: uuid.optional(),
-  state: z.string().meta({ description: 'waiting, active, delayed, completed, failed, ...' }),
+  state: z.string().meta({ description: "BullMQ's state (waiting, active, delayed, completed, failed, ...); unknown: gone from the queue without its end recorded" }),
   attemptsMade: z.number().int(),
   maxAttempts: z.number().int(),
   failedReason: z.string().nullable(),

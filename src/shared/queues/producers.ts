@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import { DependencyUnavailableError } from '../errors';
 import type { Queues } from './queues';
+import type { PollJobRecords } from './poll-job-records';
 import { deliverJobId, ENSURE_PARTITIONS_DEDUPLICATION_ID, evaluateJobId, jobs, pollDeduplicationId, systemEventJobId, type JobData } from './jobs';
 
 export interface PollTarget {
@@ -28,8 +29,14 @@ async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   }
 }
 
+export interface ProducerOptions {
+  /** Where on-demand polls are watched so their status outlives BullMQ's trimming; without it they are not (the bench, ticks only). */
+  pollJobRecords?: PollJobRecords;
+  deadlineMs?: number;
+}
+
 /** Typed ways to enqueue work; the only place jobs are added outside BullMQ's scheduler. */
-export function createProducers(queues: Queues, deadlineMs = ENQUEUE_DEADLINE_MS) {
+export function createProducers(queues: Queues, { pollJobRecords, deadlineMs = ENQUEUE_DEADLINE_MS }: ProducerOptions = {}) {
   const pollOptions = (nodeChannelId: string, delayMs = 0, reason: 'tick' | 'on-demand' = 'tick') => ({
     delay: delayMs,
     deduplication: {
@@ -41,12 +48,26 @@ export function createProducers(queues: Queues, deadlineMs = ENQUEUE_DEADLINE_MS
     },
   });
 
+  /**
+   * The job id may be an existing job's (deduplication), even one running now that finishes before
+   * the watch lands and so had its outcome skipped; reading the job back closes that gap. One more
+   * round trip, on the on-demand path only.
+   */
+  async function watchPoll(records: PollJobRecords, jobId: string, job: Job, nodeChannelId: string): Promise<void> {
+    await records.watch(jobId, { nodeChannelId, createdAt: job.timestamp, maxAttempts: job.opts.attempts ?? 1 });
+    const live = await queues.poll.getJob(jobId);
+    if (live?.finishedOn) await records.recordOutcome(live, (await live.getState()) === 'completed' ? 'completed' : 'failed');
+  }
+
   return {
     async enqueuePoll(data: JobData<'poll-channel'>, delayMs = 0): Promise<Job> {
       const payload = jobs['poll-channel'].payload.parse(data);
-      return withDeadline(queues.poll.add('poll-channel', payload, pollOptions(payload.nodeChannelId, delayMs, payload.reason)), deadlineMs);
+      const job = await withDeadline(queues.poll.add('poll-channel', payload, pollOptions(payload.nodeChannelId, delayMs, payload.reason)), deadlineMs);
+      if (payload.reason === 'on-demand' && pollJobRecords && job.id) await withDeadline(watchPoll(pollJobRecords, job.id, job, payload.nodeChannelId), deadlineMs);
+      return job;
     },
 
+    /** Never watched, whatever the reason: no client holds these job ids, and a record each would cost a write per scheduled poll. */
     async enqueuePolls(targets: PollTarget[], reason: 'tick' | 'on-demand', requestId?: string): Promise<number> {
       if (targets.length === 0) return 0;
       // addBulk: one round trip per chunk instead of one per channel (10k channels per tick).
