@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Core } from '../../../src/shared/core';
 import type { NodeStatus } from '../../../src/shared/nodes/node';
+import { seedFleet } from '../../../bench/poll/seed-fleet';
 import { buildNodeInput } from '../../helpers/factories';
 import { issueKey } from '../../helpers/http';
 
@@ -66,4 +67,59 @@ export async function insertOpenAlert(core: Core, a: { nodeId: string; community
     })
     .returning('id')) as Array<{ id: string }>;
   return { id: row!.id, title: a.title };
+}
+
+export interface StatusPageFleet {
+  communityId: string;
+  /** A customer key of the fleet's community: the page shows exactly the fleet. */
+  key: string;
+  /** Every node id in the list's order, (label, id), as the database sorts them. */
+  orderedIds: string[];
+}
+
+/** Channel ids of one width, so that no label ("Bench tank 7004321") is part of another; clear of the factories' 500k–1.6M. */
+const FLEET_FIRST_CHANNEL = 7_000_000;
+
+/**
+ * A fleet of `size` nodes in its own community, seeded with the benchmarks' multi-row INSERTs
+ * (bench/poll/seed-fleet.ts: seconds for 10,000, where one repository call per node takes
+ * minutes), then given what a poll round would leave: mixed statuses, some sumps, levels and
+ * last-seen times, all derived from the channel id so that the counts are known from SQL.
+ */
+export async function seedStatusPageFleet(core: Core, size: number): Promise<StatusPageFleet> {
+  const channels = Array.from({ length: size }, (_, i) => FLEET_FIRST_CHANNEL + i);
+  const fleet = await seedFleet(core.db, { channels });
+  const [{ community_id: communityId }] = (await core.db('nodes').where({ id: fleet[0]!.nodeId }).select('community_id')) as [{ community_id: string }];
+  // n is the node's channel id (node_key "bench-<n>"): statuses in turn (3 of 7 Online), every 10th node a sump.
+  await core.db.raw(
+    `UPDATE nodes SET
+       status = (ARRAY['Online', 'Online', 'Online', 'Offline', 'Alert', 'Maintenance', 'provisioning'])[1 + split_part(node_key, '-', 2)::int % 7],
+       category = CASE WHEN split_part(node_key, '-', 2)::int % 10 = 3 THEN 'Sump' ELSE 'OHT' END,
+       last_seen_at = now() - make_interval(mins => split_part(node_key, '-', 2)::int % 120)
+     WHERE community_id = ?`,
+    [communityId],
+  );
+  await core.db.raw(
+    `UPDATE node_state SET level_pct = split_part(nodes.node_key, '-', 2)::int % 97 + 0.5, derivation_note = NULL,
+       last_reading_at = nodes.last_seen_at
+     FROM nodes WHERE nodes.id = node_state.node_id AND nodes.community_id = ?`,
+    [communityId],
+  );
+  // What autovacuum does soon after on a real database: without statistics for the new rows the
+  // planner picks plans made for empty tables (a page of the list took 35 ms instead of 7).
+  await core.db.raw('ANALYZE nodes, node_state, node_channels, channel_sync_state');
+  const ordered = (await core.db('nodes').where({ community_id: communityId }).orderBy([{ column: 'label' }, { column: 'id' }]).select('id')) as Array<{ id: string }>;
+  return { communityId, key: await issueKey(core, { role: 'customer', communityId }, 'status page fleet test'), orderedIds: ordered.map((r) => r.id) };
+}
+
+/**
+ * Deletes the fleet (its nodes, their rows, the community and its keys): the suite's other files
+ * share this database, and 10,000 more active channels would be polled by their ticks and swept
+ * by their offline checks. Found by seedFleet's community slug, so a half-seeded fleet goes too.
+ */
+export async function removeStatusPageFleet(core: Core): Promise<void> {
+  const community = (await core.db('communities').where({ slug: 'bench-fleet' }).first('id')) as { id: string } | undefined;
+  if (!community) return;
+  await core.db('nodes').where({ community_id: community.id }).delete();
+  await core.db('communities').where({ id: community.id }).delete();
 }

@@ -5,8 +5,13 @@
  *
  * The API key is asked for once and kept in sessionStorage only: it lives as long as the tab,
  * never in localStorage, a cookie or a URL. The live socket is opened with a single-use ticket.
+ *
+ * Nodes are paged on the server (a fleet has thousands): one page of 50 at a time, by the keyset
+ * cursors of GET /api/v1/nodes, with search and filters, and the counts by status from one
+ * /nodes/summary query. Live events change what they can in place; what needs the API (new levels
+ * after telemetry, counts) is refetched coalesced, never once per event.
  */
-/* global document, window, sessionStorage, fetch, WebSocket, location, setTimeout, clearTimeout, setInterval */
+/* global document, window, sessionStorage, fetch, WebSocket, location, setTimeout, clearTimeout, setInterval, URLSearchParams */
 (function () {
   'use strict';
 
@@ -14,22 +19,43 @@
   const HEALTH_EVERY_MS = 4000; // how fast "Degraded" shows up: /health caches its report for 2 s
   const DATA_EVERY_MS = 30000; // a safety net: the live socket normally says when to refresh
   const LIVE_RETRY_MAX_MS = 30000;
+  const PAGE_SIZE = 50;
+  const SEARCH_DEBOUNCE_MS = 250;
+  // Live refetches: a burst (a poll round sends an event per node) is gathered for LIVE_GATHER_MS,
+  // and one list is never refetched more often than every LIVE_COALESCE_MS, however many events.
+  const LIVE_GATHER_MS = 300;
+  const LIVE_COALESCE_MS = 2000;
 
   const $ = (id) => document.getElementById(id);
 
+  const NO_FILTER = Object.freeze({ search: '', status: '', category: '' });
+
   const state = {
-    nodes: [],
-    nodesTotal: 0,
+    nodes: [], // the visible page
+    filter: NO_FILTER,
+    // The cursor of every page visited under this filter, the visible one last (null: the first
+    // page): Next pushes page.nextCursor, Previous pops. Keyset cursors cannot go backwards alone.
+    cursors: [null],
+    nextCursor: null,
+    // The cursors of the page asked for last. A refetch loads that page, so that one starting
+    // while a page turn is on its way does not undo the turn.
+    wantedCursors: [null],
+    nodesTotal: null, // nodes matching the filter, counted on its first page; null: not known yet
+    totalStale: false, // the count may have changed (a node added, a status changed under a status filter)
+    nodesRequest: 0, // sequence number of the newest list request: older answers are dropped
+    nodesLoading: 0,
+    summary: null,
     nodeStatusCells: new Map(), // node id -> the status badge to update in place
-    labels: new Map(), // node id -> label, for the alert list
+    labels: new Map(), // node id -> label, for the alert list (every node seen on a page)
     alerts: [],
-    problems: {}, // 'nodes' | 'alerts' -> message, while that list cannot be refreshed
+    problems: {}, // 'nodes' | 'counts' | 'alerts' -> message, while that cannot be refreshed
     loadedAt: {},
     socket: null,
     liveRetryMs: 1000,
     liveTimer: null,
     healthStatus: null,
-    debounce: new Map(),
+    searchTimer: null,
+    liveMessages: 0,
   };
 
   // ---- small helpers ----------------------------------------------------------------------
@@ -59,16 +85,35 @@
     return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
   }
 
-  /** Runs fn at most once per 400 ms burst (a poll of many nodes sends many events). */
-  function soon(fn) {
-    if (state.debounce.has(fn)) return;
-    state.debounce.set(
-      fn,
-      setTimeout(function () {
-        state.debounce.delete(fn);
+  /**
+   * Wraps a refetch for live events: calling it asks for one run. The first ask after a quiet
+   * spell runs fn LIVE_GATHER_MS later, so the rest of the burst joins it; asks while a run is
+   * waiting join that run; and a run never follows the previous one by less than LIVE_COALESCE_MS.
+   * So 1,000 events in a second cost one or two requests, not 1,000.
+   */
+  function coalesced(fn, onChange) {
+    let timer = null;
+    let lastRun = -Infinity;
+    const changed = onChange || function () {};
+    function ask() {
+      if (timer !== null) return;
+      timer = setTimeout(function () {
+        timer = null;
+        lastRun = Date.now();
         fn();
-      }, 400),
-    );
+        changed();
+      }, Math.max(LIVE_GATHER_MS, lastRun + LIVE_COALESCE_MS - Date.now()));
+      changed();
+    }
+    ask.pending = function () {
+      return timer !== null;
+    };
+    ask.cancel = function () {
+      clearTimeout(timer);
+      timer = null;
+      changed();
+    };
+    return ask;
   }
 
   function apiKey() {
@@ -180,16 +225,19 @@
     return (err.message || 'error').replace(/[.;]\s*$/, '') + ' (HTTP ' + err.status + ')';
   }
 
-  /** One sentence per reason: "Node list and alerts cannot be refreshed: <why>. Showing ... Retrying." */
+  const PROBLEM_NAMES = { nodes: 'node list', counts: 'node counts', alerts: 'alerts' };
+
+  /** One sentence per reason: "Node list, node counts and alerts cannot be refreshed: <why>. Showing ... Retrying." */
   function renderProblems() {
     const byReason = new Map();
-    ['nodes', 'alerts'].forEach(function (what) {
+    ['nodes', 'counts', 'alerts'].forEach(function (what) {
       const why = state.problems[what];
       if (why) byReason.set(why, (byReason.get(why) || []).concat(what));
     });
     const sentences = [];
     byReason.forEach(function (whats, why) {
-      const names = whats.map((w) => (w === 'nodes' ? 'node list' : 'alerts')).join(' and ');
+      const words = whats.map((w) => PROBLEM_NAMES[w]);
+      const names = words.length > 1 ? words.slice(0, -1).join(', ') + ' and ' + words[words.length - 1] : words[0];
       const loaded = whats.map((w) => state.loadedAt[w]).filter(Boolean);
       const since = loaded.length ? ' Showing what was loaded at ' + clock(loaded[0]) + '.' : '';
       sentences.push(names.charAt(0).toUpperCase() + names.slice(1) + ' cannot be refreshed: ' + why + '.' + since + ' Retrying.');
@@ -201,6 +249,7 @@
     Array.prototype.forEach.call($('nodes-body').rows, function (row) {
       row.classList.toggle('stale', stale);
     });
+    $('nodes-counts').classList.toggle('stale', Boolean(state.problems.counts));
   }
 
   function failed(what, err) {
@@ -251,6 +300,26 @@
     return td;
   }
 
+  /** data-refresh on the card: 'loading' (a list request is out), 'pending' (a live refetch waits) or 'idle'. */
+  function markNodesRefresh() {
+    const loading = state.nodesLoading > 0;
+    $('nodes').setAttribute('data-refresh', loading ? 'loading' : refetchPage.pending() ? 'pending' : 'idle');
+    $('nodes-table').setAttribute('aria-busy', String(loading));
+  }
+
+  function renderRange() {
+    const first = (state.cursors.length - 1) * PAGE_SIZE + 1;
+    const shown = state.nodes.length;
+    let text = '';
+    if (shown > 0) {
+      text = 'Nodes ' + fmt(first, 0) + '–' + fmt(first + shown - 1, 0);
+      if (state.nodesTotal !== null) text += ' of ' + fmt(state.nodesTotal, 0);
+    }
+    $('nodes-range').textContent = text;
+    $('nodes-prev').disabled = state.cursors.length <= 1;
+    $('nodes-next').disabled = !state.nextCursor;
+  }
+
   function renderNodes() {
     const body = $('nodes-body');
     body.replaceChildren();
@@ -272,40 +341,123 @@
       tr.append(name, status, level, seen);
       body.appendChild(tr);
     });
-    $('nodes-count').textContent = state.nodesTotal > state.nodes.length ? '(' + state.nodes.length + ' of ' + state.nodesTotal + ')' : '(' + state.nodes.length + ')';
+    renderRange();
+    const f = state.filter;
+    $('nodes-empty').textContent = f.search || f.status || f.category ? 'No nodes match the search and filters.' : 'No nodes.';
     $('nodes-empty').hidden = state.nodes.length > 0 || Boolean(state.problems.nodes) || !state.loadedAt.nodes;
     renderProblems();
   }
 
-  function refreshNodes() {
-    return api('/api/v1/nodes?limit=200').then(
+  /** The status buttons: counts from /nodes/summary, and which one is the status filter. */
+  function renderCounts() {
+    const s = state.summary;
+    Array.prototype.forEach.call($('nodes-counts').querySelectorAll('.chip'), function (chip) {
+      const status = chip.getAttribute('data-filter-status');
+      chip.querySelector('.n').textContent = s ? fmt(status ? s.byStatus[status] || 0 : s.total, 0) : '–';
+      chip.setAttribute('aria-pressed', String(status === state.filter.status));
+    });
+  }
+
+  function nodesPath(cursor, withCount) {
+    // count=none wherever the total is already known: counting scans every matching node.
+    const q = new URLSearchParams({ limit: String(PAGE_SIZE), count: withCount ? 'exact' : 'none' });
+    if (state.filter.search) q.set('search', state.filter.search);
+    if (state.filter.status) q.set('status', state.filter.status);
+    if (state.filter.category) q.set('category', state.filter.category);
+    if (cursor) q.set('cursor', cursor);
+    return '/api/v1/nodes?' + q.toString();
+  }
+
+  /**
+   * Loads the page named by the last of `cursors` and, once it answers, makes that the visible
+   * page. Only the newest request counts: a page turn or a filter change supersedes a refetch
+   * still on its way, a refetch reloads the page a turn asked for (wantedCursors), and two quick
+   * clicks on Next turn one page, not two (both ask for the page after the visible one).
+   */
+  function loadNodes(cursors, withCount) {
+    const request = ++state.nodesRequest;
+    state.wantedCursors = cursors;
+    state.nodesLoading += 1;
+    markNodesRefresh();
+    return api(nodesPath(cursors[cursors.length - 1], withCount))
+      .then(
+        function (body) {
+          if (request !== state.nodesRequest) return;
+          state.cursors = cursors;
+          state.nodes = body.data;
+          state.nextCursor = body.page.nextCursor;
+          if (typeof body.page.total === 'number') {
+            state.nodesTotal = body.page.total;
+            state.totalStale = false;
+          }
+          body.data.forEach(function (n) {
+            state.labels.set(n.id, n.label);
+          });
+          succeeded('nodes');
+          renderNodes();
+          renderAlerts();
+        },
+        function (err) {
+          if (request === state.nodesRequest) failed('nodes', err);
+        },
+      )
+      .finally(function () {
+        state.nodesLoading -= 1;
+        markNodesRefresh();
+      });
+  }
+
+  /** The visible page again (live changes, a retry); counted only when the total may have moved. */
+  function refreshNodes(withCount) {
+    return loadNodes(state.wantedCursors, withCount || state.nodesTotal === null);
+  }
+
+  function refreshSummary() {
+    return api('/api/v1/nodes/summary').then(
       function (body) {
-        state.nodes = body.data;
-        state.nodesTotal = body.page ? body.page.total : body.data.length;
-        state.labels = new Map(
-          body.data.map(function (n) {
-            return [n.id, n.label];
-          }),
-        );
-        succeeded('nodes');
-        renderNodes();
-        renderAlerts();
+        state.summary = body.data;
+        succeeded('counts');
+        renderCounts();
       },
       function (err) {
-        failed('nodes', err);
+        failed('counts', err);
       },
     );
   }
 
-  /** A STATUS_UPDATE: changes the badge in place; an unknown node means the list is out of date. */
+  function filterFromInputs() {
+    return { search: $('nodes-search').value.trim(), status: $('nodes-status').value, category: $('nodes-category').value };
+  }
+
+  /** Reads the search and filters; a change starts again on the first page, counted. */
+  function applyFilter() {
+    clearTimeout(state.searchTimer);
+    const f = filterFromInputs();
+    const now = state.filter;
+    if (f.search === now.search && f.status === now.status && f.category === now.category) return;
+    state.filter = f;
+    // The old filter's pages and total mean nothing under the new one: Previous / Next wait for
+    // its first page, and a retry after an error counts it.
+    state.cursors = [null];
+    state.nextCursor = null;
+    state.nodesTotal = null;
+    renderRange();
+    renderCounts();
+    loadNodes([null], true);
+  }
+
+  /** A STATUS_UPDATE: a visible node's badge changes in place; the counts are refetched, coalesced. */
   function applyStatus(data) {
     if (!data || typeof data.node_id !== 'string' || typeof data.status !== 'string') return;
+    refetchSummary();
+    // Under a status filter the number of matching nodes moved: count again at the next refetch.
+    if (state.filter.status) state.totalStale = true;
+    const badge = state.nodeStatusCells.get(data.node_id);
+    if (!badge) return; // not on this page: nothing shown changes but the counts
     const node = state.nodes.find(function (n) {
       return n.id === data.node_id;
     });
-    const badge = state.nodeStatusCells.get(data.node_id);
-    if (!node || !badge) return soon(refreshNodes);
-    node.status = data.status;
+    if (node) node.status = data.status;
     badge.textContent = data.status;
     badge.setAttribute('data-status', data.status);
   }
@@ -346,10 +498,19 @@
     );
   }
 
+  /** Everything at once: on sign-in, when health changes, and as the periodic safety net. */
   function refreshData() {
-    refreshNodes();
+    refreshNodes(true);
+    refreshSummary();
     refreshAlerts();
   }
+
+  // What live events ask for: each runs once per burst, at most every LIVE_COALESCE_MS.
+  const refetchPage = coalesced(function () {
+    refreshNodes(state.totalStale);
+  }, markNodesRefresh);
+  const refetchSummary = coalesced(refreshSummary);
+  const refetchAlerts = coalesced(refreshAlerts);
 
   // ---- live socket --------------------------------------------------------------------------
 
@@ -366,6 +527,9 @@
     } catch {
       return; // not JSON: not ours
     }
+    // How many live messages this page has handled: shows (in devtools, to a test) that a burst arrived.
+    state.liveMessages += 1;
+    document.body.setAttribute('data-live-messages', String(state.liveMessages));
     const data = msg.data || {};
     switch (msg.event) {
       case 'STATUS_UPDATE':
@@ -373,16 +537,24 @@
         break;
       case 'BATCH_STATUS_UPDATE':
         (data.updates || []).forEach(function (u) {
-          applyStatus(u.data);
+          applyStatus(u && u.data);
         });
         break;
       case 'TELEMETRY_UPDATE':
+        // It carries no values: a visible node's new level needs its page again; other nodes
+        // change nothing shown (their status changes come as STATUS_UPDATE).
+        if (state.nodeStatusCells.has(data.node_id)) refetchPage();
+        break;
       case 'NODE_PROVISIONED':
-        soon(refreshNodes);
+        state.totalStale = true;
+        refetchSummary();
+        // Only the first page is refetched for it: a later page stays still while it is read,
+        // and the new node shows when the pages are turned.
+        if (state.cursors.length === 1) refetchPage();
         break;
       case 'ALERT_OPENED':
       case 'ALERT_RESOLVED':
-        soon(refreshAlerts);
+        refetchAlerts();
         break;
       case 'SYSTEM_DEGRADED':
       case 'SYSTEM_RECOVERED':
@@ -410,7 +582,10 @@
           state.liveRetryMs = 1000;
           setLive('on', 'Live');
           // Anything that happened while the socket was down is in the lists, not in events.
-          refreshData();
+          state.totalStale = true;
+          refetchPage();
+          refetchSummary();
+          refetchAlerts();
         };
         ws.onmessage = function (m) {
           onLiveMessage(m.data);
@@ -449,11 +624,26 @@
     clearTimeout(state.liveTimer);
     if (ws) ws.close();
     setLive('off', 'Live: off');
+    // Answers and refetches still on their way belong to the key that is gone.
+    state.nodesRequest += 1;
+    refetchPage.cancel();
+    refetchSummary.cancel();
+    refetchAlerts.cancel();
+    clearTimeout(state.searchTimer);
+    $('nodes-filters').reset();
+    state.filter = NO_FILTER;
     state.nodes = [];
+    state.cursors = [null];
+    state.wantedCursors = [null];
+    state.nextCursor = null;
+    state.nodesTotal = null;
+    state.summary = null;
+    state.labels = new Map();
     state.alerts = [];
     state.problems = {};
     state.loadedAt = {};
     renderNodes();
+    renderCounts();
     renderAlerts();
     showSignedIn(false);
     const error = $('key-error');
@@ -492,6 +682,31 @@
 
   $('sign-out').addEventListener('click', function () {
     signOut();
+  });
+
+  // ---- search, filters and pages ------------------------------------------------------------
+
+  $('nodes-search').addEventListener('input', function () {
+    clearTimeout(state.searchTimer);
+    state.searchTimer = setTimeout(applyFilter, SEARCH_DEBOUNCE_MS);
+  });
+  $('nodes-status').addEventListener('change', applyFilter);
+  $('nodes-category').addEventListener('change', applyFilter);
+  $('nodes-filters').addEventListener('submit', function (event) {
+    event.preventDefault(); // Enter in the search box: search now
+    applyFilter();
+  });
+  $('nodes-counts').addEventListener('click', function (event) {
+    const chip = event.target.closest('.chip');
+    if (!chip) return;
+    $('nodes-status').value = chip.getAttribute('data-filter-status');
+    applyFilter();
+  });
+  $('nodes-next').addEventListener('click', function () {
+    if (state.nextCursor) loadNodes(state.cursors.concat(state.nextCursor), false);
+  });
+  $('nodes-prev').addEventListener('click', function () {
+    if (state.cursors.length > 1) loadNodes(state.cursors.slice(0, -1), false);
   });
 
   // ---- start --------------------------------------------------------------------------------
