@@ -34,6 +34,7 @@ export interface ApiStack {
   apiKey: string;
   api: BenchChild;
   floorUrl: string;
+  floorPid: number;
   worker?: PollWorker;
   readingsStored: number;
   /** Runs the load process with this config; returns its result. */
@@ -184,7 +185,7 @@ export async function openApiStack(opts: ApiBenchOptions, log: (line: string) =>
     const openLoads = new Set<BenchChild>();
     defer('load processes', () => Promise.all([...openLoads].map((c) => c.stop(5_000))));
 
-    return { db, fleet, prefix, apiUrl, apiKey, api, floorUrl, worker, readingsStored, load, close };
+    return { db, fleet, prefix, apiUrl, apiKey, api, floorUrl, floorPid: floor.pid, worker, readingsStored, load, close };
   } catch (err) {
     await close();
     throw err;
