@@ -7,6 +7,7 @@
  */
 import { openBenchDatabase } from './bench-database';
 import type { Db } from '../src/shared/db/knex';
+import type { SecretKeys } from '../src/shared/crypto/secret-keyring';
 import { createCommunitiesRepository } from '../src/shared/communities/communities.repository';
 import { createNodesRepository } from '../src/shared/nodes/nodes.repository';
 import { createAlertRulesRepository } from '../src/shared/alerts/alert-rules.repository';
@@ -23,7 +24,7 @@ const DB_NAME = 'evara_bench_alerts';
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
 /** A node with `rules` rules and `count` readings (level swinging 5..95 % every 50 minutes). */
-async function seedNode(db: Db, encryptionKey: Buffer, rules: number, count: number) {
+async function seedNode(db: Db, encryptionKey: SecretKeys, rules: number, count: number) {
   const community = await createCommunitiesRepository(db).findBySlug('default');
   const node = await createNodesRepository(db, encryptionKey).create(buildNodeInput(), community!.id);
   if (node === 'node_key_taken') throw new Error('node key taken in a fresh database');

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../src/shared/db/knex';
 import { encryptSecret } from '../../src/shared/crypto/secret-box';
+import { readKeyContext } from '../../src/shared/crypto/secret-contexts';
+import type { SecretKeys } from '../../src/shared/crypto/secret-keyring';
 
 /**
  * THE place that knows how the fleet's rows look (community, nodes, node_state, node_channels,
@@ -18,7 +20,7 @@ export interface SeedFleetOptions {
   /** Simulator channel ids: one node per channel, one channel per node. */
   channels: readonly number[];
   /** With readKeyOf: store sealed read keys (private channels). Public channels need neither. */
-  encryptionKey?: Buffer;
+  encryptionKey?: SecretKeys;
   readKeyOf?: (channelId: number) => string | undefined;
 }
 
@@ -39,11 +41,11 @@ export async function seedFleet(db: Db, opts: SeedFleetOptions): Promise<FleetCh
      ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name RETURNING id`,
   )).rows as Array<{ id: string }>;
   const fleet: FleetChannel[] = opts.channels.map((channelId) => ({ nodeId: randomUUID(), nodeChannelId: randomUUID(), channelId }));
-  const sealed = (channelId: number): string | null => {
+  const sealed = ({ channelId, nodeChannelId }: FleetChannel): string | null => {
     const key = opts.readKeyOf?.(channelId);
     if (!key) return null;
     if (!opts.encryptionKey) throw new Error('seedFleet: a read key needs the encryptionKey');
-    return encryptSecret(key, opts.encryptionKey);
+    return encryptSecret(key, opts.encryptionKey, readKeyContext(nodeChannelId));
   };
 
   await insertChunked(db, 'nodes', fleet.map((f) => ({
@@ -62,7 +64,7 @@ export async function seedFleet(db: Db, opts: SeedFleetOptions): Promise<FleetCh
     id: f.nodeChannelId,
     node_id: f.nodeId,
     channel_id: f.channelId,
-    read_key_encrypted: sealed(f.channelId),
+    read_key_encrypted: sealed(f),
     field_mapping: TANK_FIELDS,
   })));
   await insertChunked(db, 'channel_sync_state', fleet.map((f) => ({ node_channel_id: f.nodeChannelId })));

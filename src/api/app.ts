@@ -23,6 +23,7 @@ import { createApiMetrics, type ApiMetricsOptions } from './metrics/api-metrics'
 import { ADMIN_QUEUES_PATH, adminQueuesRoutes } from './admin/bull-board';
 import { statusPageRoutes } from './status-page/status-page.routes';
 import { createApiKeyCache, type ApiKeyCache } from '../shared/auth/api-key-cache';
+import { createRateLimits } from './rate-limit/rate-limits';
 
 export const BODY_LIMIT = '256kb';
 
@@ -34,19 +35,24 @@ export interface AppOptions extends ApiMetricsOptions {
 
 export function createApp(core: Core, lifecycle: Lifecycle = { ready: true }, options: AppOptions = {}): Express {
   const app = express();
-  const apiKeyCache = options.apiKeyCache ?? createApiKeyCache((key) => core.repos.apiKeys.authenticate(key), core.config.api.keyCacheMs);
-  const metrics = createApiMetrics(core, options);
+  const apiKeyCache = options.apiKeyCache ?? createApiKeyCache(core.repos.apiKeys, core.config.api.keyCacheMs);
+  const metrics = createApiMetrics(core, options, (key) => apiKeyCache.authenticate(key));
   app.disable('x-powered-by');
-  app.set('trust proxy', 1);
+  // req.ip is the client named by the proxies we trust (TRUST_PROXY: one hop on Render): rate limits key on it.
+  app.set('trust proxy', typeof core.config.api.trustProxy === 'number' ? core.config.api.trustProxy : [...core.config.api.trustProxy]);
+  const rateLimits = createRateLimits(core);
   app.use(requestContext(core.log));
   app.use(metrics.recordRequests);
   app.use(healthRoutes(core, lifecycle));
   app.use(docsRoutes(app, core.config.version));
+  // Before any authentication, on /api/v1, /admin/queues and /metrics only (everything above stays unlimited).
+  app.use(rateLimits.perClient);
 
   const v1 = express.Router();
   v1.use(rejectUnknownRoutes(app));
   v1.use(express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
   v1.use(authenticate((key) => apiKeyCache.authenticate(key)));
+  v1.use(rateLimits.perKey);
   v1.use(distributorsRoutes(core));
   v1.use(communitiesRoutes(core));
   v1.use(apiKeysRoutes(core, apiKeyCache));
@@ -70,12 +76,13 @@ export function createApp(core: Core, lifecycle: Lifecycle = { ready: true }, op
   v1.use(wsTicketsRoutes(core));
   v1.use(debugRoutes(core, app));
   app.use('/api/v1', v1);
-  app.use(ADMIN_QUEUES_PATH, adminQueuesRoutes(core));
+  app.use(ADMIN_QUEUES_PATH, adminQueuesRoutes(core, (key) => apiKeyCache.authenticate(key)));
   app.use(statusPageRoutes());
 
   app.use(metrics.routes);
 
   app.use(routeNotFound(app));
+  app.use(rateLimits.countFailedAuth);
   app.use(errorHandler());
   return app;
 }

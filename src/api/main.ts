@@ -17,24 +17,26 @@ async function main(): Promise<void> {
   const lifecycle = { ready: false };
   // The live hub needs the listening server; until it exists there are no WebSocket clients.
   let liveClients = () => 0;
-  const apiKeyCache = createApiKeyCache((key) => core.repos.apiKeys.authenticate(key), config.api.keyCacheMs);
+  // One key cache per process: the app, the admin and metrics pages and the live hub all check keys through it.
+  const apiKeyCache = createApiKeyCache(core.repos.apiKeys, config.api.keyCacheMs);
   const app = createApp(core, lifecycle, { wsClients: () => liveClients(), apiKeyCache });
   if (!(await waitForDatabase(core.db, log, config.dbInit))) {
     // Start anyway: health and non-database routes answer, database routes give a fast 503, and
     // the pool reconnects by itself when the database returns.
     log.warn('starting degraded: database unavailable');
   }
-  const stopBootstrap = bootstrapAdminKey(core);
   // The producer connection fails fast while connecting; give it a moment so the first requests
   // do not get a 503 for a Redis that is merely still connecting. Start anyway if it is down.
   await waitForRedis(core.redis, 5_000).catch((err: unknown) => log.warn({ err }, 'redis not ready at start: continuing degraded'));
+  // After Redis: the bootstrap announces the old ADMIN_API_KEYs it revokes to the other API processes.
+  const bootstrap = bootstrapAdminKey(core, apiKeyCache);
 
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.api.port, () => resolve(s));
   });
   // Longer than a load balancer's idle timeout, so it never reuses a socket we just closed.
   server.keepAliveTimeout = 65_000;
-  const liveHub = createLiveHub(server, core, (keyId) => apiKeyCache.invalidate(keyId));
+  const liveHub = createLiveHub(server, core, { apiKeyCache });
   liveClients = () => liveHub.clientCount();
   // Not awaited: with Redis down at start the subscriber connects (and subscribes) when Redis returns.
   liveHub.subscribed.then(
@@ -56,7 +58,7 @@ async function main(): Promise<void> {
         name: 'http',
         run: async () => {
           lifecycle.ready = false;
-          stopBootstrap();
+          bootstrap.stop();
           await new Promise<void>((resolve) => server.close(() => resolve()));
         },
       },

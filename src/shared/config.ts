@@ -1,6 +1,11 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { maskUrl, normaliseDatabaseUrl, type NormalisedDatabaseUrl } from './db/database-url';
+import { DatabaseTlsError } from './db/database-tls';
+import { createKeyring, type SecretKeyring } from './crypto/secret-keyring';
+import { resolveWorkerMetricsHost } from './metrics/worker-metrics-bind';
 import { QUEUE_NAMES, type QueueName } from './queues/queue-names';
+import { formatCidr, parseCidrList, type Cidr } from './net/cidr-list';
 import { databaseConnectionsNeeded } from './queues/worker-sizing';
 
 /**
@@ -16,6 +21,16 @@ const optionalSecret = z
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const DEFAULT_THINGSPEAK_BASE_URL = 'https://api.thingspeak.com';
 
+/** A hop count, or addresses/subnets (and Express's names for private ranges) as Express's 'trust proxy' takes them. */
+function isTrustProxy(raw: string): boolean {
+  if (/^\d{1,2}$/.test(raw)) return true;
+  const named = ['loopback', 'linklocal', 'uniquelocal'];
+  return raw.split(',').every((part) => {
+    const [address, bits, ...rest] = part.trim().split('/');
+    return rest.length === 0 && (named.includes(address ?? '') ? bits === undefined : isIP(address ?? '') !== 0 && (bits === undefined || /^\d{1,3}$/.test(bits)));
+  });
+}
+
 const intFrom = (def: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce.number().int().min(min).max(max).default(def);
 
@@ -26,6 +41,8 @@ const envSchema = z.object({
   DATABASE_URL: z.string().min(1, 'is required (postgres://user:pass@host:5432/db)'),
   /** PEM text of the CA that signs the database server certificate (Supabase: its own CA). */
   DATABASE_CA_CERT: optionalSecret,
+  /** auto: TLS as sslmode, DATABASE_CA_CERT and the host say (production refuses plaintext to another machine); disable: plaintext on purpose (a private network). */
+  DATABASE_SSL: z.enum(['auto', 'disable']).default('auto'),
   // A worker's default is what its queues can use at once (worker-sizing.ts), so jobs never queue for a connection.
   /** Largest number of pooled database connections per process (default: 10 for the API, 24 for a worker running every queue). */
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).optional(),
@@ -42,8 +59,33 @@ const envSchema = z.object({
   // Revocation reaches every API process at once through Redis pub/sub; the TTL bounds staleness if Redis cannot tell them.
   /** How long an API process trusts a key it has checked before asking the database again (0: every request asks). */
   API_KEY_CACHE_MS: intFrom(10_000, 0, 300_000),
+  // Render's load balancer appends the caller's address to X-Forwarded-For and is the one proxy in
+  // front of a web service. Trusting more hops than exist lets a client choose its address (and so
+  // its rate-limit bucket) by sending X-Forwarded-For itself; trusting fewer makes every client the proxy.
+  /** Proxies in front of the API whose X-Forwarded-For names the client: a hop count (1 on Render, 0 when clients connect directly) or a comma-separated list of proxy addresses/subnets. */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .refine(isTrustProxy, 'must be a hop count (0, 1, ...) or a comma-separated list of proxy addresses or subnets ("true" is refused: it would believe any X-Forwarded-For a client sends)')
+    .default('1'),
+  /** Turns every API rate limit off (benchmarks only): "false" or "true". */
+  RATE_LIMIT_ENABLED: z.enum(['true', 'false']).default('true'),
+  /** Requests per minute from one client address (IPv6: its /64) to /api/v1, /admin/queues and /metrics, checked before authentication. */
+  RATE_LIMIT_PER_IP_PER_MINUTE: intFrom(2_400, 1, 10_000_000),
+  /** Failed authentications (401) per minute from one client address; past it the address gets 429 without a key lookup until the minute ends. */
+  RATE_LIMIT_FAILED_AUTH_PER_MINUTE: intFrom(30, 1, 10_000_000),
+  /** Requests per minute with one API key to /api/v1, across every API process. */
+  RATE_LIMIT_PER_KEY_PER_MINUTE: intFrom(1_200, 1, 10_000_000),
+  /** Webhook test sends (POST /api/v1/webhooks/:id/test) per minute per API key. */
+  RATE_LIMIT_WEBHOOK_TESTS_PER_MINUTE: intFrom(10, 1, 10_000_000),
+  /** WebSocket tickets minted (POST /api/v1/ws/tickets) per minute per API key. */
+  RATE_LIMIT_WS_TICKETS_PER_MINUTE: intFrom(60, 1, 10_000_000),
+  /** API keys created (POST /api/v1/api-keys) per minute per API key. */
+  RATE_LIMIT_KEY_CREATION_PER_MINUTE: intFrom(10, 1, 10_000_000),
   /** 32 bytes, base64 or hex: encrypts ThingSpeak read keys at rest. Required in production. */
   ENCRYPTION_KEY: optionalSecret,
+  /** Comma-separated old ENCRYPTION_KEYs still accepted for decryption (never for encryption) while `npm run rotate-encryption-key` re-encrypts under the current one. */
+  ENCRYPTION_KEYS_PREVIOUS: optionalSecret,
   /** How often the poll tick fans out one poll job per active channel. */
   POLL_INTERVAL_MS: intFrom(60_000, 1_000),
   // Polls mostly wait for ThingSpeak and hold no database connection meanwhile (commits are batched),
@@ -89,6 +131,9 @@ const envSchema = z.object({
   NOTIFY_RELAY_MS: intFrom(30_000, 100),
   /** Timeout of one webhook delivery attempt. */
   WEBHOOK_TIMEOUT_MS: intFrom(10_000, 100, 120_000),
+  // Webhooks are created by tenants: without this, none may reach loopback, private, link-local (cloud metadata) or other non-public addresses.
+  /** Comma-separated CIDRs that webhooks may reach although not public (on-premise receivers), e.g. 10.20.0.0/16; empty: public addresses only. */
+  WEBHOOK_ALLOWED_PRIVATE_CIDRS: z.string().default(''),
   /** First wait before a failed webhook delivery is retried; doubles per attempt (with jitter), 10 attempts in all. */
   NOTIFY_BACKOFF_MS: intFrom(5_000, 10, 3_600_000),
   /** Interval between WebSocket pings; a client that missed the previous pong is dropped. */
@@ -97,6 +142,20 @@ const envSchema = z.object({
   WS_MAX_BUFFERED_BYTES: intFrom(1_048_576, 1_024),
   /** Window over which node status changes are batched into BATCH_STATUS_UPDATE. */
   WS_BATCH_MS: intFrom(1_000, 0, 60_000),
+  // Revocations reach every process at once over Redis; this catches the ones that announcement missed, and expiries.
+  /** How often each API process re-checks the API keys of its open live sockets, closing those revoked or expired. */
+  LIVE_KEY_RECHECK_MS: intFrom(300_000, 100, 3_600_000),
+  /** Longest life of one live socket (closed with 4408, up to 10% early); the client reconnects with a new ticket. */
+  LIVE_MAX_AGE_MS: intFrom(86_400_000, 1_000, 7 * 86_400_000),
+  // Caps on what one tenant can pile up; each applies to every role, superadmin included (raise it here).
+  /** Alert rules per community; one more is refused with 409 TENANT_LIMIT_REACHED. */
+  TENANT_MAX_ALERT_RULES_PER_COMMUNITY: intFrom(200, 1, 1_000_000),
+  /** Maintenance windows not yet ended (in force or future) per community; one more is refused with 409 TENANT_LIMIT_REACHED. */
+  TENANT_MAX_MAINTENANCE_WINDOWS_PER_COMMUNITY: intFrom(50, 1, 1_000_000),
+  /** Webhook subscriptions per community (distributor-wide ones count per distributor, global ones together); one more is refused with 409 TENANT_LIMIT_REACHED. */
+  TENANT_MAX_WEBHOOKS_PER_COMMUNITY: intFrom(20, 1, 1_000_000),
+  /** Open live WebSockets per API key, counted across every API process through Redis; one more upgrade is refused with 409 TENANT_LIMIT_REACHED. */
+  TENANT_MAX_LIVE_SOCKETS_PER_KEY: intFrom(20, 1, 1_000_000),
   /** Readings older than this many days are deleted by the daily retention job. */
   RETENTION_READINGS_DAYS: intFrom(30, 1),
   /** Resolved alerts (and their notifications) older than this many days are deleted. */
@@ -113,8 +172,8 @@ const envSchema = z.object({
   METRICS_TOKEN: optionalSecret,
   /** Port of each worker's Prometheus /metrics server (internal: not the API port); 0 picks a free port (tests). */
   WORKER_METRICS_PORT: intFrom(9464, 0, 65535),
-  /** Address the worker's metrics server binds: 0.0.0.0 lets a scraper on the private network in, 127.0.0.1 keeps it on the machine. */
-  WORKER_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  /** Address the worker's metrics server binds (default: 0.0.0.0 with METRICS_TOKEN set, else 127.0.0.1); production refuses a non-loopback address without METRICS_TOKEN. */
+  WORKER_METRICS_HOST: z.string().trim().min(1).optional(),
   /** pino level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Deploy version shown in logs and /health (Render sets RENDER_GIT_COMMIT). */
@@ -131,21 +190,35 @@ export interface Config {
   readonly logLevel: string;
   readonly db: NormalisedDatabaseUrl & { readonly url: string; readonly poolMax: number };
   readonly redis: { readonly url: string };
-  readonly api: { readonly port: number; readonly adminApiKey?: string; readonly keyCacheMs: number };
+  /** trustProxy: what Express's 'trust proxy' gets (a hop count, or the proxies' addresses). */
+  readonly api: { readonly port: number; readonly adminApiKey?: string; readonly keyCacheMs: number; readonly trustProxy: number | readonly string[] };
   readonly thingspeak: { readonly baseUrl: string; readonly timeoutMs: number };
   readonly poll: { readonly intervalMs: number; readonly concurrency: number; readonly overlapMs: number; readonly maxPerSecond: number };
   readonly queues: { readonly prefix: string };
   readonly worker: { readonly queues: readonly QueueName[]; readonly lockMs: number; readonly parkMs: number };
   readonly circuit: { readonly failureThreshold: number; readonly probeBaseMs: number; readonly probeMaxMs: number; readonly checkMs: number; readonly rampMs: number };
   readonly alerts: { readonly catchUpAgeMs: number; readonly sweepMs: number; readonly accessLostAfter: number; readonly dataQualityMs: number };
-  readonly notifications: { readonly relayMs: number; readonly webhookTimeoutMs: number; readonly backoffMs: number };
-  readonly ws: { readonly heartbeatMs: number; readonly maxBufferedBytes: number; readonly batchMs: number };
+  readonly notifications: { readonly relayMs: number; readonly webhookTimeoutMs: number; readonly backoffMs: number; readonly webhookAllowedPrivateCidrs: readonly Cidr[] };
+  readonly ws: { readonly heartbeatMs: number; readonly maxBufferedBytes: number; readonly batchMs: number; readonly keyRecheckMs: number; readonly maxAgeMs: number };
+  /** Per-tenant caps (TENANT_MAX_*; see src/shared/tenancy/tenant-limits.ts). */
+  readonly tenantLimits: { readonly alertRulesPerCommunity: number; readonly maintenanceWindowsPerCommunity: number; readonly webhooksPerCommunity: number; readonly liveSocketsPerKey: number };
   readonly retention: { readonly readingsDays: number; readonly alertsDays: number; readonly auditDays: number; readonly batchSize: number; readonly cron: string };
-  readonly encryptionKey: Buffer;
+  /** ENCRYPTION_KEY seals; it and ENCRYPTION_KEYS_PREVIOUS open (crypto/secret-keyring.ts). */
+  readonly encryptionKey: SecretKeyring;
   readonly shutdownTimeoutMs: number;
   readonly dbInit: { readonly attempts: number; readonly backoffMs: number };
   /** Prometheus /metrics: who may read it and where each worker serves it. */
   readonly metrics: { readonly token?: string; readonly workerPort: number; readonly workerHost: string };
+  /** API rate limits, each per minute (see src/api/rate-limit/). */
+  readonly rateLimit: {
+    readonly enabled: boolean;
+    readonly perIp: number;
+    readonly failedAuthPerIp: number;
+    readonly perKey: number;
+    readonly webhookTests: number;
+    readonly wsTickets: number;
+    readonly keyCreation: number;
+  };
   /** Advice found while loading (insecure defaults, Supabase host problems). */
   readonly warnings: readonly string[];
 }
@@ -164,6 +237,12 @@ function parseEncryptionKey(raw: string): Buffer | undefined {
   const hex = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : undefined;
   const key = hex ?? Buffer.from(raw, 'base64');
   return key.length === 32 ? key : undefined;
+}
+
+/** "1" -> 1 hop; "loopback, 10.0.0.0/8" -> the proxies' addresses, as Express's 'trust proxy' takes them. */
+function parseTrustProxy(raw: string): number | readonly string[] {
+  if (/^\d+$/.test(raw)) return Number(raw);
+  return Object.freeze(raw.split(',').map((s) => s.trim()).filter(Boolean));
 }
 
 function parseQueues(raw: string): { queues?: QueueName[]; problem?: string } {
@@ -194,10 +273,10 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
 
   let db: NormalisedDatabaseUrl | undefined;
   try {
-    db = normaliseDatabaseUrl(e.DATABASE_URL, e.DATABASE_CA_CERT);
+    db = normaliseDatabaseUrl(e.DATABASE_URL, e.DATABASE_CA_CERT, { setting: e.DATABASE_SSL, production: e.NODE_ENV === 'production' });
     warnings.push(...db.warnings);
   } catch (err) {
-    problems.push(`DATABASE_URL: ${(err as Error).message}`);
+    problems.push(`${err instanceof DatabaseTlsError ? err.variable : 'DATABASE_URL'}: ${(err as Error).message}`);
   }
   try {
     const r = new URL(e.REDIS_URL);
@@ -207,6 +286,8 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
   }
 
   const queues = parseQueues(e.WORKER_QUEUES);
+  const webhookCidrs = parseCidrList(e.WEBHOOK_ALLOWED_PRIVATE_CIDRS);
+  for (const p of webhookCidrs.problems) problems.push(`WEBHOOK_ALLOWED_PRIVATE_CIDRS: ${p}`);
   if (queues.problem) problems.push(queues.problem);
 
   let encryptionKey: Buffer = DEV_ENCRYPTION_KEY;
@@ -219,6 +300,8 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
   } else {
     warnings.push('ENCRYPTION_KEY is not set: ThingSpeak read keys are encrypted with a development key');
   }
+  const previousKeys = (e.ENCRYPTION_KEYS_PREVIOUS ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(parseEncryptionKey);
+  if (previousKeys.some((k) => !k)) problems.push('ENCRYPTION_KEYS_PREVIOUS: each comma-separated key must be 32 bytes as base64 (44 chars) or hex (64 chars)');
 
   if (e.NODE_ENV === 'production' && role === 'api') {
     if (!e.ADMIN_API_KEY) problems.push('ADMIN_API_KEY: is required in production (at least 32 characters)');
@@ -232,6 +315,10 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
     if (e.NODE_ENV === 'production') problems.push('METRICS_TOKEN: must be at least 32 characters');
     else warnings.push('METRICS_TOKEN is shorter than 32 characters: fine for development, refused in production');
   }
+
+  const metricsBind = resolveWorkerMetricsHost({ host: e.WORKER_METRICS_HOST, token: e.METRICS_TOKEN, production: e.NODE_ENV === 'production' });
+  if (metricsBind.problem) problems.push(metricsBind.problem);
+  if (metricsBind.warning) warnings.push(metricsBind.warning);
 
   if (problems.length > 0 || !db || !queues.queues) throw new ConfigError(problems);
 
@@ -250,7 +337,7 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
     logLevel: e.LOG_LEVEL,
     db: Object.freeze({ ...db, url: e.DATABASE_URL, poolMax }),
     redis: Object.freeze({ url: e.REDIS_URL }),
-    api: Object.freeze({ port: e.PORT, adminApiKey: e.ADMIN_API_KEY, keyCacheMs: e.API_KEY_CACHE_MS }),
+    api: Object.freeze({ port: e.PORT, adminApiKey: e.ADMIN_API_KEY, keyCacheMs: e.API_KEY_CACHE_MS, trustProxy: parseTrustProxy(e.TRUST_PROXY) }),
     thingspeak: Object.freeze({ baseUrl: e.THINGSPEAK_BASE_URL.replace(/\/+$/, ''), timeoutMs: e.THINGSPEAK_TIMEOUT_MS }),
     poll: Object.freeze({ intervalMs: e.POLL_INTERVAL_MS, concurrency: e.POLL_CONCURRENCY, overlapMs: e.POLL_OVERLAP_MS, maxPerSecond: e.POLL_MAX_PER_SECOND }),
     queues: Object.freeze({ prefix: e.QUEUE_PREFIX }),
@@ -268,8 +355,25 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
       accessLostAfter: e.ALERT_ACCESS_LOST_AFTER,
       dataQualityMs: e.ALERT_DATA_QUALITY_MS,
     }),
-    notifications: Object.freeze({ relayMs: e.NOTIFY_RELAY_MS, webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS, backoffMs: e.NOTIFY_BACKOFF_MS }),
-    ws: Object.freeze({ heartbeatMs: e.WS_HEARTBEAT_MS, maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES, batchMs: e.WS_BATCH_MS }),
+    notifications: Object.freeze({
+      relayMs: e.NOTIFY_RELAY_MS,
+      webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      backoffMs: e.NOTIFY_BACKOFF_MS,
+      webhookAllowedPrivateCidrs: Object.freeze(webhookCidrs.cidrs.map((c) => Object.freeze(c))),
+    }),
+    ws: Object.freeze({
+      heartbeatMs: e.WS_HEARTBEAT_MS,
+      maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+      batchMs: e.WS_BATCH_MS,
+      keyRecheckMs: e.LIVE_KEY_RECHECK_MS,
+      maxAgeMs: e.LIVE_MAX_AGE_MS,
+    }),
+    tenantLimits: Object.freeze({
+      alertRulesPerCommunity: e.TENANT_MAX_ALERT_RULES_PER_COMMUNITY,
+      maintenanceWindowsPerCommunity: e.TENANT_MAX_MAINTENANCE_WINDOWS_PER_COMMUNITY,
+      webhooksPerCommunity: e.TENANT_MAX_WEBHOOKS_PER_COMMUNITY,
+      liveSocketsPerKey: e.TENANT_MAX_LIVE_SOCKETS_PER_KEY,
+    }),
     retention: Object.freeze({
       readingsDays: e.RETENTION_READINGS_DAYS,
       alertsDays: e.RETENTION_ALERTS_DAYS,
@@ -277,10 +381,19 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
       batchSize: e.RETENTION_BATCH_SIZE,
       cron: e.RETENTION_CRON,
     }),
-    encryptionKey,
+    encryptionKey: createKeyring(encryptionKey, previousKeys as Buffer[]),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     dbInit: Object.freeze({ attempts: e.DB_INIT_ATTEMPTS, backoffMs: e.DB_INIT_BACKOFF_MS }),
-    metrics: Object.freeze({ token: e.METRICS_TOKEN, workerPort: e.WORKER_METRICS_PORT, workerHost: e.WORKER_METRICS_HOST }),
+    metrics: Object.freeze({ token: e.METRICS_TOKEN, workerPort: e.WORKER_METRICS_PORT, workerHost: metricsBind.host }),
+    rateLimit: Object.freeze({
+      enabled: e.RATE_LIMIT_ENABLED === 'true',
+      perIp: e.RATE_LIMIT_PER_IP_PER_MINUTE,
+      failedAuthPerIp: e.RATE_LIMIT_FAILED_AUTH_PER_MINUTE,
+      perKey: e.RATE_LIMIT_PER_KEY_PER_MINUTE,
+      webhookTests: e.RATE_LIMIT_WEBHOOK_TESTS_PER_MINUTE,
+      wsTickets: e.RATE_LIMIT_WS_TICKETS_PER_MINUTE,
+      keyCreation: e.RATE_LIMIT_KEY_CREATION_PER_MINUTE,
+    }),
     warnings: Object.freeze(warnings),
   });
 }
@@ -305,6 +418,12 @@ export function describeConfig(config: Config): Record<string, unknown> {
     poll: config.poll,
     queuePrefix: config.queues.prefix,
     workerQueues: config.worker.queues,
+    webhookAllowedPrivateCidrs: config.notifications.webhookAllowedPrivateCidrs.map(formatCidr),
     adminApiKey: config.api.adminApiKey ? 'set' : 'not set',
+    // Ids, not keys (crypto/secret-keyring.ts): shows which keys a process holds during a rotation.
+    encryptionKeyIds: { current: config.encryptionKey.current.id, previous: config.encryptionKey.previous.map((k) => k.id) },
+    trustProxy: config.api.trustProxy,
+    rateLimit: config.rateLimit,
+    tenantLimits: config.tenantLimits,
   };
 }

@@ -62,7 +62,7 @@ export function createProcessors(core: Core): Processors {
     }),
     'deliver-notification': createDeliverNotificationProcessor({
       notifications: repos.notifications,
-      send: createWebhookSender({ timeoutMs: config.notifications.webhookTimeoutMs }),
+      send: createWebhookSender({ timeoutMs: config.notifications.webhookTimeoutMs, allowedPrivateCidrs: config.notifications.webhookAllowedPrivateCidrs }),
       encryptionKey: config.encryptionKey,
     }),
     'relay-notifications': createRelayNotificationsProcessor({

@@ -27,7 +27,8 @@ function reply(res: http.ServerResponse, status: number, body: Record<string, st
 /**
  * The worker's GET /metrics on its own port (WORKER_METRICS_PORT). A worker has no public port
  * (Render background workers are reachable only on the private network), so this one is internal;
- * with METRICS_TOKEN set it asks for the token as well. Anything else is a 404.
+ * with METRICS_TOKEN set it asks for the token as well. Anything else is a 404. Where it binds is
+ * config's decision (metrics/worker-metrics-bind.ts): loopback unless a token guards it.
  */
 export async function startMetricsServer(opts: MetricsServerOptions): Promise<MetricsServer> {
   const server = http.createServer((req, res) => {

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Core } from '../../src/shared/core';
 import { encryptSecret } from '../../src/shared/crypto/secret-box';
+import { webhookSecretContext } from '../../src/shared/crypto/secret-contexts';
 import { evaluateJobId } from '../../src/shared/queues/jobs';
 import { ensureChannelEpoch } from '../../src/shared/readings/channel-epochs';
 import { insertReadings as storeReadings } from '../../src/shared/readings/reading-writer';
@@ -49,9 +51,10 @@ export async function notificationsOf(
 
 /** A webhook subscription row (the subscriptions API is tested on its own); URL never called here. */
 export async function addSubscription(core: Core, opts: { events: string[]; communityId?: string | null }): Promise<{ id: string }> {
+  const id = randomUUID();
   const [row] = (await core
     .db('webhook_subscriptions')
-    .insert({ url: 'http://127.0.0.1:9/unused', events: opts.events, community_id: opts.communityId ?? null, secret_encrypted: encryptSecret('test-secret', core.config.encryptionKey) })
+    .insert({ id, url: 'http://127.0.0.1:9/unused', events: opts.events, community_id: opts.communityId ?? null, secret_encrypted: encryptSecret('test-secret', core.config.encryptionKey, webhookSecretContext(id)) })
     .returning('id')) as Array<{ id: string }>;
   return row!;
 }

@@ -40,6 +40,17 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     WORKER_METRICS_PORT: '0',
     // Jobs parked by a database outage come back quickly once it ends.
     WORKER_PARK_MS: '100',
+    // Test receivers listen on loopback. Production's default is empty (public addresses only);
+    // test/integration/api/webhooks-address-policy.api.test.ts and webhook-egress.flow.test.ts prove it by overriding this with ''.
+    WEBHOOK_ALLOWED_PRIVATE_CIDRS: '127.0.0.0/8,::1/128',
+    // Every test request comes from 127.0.0.1, many with bad keys on purpose: limits far above any
+    // test's traffic keep the limiter in the path without refusing. Rate-limit tests set small ones.
+    RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
+    RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '1000000',
+    RATE_LIMIT_PER_KEY_PER_MINUTE: '1000000',
+    RATE_LIMIT_WEBHOOK_TESTS_PER_MINUTE: '1000000',
+    RATE_LIMIT_WS_TICKETS_PER_MINUTE: '1000000',
+    RATE_LIMIT_KEY_CREATION_PER_MINUTE: '1000000',
     ...overrides,
   };
 }

@@ -1,24 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { ApiKeyRecord } from '../../shared/auth/api-keys.repository';
 import { scopeOf } from '../../shared/auth/api-keys.repository';
+import { ApiKeyExpiredError } from '../../shared/auth/api-key-expiry';
+import { withAdminKeyFallback } from '../../shared/auth/admin-key-fallback';
 import { UnauthorizedError } from '../../shared/errors';
-import { sameSecret } from '../../shared/crypto/same-secret';
-
-/**
- * ADMIN_API_KEY as a superadmin without a database lookup: the queue board is what operators
- * need most while the database is down, and every stored key lives in that database.
- */
-const BOOTSTRAP_ADMIN: ApiKeyRecord = {
-  id: '00000000-0000-0000-0000-000000000000',
-  prefix: 'admin',
-  label: 'ADMIN_API_KEY',
-  role: 'superadmin',
-  distributorId: null,
-  communityId: null,
-  createdAt: new Date(0).toISOString(),
-  lastUsedAt: null,
-  revokedAt: null,
-};
 
 /** What the browser shows in its login prompt; the realm also scopes the cached credentials. */
 export const ADMIN_REALM = 'Evara admin';
@@ -44,16 +29,25 @@ export function apiKeyFromAuthorization(header: string | undefined): string | un
 }
 
 /**
- * Authenticates an admin UI request by API key and attaches its scope (as the API's own auth
- * does). Refusals are 401 with a Basic challenge so a browser asks for the key; the key itself is
- * never logged or echoed.
+ * Authenticates an admin UI request by API key through the API's own key check (`authenticateKey`:
+ * the process's key cache, so revocation and expiry apply) and attaches its scope. While the
+ * database is down only ADMIN_API_KEY gets in (see admin-key-fallback.ts). Refusals are 401 with a
+ * Basic challenge so a browser asks for the key; the key itself is never logged or echoed.
  */
 export function adminAuth(authenticateKey: (key: string) => Promise<ApiKeyRecord | undefined>, adminApiKey?: string) {
+  const authenticate = withAdminKeyFallback(authenticateKey, adminApiKey);
+  const challenge = (res: Response) => res.setHeader('WWW-Authenticate', `Basic realm="${ADMIN_REALM}", charset="UTF-8"`);
   return async (req: Request, res: Response, next: NextFunction) => {
     const key = apiKeyFromAuthorization(req.headers.authorization);
-    const record = key ? (sameSecret(key, adminApiKey) ? BOOTSTRAP_ADMIN : await authenticateKey(key)) : undefined;
+    let record: ApiKeyRecord | undefined;
+    try {
+      record = key ? await authenticate(key) : undefined;
+    } catch (err) {
+      if (err instanceof ApiKeyExpiredError) challenge(res);
+      throw err;
+    }
     if (!record) {
-      res.setHeader('WWW-Authenticate', `Basic realm="${ADMIN_REALM}", charset="UTF-8"`);
+      challenge(res);
       throw new UnauthorizedError('An API key is required: sign in with any user name and the API key as the password, or send "Authorization: Bearer <key>"');
     }
     req.auth = { key: record, scope: scopeOf(record) };

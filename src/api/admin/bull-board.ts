@@ -8,6 +8,7 @@ import { apiDoc } from '../openapi/route-doc';
 import { QUEUE_NAMES, type QueueName } from '../../shared/queues/queue-names';
 import { ForbiddenError } from '../../shared/errors';
 import { adminAuth } from './admin-auth';
+import { sameOriginWrites } from './same-origin-writes';
 import { pollPauseHooks } from './poll-pause-hooks';
 
 export const ADMIN_QUEUES_PATH = '/admin/queues';
@@ -40,7 +41,7 @@ function board(core: Core): Router {
  * scripts), for superadmins only: jobs hold every tenant's data and the board cannot filter them.
  * Bull Board has no authentication of its own.
  */
-export function adminQueuesRoutes(core: Core): Router {
+export function adminQueuesRoutes(core: Core, authenticateKey: Parameters<typeof adminAuth>[0]): Router {
   const full = board(core);
   const router = Router();
   router.use(
@@ -51,11 +52,16 @@ export function adminQueuesRoutes(core: Core): Router {
       tag: 'operations',
       auth: ['superadmin'],
       responses: { 200: { description: "The board's HTML page, static files or JSON API answers", contentType: '*/*', schema: z.string() } },
-      errors: { 401: 'No API key, or one that is unknown or revoked (with a WWW-Authenticate: Basic challenge)' },
+      errors: {
+        401: 'No API key, or one that is unknown or revoked (with a WWW-Authenticate: Basic challenge)',
+        403: 'A key that is not superadmin, or a change (not GET/HEAD) whose Origin / Sec-Fetch-Site is another site (CSRF)',
+      },
       methods: ['get', 'put', 'post', 'patch'],
     }),
   );
-  router.use(adminAuth((key) => core.repos.apiKeys.authenticate(key), core.config.api.adminApiKey));
+  // Before authentication: a cross-site change is refused whoever's Basic credentials the browser attaches.
+  router.use(sameOriginWrites());
+  router.use(adminAuth(authenticateKey, core.config.api.adminApiKey));
   router.use((req, res, next) => {
     const auth = req.auth!;
     // Clickjacking: the board's buttons must not work inside someone else's frame.

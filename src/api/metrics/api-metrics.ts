@@ -29,7 +29,11 @@ export interface ApiMetricsOptions {
  * clients, and the process, pool, queue and breaker metrics every process has. `recordRequests`
  * goes first in the app; `routes` serves GET /metrics to METRICS_TOKEN or a superadmin key.
  */
-export function createApiMetrics(core: Core, opts: ApiMetricsOptions = {}): { recordRequests: RequestHandler; routes: Router } {
+export function createApiMetrics(
+  core: Core,
+  opts: ApiMetricsOptions = {},
+  authenticateKey?: Parameters<typeof requireMetricsReader>[1],
+): { recordRequests: RequestHandler; routes: Router } {
   const registry = createCoreMetricsRegistry(core, 'api');
   const recordRequests = httpMetrics(registry);
   new Gauge({
@@ -42,7 +46,7 @@ export function createApiMetrics(core: Core, opts: ApiMetricsOptions = {}): { re
   });
 
   const routes = Router();
-  routes.get(METRICS_PATH, apiDoc(METRICS_DOC), requireMetricsReader(core), async (_req, res) => {
+  routes.get(METRICS_PATH, apiDoc(METRICS_DOC), requireMetricsReader(core, authenticateKey), async (_req, res) => {
     res.setHeader('Content-Type', registry.contentType);
     res.setHeader('Cache-Control', 'no-store');
     res.send(await registry.metrics());

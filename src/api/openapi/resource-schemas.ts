@@ -13,6 +13,14 @@ import { QUEUE_NAMES, type QueueName } from '../../shared/queues/queue-names';
 
 const role = z.enum(['superadmin', 'distributor', 'customer']);
 
+/** Who created an alert rule, maintenance window or webhook: it decides which keys may change it. */
+const createdBySchema = z
+  .object({
+    keyId: uuid.nullable().meta({ description: 'The API key; null for rows from before creators were recorded, or once the key is deleted' }),
+    role: role.meta({ description: 'The key\'s role; rows from before creators were recorded count as a superadmin\'s' }),
+  })
+  .meta({ description: 'A customer key may change only what it created; a distributor key what its or its customers\' keys created; a superadmin key anything' });
+
 export const distributorSchema = z.object({ id: uuid, name: z.string(), createdAt: timestamp });
 
 export const communitySchema = z.object({ id: uuid, slug: z.string(), name: z.string(), distributorId: uuid.nullable(), createdAt: timestamp });
@@ -25,7 +33,8 @@ export const apiKeySchema = z.object({
   distributorId: uuid.nullable(),
   communityId: uuid.nullable(),
   createdAt: timestamp,
-  lastUsedAt: timestamp.nullable(),
+  expiresAt: timestamp.nullable().meta({ description: 'When the key stops working (401 API_KEY_EXPIRED); null: never' }),
+  lastUsedAt: timestamp.nullable().meta({ description: 'Last successful use, written at most once a minute' }),
   revokedAt: timestamp.nullable(),
 });
 
@@ -143,6 +152,7 @@ export const alertRuleSchema = z.object({
   enabled: z.boolean(),
   createdAt: timestamp,
   updatedAt: timestamp,
+  createdBy: createdBySchema,
 });
 
 export const alertSchema = z.object({
@@ -197,7 +207,8 @@ export const maintenanceWindowSchema = z.object({
   startsAt: timestamp,
   endsAt: timestamp,
   reason: z.string(),
-  createdBy: z.string().nullable(),
+  createdBy: createdBySchema,
+  createdByLabel: z.string().nullable().meta({ description: 'Label and prefix of the key that opened it' }),
   createdAt: timestamp,
 });
 
@@ -211,6 +222,7 @@ export const webhookSchema = z.object({
   active: z.boolean(),
   createdAt: timestamp,
   updatedAt: timestamp,
+  createdBy: createdBySchema,
 });
 
 export const webhookDeliverySchema = z.object({
@@ -235,7 +247,8 @@ export const wsTicketSchema = z.object({
   url: z.string().meta({ description: 'Where to open the socket: /api/v1/ws?ticket=...' }),
 });
 
-const dependencySchema = z.object({ status: z.enum(['up', 'down']), latencyMs: z.number(), error: z.string().optional() });
+// latencyMs and error are for superadmin callers only (routes/health-detail-access.ts).
+const dependencySchema = z.object({ status: z.enum(['up', 'down']), latencyMs: z.number().optional(), error: z.string().optional() });
 
 const queueHealth = z.union([
   z.object({ paused: z.boolean(), waiting: z.number().int(), active: z.number().int(), delayed: z.number().int(), failed: z.number().int() }),

@@ -5,7 +5,8 @@ import { NotFoundError, ValidationError } from '../../shared/errors';
 import { createRuleSchema, updateRuleSchema } from '../../shared/alerts/alert';
 import type { NodeView } from '../../shared/nodes/node';
 import { NODE_CATEGORIES } from '../../shared/nodes/node';
-import { deleteAlertRule, updateAlertRule } from '../../shared/alerts/alert-rule-actions';
+import { createAlertRule, deleteAlertRule, updateAlertRule } from '../../shared/alerts/alert-rule-actions';
+import { principalOf } from '../../shared/tenancy/principal';
 import { actorOf, authOf } from '../middleware/auth';
 import { parse } from '../middleware/validate';
 import { dataOf, offsetPageOf } from '../openapi/envelopes';
@@ -24,6 +25,8 @@ const listQuery = paginationSchema
 
 const ruleAnswer = dataOf(alertRuleSchema);
 
+const WHO_MAY_CHANGE = 'A customer key may change only the rules it created; a distributor key those of its communities not created by a superadmin key; a superadmin key any.';
+
 const DOCS = {
   create: {
     summary: 'Create a threshold rule',
@@ -32,20 +35,27 @@ const DOCS = {
     auth: ALL_ROLES,
     body: createRuleSchema,
     responses: { 201: { description: 'Created', schema: ruleAnswer } },
-    errors: { 404: 'NODE_NOT_FOUND or COMMUNITY_NOT_FOUND' },
+    errors: { 404: 'NODE_NOT_FOUND or COMMUNITY_NOT_FOUND', 409: 'TENANT_LIMIT_REACHED: the community has TENANT_MAX_ALERT_RULES_PER_COMMUNITY rules' },
   },
   list: { summary: 'List the rules in scope', auth: ALL_ROLES, query: listQuery, responses: { 200: { description: 'A page of rules', schema: offsetPageOf(alertRuleSchema) } } },
   get: { summary: 'A rule', auth: ALL_ROLES, params: uuidParam, responses: { 200: { description: 'The rule', schema: ruleAnswer } }, errors: { 404: 'ALERT_RULE_NOT_FOUND' } },
   update: {
     summary: 'Change a rule',
-    description: 'Disabling a rule resolves its unresolved alerts.',
+    description: `Disabling a rule resolves its unresolved alerts. ${WHO_MAY_CHANGE}`,
     auth: ALL_ROLES,
     params: uuidParam,
     body: updateRuleSchema,
     responses: { 200: { description: 'The rule after the change', schema: ruleAnswer } },
-    errors: { 404: 'ALERT_RULE_NOT_FOUND' },
+    errors: { 403: 'FORBIDDEN: the key may not change what the rule\'s creator made', 404: 'ALERT_RULE_NOT_FOUND' },
   },
-  delete: { summary: 'Delete a rule (resolving its unresolved alerts)', auth: ALL_ROLES, params: uuidParam, responses: { 204: { description: 'Deleted' } }, errors: { 404: 'ALERT_RULE_NOT_FOUND' } },
+  delete: {
+    summary: 'Delete a rule (resolving its unresolved alerts)',
+    description: WHO_MAY_CHANGE,
+    auth: ALL_ROLES,
+    params: uuidParam,
+    responses: { 204: { description: 'Deleted' } },
+    errors: { 403: 'FORBIDDEN: the key may not change what the rule\'s creator made', 404: 'ALERT_RULE_NOT_FOUND' },
+  },
 } satisfies Record<string, RouteDoc>;
 
 const DERIVED_BY_TYPE: Record<NodeView['analyticsType'], readonly string[]> = {
@@ -70,8 +80,9 @@ function metricsOf(node: NodeView): string[] {
 }
 
 /**
- * Threshold rules, per node or per category within a community. Every role may manage the rules
- * of what it can see (a customer watches its own tanks); scope is checked on every route.
+ * Threshold rules, per node or per category within a community. Every role may create rules on
+ * what it can see (a customer watches its own tanks) and read them all; scope is checked on every
+ * route, and a change also on who created the rule (tenancy/change-permission.ts).
  */
 export function alertRulesRoutes(core: Core): Router {
   const router = Router();
@@ -97,7 +108,7 @@ export function alertRulesRoutes(core: Core): Router {
       if (!(await communities.findInScope(auth.scope, requested))) throw new NotFoundError(`Community ${requested} was not found`, 'COMMUNITY_NOT_FOUND');
       communityId = requested;
     }
-    const rule = await alertRules.create(input, communityId);
+    const rule = await createAlertRule(actions, { createdBy: principalOf(auth.key, auth.scope), communityId, rule: input, maxPerCommunity: core.config.tenantLimits.alertRulesPerCommunity });
     req.log.info({ ruleId: rule.id, nodeId: rule.nodeId, category: rule.category }, 'alert rule created');
     res.status(201).location(`/api/v1/alert-rules/${rule.id}`).json({ data: rule });
   });
@@ -128,7 +139,7 @@ export function alertRulesRoutes(core: Core): Router {
       }
     }
     if (metricProblem) throw new ValidationError(`Invalid body: ${metricProblem}`);
-    const updated = await updateAlertRule(actions, { scope: auth.scope, actor: actorOf(auth), id, change: input }, req.log);
+    const updated = await updateAlertRule(actions, { scope: auth.scope, actor: actorOf(auth), by: principalOf(auth.key, auth.scope), id, change: input }, req.log);
     if (!updated) throw new NotFoundError(`Alert rule ${id} was not found`, 'ALERT_RULE_NOT_FOUND');
     if ('problem' in updated) throw new ValidationError(`Invalid body: body.clearThreshold: ${updated.problem}`);
     res.json({ data: updated });
@@ -137,7 +148,7 @@ export function alertRulesRoutes(core: Core): Router {
   router.delete('/alert-rules/:id', apiDoc(DOCS.delete), async (req, res) => {
     const { id } = parse(uuidParam, req.params, 'path');
     const auth = authOf(req);
-    if (!(await deleteAlertRule(actions, { scope: auth.scope, actor: actorOf(auth), id }, req.log))) throw new NotFoundError(`Alert rule ${id} was not found`, 'ALERT_RULE_NOT_FOUND');
+    if (!(await deleteAlertRule(actions, { scope: auth.scope, actor: actorOf(auth), by: principalOf(auth.key, auth.scope), id }, req.log))) throw new NotFoundError(`Alert rule ${id} was not found`, 'ALERT_RULE_NOT_FOUND');
     res.status(204).end();
   });
 

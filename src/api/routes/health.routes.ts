@@ -1,7 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Core } from '../../shared/core';
-import { buildHealthReport } from '../../shared/health/health-report';
+import { buildHealthReport, type HealthReport } from '../../shared/health/health-report';
+import { publicHealthView } from '../../shared/health/public-health';
+import type { ApiKeyRecord } from '../../shared/auth/api-keys.repository';
+import { createApiKeyCache } from '../../shared/auth/api-key-cache';
+import { healthDetailAccess } from './health-detail-access';
 import { healthReportSchema } from '../openapi/resource-schemas';
 import { apiDoc, type RouteDoc } from '../openapi/route-doc';
 
@@ -15,7 +19,9 @@ const CACHE_MS = 2_000;
 const DOCS = {
   health: {
     summary: 'Dependency report: database, Redis, ThingSpeak, circuit breaker, poll queue',
-    description: 'Cached for 2 s. ok: all fine; degraded: usable but something is wrong; down: neither database nor Redis answers.',
+    description:
+      'Cached for 2 s. ok: all fine; degraded: usable but something is wrong; down: neither database nor Redis answers. ' +
+      'Anonymous callers get states only; with a superadmin key (`Authorization: Bearer <key>`; while the database is down, ADMIN_API_KEY) the database and Redis entries add `latencyMs` and the driver `error`.',
     tag: 'health',
     auth: 'public',
     responses: { 200: { description: 'ok or degraded', schema: healthReportSchema }, 503: { description: 'down', schema: healthReportSchema } },
@@ -38,18 +44,23 @@ const DOCS = {
  * health path, so a database outage never turns into restarts). /health: dependency report,
  * 200 when usable (ok or degraded), 503 when nothing works.
  */
-export function healthRoutes(core: Core, lifecycle: Lifecycle): Router {
+export function healthRoutes(core: Core, lifecycle: Lifecycle, authenticateKey?: (key: string) => Promise<ApiKeyRecord | undefined>): Router {
   const router = Router();
   const startedAt = Date.now();
-  let cached: { at: number; body: unknown; httpStatus: number } | undefined;
-  let inFlight: Promise<{ at: number; body: unknown; httpStatus: number }> | undefined;
+  let cached: { at: number; body: HealthReport; httpStatus: number } | undefined;
+  let inFlight: Promise<{ at: number; body: HealthReport; httpStatus: number }> | undefined;
+  // The app's key cache when given; otherwise one of its own with TTL 0 (every check asks the database, so a revocation applies at once).
+  const ownCache = authenticateKey ? undefined : createApiKeyCache(core.repos.apiKeys, 0);
+  const checkKey = authenticateKey ?? ((key: string) => ownCache!.authenticate(key));
+  const mayReadDetail = healthDetailAccess(checkKey, core.config.api.adminApiKey);
 
   async function report() {
     const body = await buildHealthReport(core, startedAt);
     return { at: Date.now(), httpStatus: body.status === 'down' ? 503 : 200, body };
   }
 
-  router.get('/health', apiDoc(DOCS.health), async (_req, res) => {
+  router.get('/health', apiDoc(DOCS.health), async (req, res) => {
+    const detail = mayReadDetail(req.headers.authorization);
     if (!cached || Date.now() - cached.at > CACHE_MS) {
       // One check at a time: a burst of health requests must not open a burst of connections.
       inFlight ??= report().finally(() => {
@@ -57,7 +68,11 @@ export function healthRoutes(core: Core, lifecycle: Lifecycle): Router {
       });
       cached = await inFlight;
     }
-    res.status(cached.httpStatus).json(cached.body);
+    // Driver errors can name hosts, users and databases: only superadmins read them.
+    const showDetail = await detail;
+    res.setHeader('Vary', 'Authorization');
+    if (showDetail) res.setHeader('Cache-Control', 'private, no-store');
+    res.status(cached.httpStatus).json(showDetail ? cached.body : publicHealthView(cached.body));
   });
 
   router.get('/livez', apiDoc(DOCS.livez), (_req, res) => {

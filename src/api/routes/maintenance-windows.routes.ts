@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { Core } from '../../shared/core';
 import { NotFoundError, ValidationError } from '../../shared/errors';
 import { deleteMaintenanceWindow, openMaintenanceWindow } from '../../shared/alerts/maintenance-window-actions';
+import { CUSTOMER_MAX_WINDOW_DAYS } from '../../shared/alerts/maintenance-window-policy';
+import { principalOf } from '../../shared/tenancy/principal';
 import { actorOf, authOf } from '../middleware/auth';
 import { parse } from '../middleware/validate';
 import { dataOf, offsetPageOf } from '../openapi/envelopes';
@@ -39,11 +41,17 @@ const listQuery = paginationSchema
 const DOCS = {
   create: {
     summary: 'Schedule a maintenance window',
-    description: 'For one node (nodeId) or every node of a community (communityId; a customer\'s key implies its community); at most 90 days.',
+    description:
+      `For one node (nodeId) or every node of a community (communityId); at most 90 days. A whole community needs a distributor or superadmin key: a customer key may open windows for single nodes of its community, of at most ${CUSTOMER_MAX_WINDOW_DAYS} days.`,
     auth: ALL_ROLES,
     body: createBody,
     responses: { 201: { description: 'Created', schema: dataOf(maintenanceWindowSchema) } },
-    errors: { 404: 'NODE_NOT_FOUND or COMMUNITY_NOT_FOUND' },
+    errors: {
+      400: `VALIDATION_FAILED (also a customer key's window longer than ${CUSTOMER_MAX_WINDOW_DAYS} days)`,
+      403: 'FORBIDDEN: a customer key asked for a whole community',
+      404: 'NODE_NOT_FOUND or COMMUNITY_NOT_FOUND',
+      409: 'TENANT_LIMIT_REACHED: the community has TENANT_MAX_MAINTENANCE_WINDOWS_PER_COMMUNITY windows in force or scheduled',
+    },
   },
   list: {
     summary: 'List maintenance windows in scope',
@@ -53,7 +61,14 @@ const DOCS = {
     responses: { 200: { description: 'A page of windows', schema: offsetPageOf(maintenanceWindowSchema) } },
   },
   get: { summary: 'A maintenance window', auth: ALL_ROLES, params: uuidParam, responses: { 200: { description: 'The window', schema: dataOf(maintenanceWindowSchema) } }, errors: { 404: 'MAINTENANCE_WINDOW_NOT_FOUND' } },
-  delete: { summary: 'Delete a maintenance window', auth: ALL_ROLES, params: uuidParam, responses: { 204: { description: 'Deleted' } }, errors: { 404: 'MAINTENANCE_WINDOW_NOT_FOUND' } },
+  delete: {
+    summary: 'Delete a maintenance window',
+    description: 'A customer key may delete only the windows it opened; a distributor key those of its communities not opened by a superadmin key; a superadmin key any.',
+    auth: ALL_ROLES,
+    params: uuidParam,
+    responses: { 204: { description: 'Deleted' } },
+    errors: { 403: 'FORBIDDEN: the key may not change what the window\'s creator made', 404: 'MAINTENANCE_WINDOW_NOT_FOUND' },
+  },
 } satisfies Record<string, RouteDoc>;
 
 /** Maintenance windows: while one is in force, alerts of its node (or community) neither open nor notify. */
@@ -70,6 +85,7 @@ export function maintenanceWindowsRoutes(core: Core): Router {
       if (!node) throw new NotFoundError(`Node ${input.nodeId} was not found`, 'NODE_NOT_FOUND');
       communityId = node.communityId;
     } else {
+      // A customer's key implies its community; openMaintenanceWindow then refuses it (403) with the reason.
       const requested = input.communityId ?? (auth.scope.role === 'customer' ? auth.scope.communityId : undefined);
       if (!requested) throw new ValidationError('Invalid body: body.nodeId: give nodeId or communityId');
       if (!(await communities.findInScope(auth.scope, requested))) throw new NotFoundError(`Community ${requested} was not found`, 'COMMUNITY_NOT_FOUND');
@@ -77,7 +93,16 @@ export function maintenanceWindowsRoutes(core: Core): Router {
     }
     const window = await openMaintenanceWindow(
       { db: core.db, maintenance },
-      { actor: actorOf(auth), communityId, nodeId: input.nodeId ?? null, startsAt: new Date(input.startsAt), endsAt: new Date(input.endsAt), reason: input.reason },
+      {
+        actor: actorOf(auth),
+        by: principalOf(auth.key, auth.scope),
+        communityId,
+        nodeId: input.nodeId ?? null,
+        startsAt: new Date(input.startsAt),
+        endsAt: new Date(input.endsAt),
+        reason: input.reason,
+        maxPerCommunity: core.config.tenantLimits.maintenanceWindowsPerCommunity,
+      },
     );
     res.status(201).location(`/api/v1/maintenance-windows/${window.id}`).json({ data: window });
   });
@@ -98,7 +123,7 @@ export function maintenanceWindowsRoutes(core: Core): Router {
   router.delete('/maintenance-windows/:id', apiDoc(DOCS.delete), async (req, res) => {
     const auth = authOf(req);
     const { id } = parse(uuidParam, req.params, 'path');
-    await deleteMaintenanceWindow({ db: core.db, maintenance }, { actor: actorOf(auth), scope: auth.scope, id });
+    await deleteMaintenanceWindow({ db: core.db, maintenance }, { actor: actorOf(auth), by: principalOf(auth.key, auth.scope), scope: auth.scope, id });
     res.status(204).end();
   });
 

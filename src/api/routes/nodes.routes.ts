@@ -3,10 +3,13 @@ import { z } from 'zod';
 import type { Core } from '../../shared/core';
 import type { Community } from '../../shared/communities/communities.repository';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../shared/errors';
-import { createNodeSchema, NODE_STATUSES, updateNodeSchema, ANALYTICS_TYPES, NODE_CATEGORIES } from '../../shared/nodes/node';
+import { channelInputSchema, createNodeSchema, NODE_STATUSES, updateNodeSchema, ANALYTICS_TYPES, NODE_CATEGORIES } from '../../shared/nodes/node';
 import { updateNode } from '../../shared/nodes/update-node';
+import { detachChannel } from '../../shared/nodes/detach-channel';
+import { deleteNode } from '../../shared/nodes/delete-node';
+import { purgeReadings } from '../../shared/nodes/purge-readings';
 import { decodeNodeListCursor } from '../../shared/nodes/node-list-cursor';
-import { authOf, requireRole } from '../middleware/auth';
+import { actorOf, authOf, requireRole } from '../middleware/auth';
 import { parse } from '../middleware/validate';
 import { dataOf } from '../openapi/envelopes';
 import { nodeSchema, pollAcceptedSchema } from '../openapi/resource-schemas';
@@ -49,6 +52,33 @@ const nodeListPage = z.object({
 
 const nodeAnswer = dataOf(nodeSchema);
 
+/** `confirm`: the node's nodeKey, which the caller must know, so a wrong id never deletes another node's history. */
+const confirmField = (what: string) =>
+  z.string({ error: (issue) => (issue.input === undefined ? `is required: the node's nodeKey, to confirm that ${what} deleted for good` : 'must be one string') }).min(1).max(64);
+const deleteQuery = z.object({ confirm: confirmField('the node and all its readings are') }).strict();
+
+const channelNumber = z.coerce
+  .number({ error: "must be the ThingSpeak channel number (the node's channels[].channelId), not the channel's uuid" })
+  .int('must be a whole ThingSpeak channel number')
+  .positive('must be a positive ThingSpeak channel number')
+  .max(Number.MAX_SAFE_INTEGER);
+const channelParams = uuidParam.extend({ channelId: channelNumber });
+
+const purgeBody = z
+  .object({
+    confirm: confirmField('its readings are'),
+    before: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).optional().meta({ description: 'Only readings recorded before this instant; all of them when absent' }),
+    channelId: channelInputSchema.shape.channelId.optional().meta({ description: "Only this channel's readings (ThingSpeak channel number); every channel's when absent" }),
+  })
+  .strict();
+const purgeAnswer = dataOf(
+  z.object({
+    removed: z.number().int().meta({ description: 'Readings deleted' }),
+    before: z.string().nullable(),
+    channels: z.array(z.object({ channelId: z.number().int(), removed: z.number().int() })),
+  }),
+);
+
 const DOCS = {
   create: {
     summary: 'Create a node with its ThingSpeak channels',
@@ -78,14 +108,57 @@ const DOCS = {
   get: { summary: 'A node, with its state and per-channel sync state', auth: ALL_ROLES, params: uuidParam, responses: { 200: { description: 'The node', schema: nodeAnswer } }, errors: { 404: 'NODE_NOT_FOUND' } },
   update: {
     summary: 'Change a node',
-    description: 'Only the fields given change. `channels` replaces every channel; a kept channelId keeps its readings and key unless a new key is sent.',
+    description:
+      'Only the fields given change. `channels` upserts: a listed channelId that is new is attached; a known one changes only the fields sent ' +
+      '(fieldMapping, readKey) and becomes active unless `active: false` is sent, so listing a detached channel attaches it again with its history. ' +
+      'Channels left out are never touched: an edit never deletes a channel or a reading (detach with DELETE /nodes/{id}/channels/{channelId}). ' +
+      'Channel changes are audited.',
     auth: ['superadmin', 'distributor'],
     params: uuidParam,
     body: updateNodeSchema,
     responses: { 200: { description: 'The node after the change', schema: nodeAnswer } },
     errors: { 404: 'NODE_NOT_FOUND' },
   },
-  delete: { summary: 'Delete a node and its readings', auth: ['superadmin', 'distributor'], params: uuidParam, responses: { 204: { description: 'Deleted' } }, errors: { 404: 'NODE_NOT_FOUND' } },
+  delete: {
+    summary: 'Delete a node and all its readings, once confirmed',
+    description:
+      "Needs `?confirm=<the node's nodeKey>`; without it or with another value the answer is 400 and nothing is deleted. " +
+      'Deletes the node, its channels, rules, alerts and every stored reading; audited (who, which node, how many readings). ' +
+      'To stop polling and keep the history, PATCH `active: false` or detach channels instead.',
+    auth: ['superadmin', 'distributor'],
+    params: uuidParam,
+    query: deleteQuery,
+    responses: { 204: { description: 'Deleted' } },
+    errors: { 400: "confirm is missing or is not the node's nodeKey (the message says what to send); nothing was deleted", 404: 'NODE_NOT_FOUND' },
+  },
+  detachChannel: {
+    summary: 'Detach a channel from a node, keeping its readings',
+    description:
+      '`channelId` is the ThingSpeak channel number (as in the node\'s `channels[].channelId`). The channel becomes inactive: it is no longer polled, ' +
+      'and its readings, cursor and epochs stay (GET /nodes/{id}/readings lists them; filter with `channelId`). PATCH with the channel listed attaches it again. ' +
+      'Audited; detaching a detached channel changes nothing. Answers with the node.',
+    auth: ['superadmin', 'distributor'],
+    params: channelParams,
+    responses: { 200: { description: 'The node, the channel now inactive', schema: nodeAnswer } },
+    errors: { 404: 'NODE_NOT_FOUND, or CHANNEL_NOT_FOUND: the node has no such channel' },
+  },
+  purgeReadings: {
+    summary: "Delete a node's stored readings for good (superadmin only)",
+    description:
+      "Needs `confirm` = the node's nodeKey. Deletes the readings recorded before `before` (all when absent), of `channelId` only when given; audited. " +
+      "Each channel's poll cursor is kept, so purged entries are never fetched again; the node's latest state and status are not recomputed. " +
+      'Refused (409) while a channel is still importing its history.',
+    auth: ['superadmin'],
+    params: uuidParam,
+    body: purgeBody,
+    responses: { 200: { description: 'How many readings were deleted', schema: purgeAnswer } },
+    errors: {
+      400: "confirm is not the node's nodeKey, or the node has no channel `channelId`; nothing was deleted",
+      403: 'Only a superadmin key may purge readings',
+      404: 'NODE_NOT_FOUND',
+      409: 'IMPORT_IN_PROGRESS: a channel is still importing its history; purge once it is done',
+    },
+  },
   poll: {
     summary: 'Poll every active channel of the node now',
     description: 'Queues one poll job per channel; follow statusUrl (GET /api/v1/jobs/{id}).',
@@ -151,7 +224,8 @@ export function nodesRoutes(core: Core): Router {
     const auth = requireRole(req, 'superadmin', 'distributor');
     const { id } = parse(uuidParam, req.params, 'path');
     const input = parse(updateNodeSchema, req.body, 'body');
-    const node = await updateNode({ db: core.db, nodes, nodeStatus: core.repos.nodeStatus, communities, events: core.events }, { scope: auth.scope, id, change: input });
+    const deps = { db: core.db, nodes, nodeStatus: core.repos.nodeStatus, communities, events: core.events };
+    const node = await updateNode(deps, { scope: auth.scope, id, change: input, actor: actorOf(auth) });
     if (!node) throw new NotFoundError(`Node ${id} was not found`, 'NODE_NOT_FOUND');
     res.json({ data: node });
   });
@@ -159,8 +233,50 @@ export function nodesRoutes(core: Core): Router {
   router.delete('/nodes/:id', apiDoc(DOCS.delete), async (req, res) => {
     const auth = requireRole(req, 'superadmin', 'distributor');
     const { id } = parse(uuidParam, req.params, 'path');
-    if (!(await nodes.delete(auth.scope, id))) throw new NotFoundError(`Node ${id} was not found`, 'NODE_NOT_FOUND');
+    const { confirm } = parse(deleteQuery, req.query, 'query');
+    const result = await deleteNode({ db: core.db }, { scope: auth.scope, actor: actorOf(auth), id, confirm });
+    if (result.outcome === 'not_found') throw new NotFoundError(`Node ${id} was not found`, 'NODE_NOT_FOUND');
+    if (result.outcome === 'unconfirmed') {
+      const message = `does not match the node's nodeKey: nothing was deleted. Deleting node ${id} deletes its ${result.readings} stored readings for good; send ?confirm=<its nodeKey> to go ahead`;
+      throw new ValidationError(`Invalid query: query.confirm: ${message}`, [{ field: 'query.confirm', message }]);
+    }
+    req.log.info({ nodeId: id, readingsDeleted: result.readingsDeleted }, 'node deleted');
     res.status(204).end();
+  });
+
+  router.delete('/nodes/:id/channels/:channelId', apiDoc(DOCS.detachChannel), async (req, res) => {
+    const auth = requireRole(req, 'superadmin', 'distributor');
+    const { id, channelId } = parse(channelParams, req.params, 'path');
+    const node = await detachChannel({ db: core.db, nodes }, { scope: auth.scope, actor: actorOf(auth), nodeId: id, channelId });
+    res.json({ data: node });
+  });
+
+  router.post('/nodes/:id/purge-readings', apiDoc(DOCS.purgeReadings), async (req, res) => {
+    const auth = authOf(req);
+    if (auth.scope.role !== 'superadmin') {
+      throw new ForbiddenError(`Purging readings deletes history for good, so only a superadmin key may do it (your key is ${auth.scope.role})`);
+    }
+    const { id } = parse(uuidParam, req.params, 'path');
+    const input = parse(purgeBody, req.body, 'body');
+    const before = input.before === undefined ? undefined : new Date(input.before);
+    const result = await purgeReadings({ db: core.db }, { scope: auth.scope, actor: actorOf(auth), id, confirm: input.confirm, before, channelId: input.channelId });
+    switch (result.outcome) {
+      case 'not_found':
+        throw new NotFoundError(`Node ${id} was not found`, 'NODE_NOT_FOUND');
+      case 'unconfirmed': {
+        const message = `does not match the node's nodeKey: nothing was deleted. Send { "confirm": "<node ${id}'s nodeKey>" } to purge its readings`;
+        throw new ValidationError(`Invalid body: body.confirm: ${message}`, [{ field: 'body.confirm', message }]);
+      }
+      case 'unknown_channel': {
+        const message = `node ${id} has no channel ${input.channelId} (its channels: ${result.channels.join(', ') || 'none'}); nothing was deleted`;
+        throw new ValidationError(`Invalid body: body.channelId: ${message}`, [{ field: 'body.channelId', message }]);
+      }
+      case 'importing':
+        throw new ConflictError(`Channel ${result.channels.join(', ')} is still importing its history, whose next pages would store older readings again: purge once the import is done`, 'IMPORT_IN_PROGRESS');
+      case 'purged':
+        req.log.info({ nodeId: id, removed: result.removed, before: input.before ?? null }, 'readings purged');
+        res.json({ data: { removed: result.removed, before: before?.toISOString() ?? null, channels: result.channels } });
+    }
   });
 
   /** On-demand poll of every active channel of the node; 202 with the job ids. */

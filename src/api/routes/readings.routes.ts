@@ -24,7 +24,8 @@ const readingsQuery = z
 const listDoc: RouteDoc = {
   summary: "A node's stored readings",
   description:
-    'Between `from` and `to`, optionally of one channel, ordered by recorded time (then channel epoch, then entry id); keyset paged: pass page.nextCursor as `cursor`.',
+    'Between `from` and `to`, optionally of one channel (`channelId`: the ThingSpeak channel number), ordered by recorded time (then channel epoch, then entry id); ' +
+    'keyset paged: pass page.nextCursor as `cursor`. Readings of detached (inactive) channels are included: detaching keeps history.',
   tag: 'nodes',
   auth: ALL_ROLES,
   params: uuidParam,

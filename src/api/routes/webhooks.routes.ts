@@ -3,12 +3,14 @@ import { z } from 'zod';
 import type { Core } from '../../shared/core';
 import type { Scope } from '../../shared/auth/scope';
 import { NotFoundError } from '../../shared/errors';
+import { createAddressPolicy } from '../../shared/net/address-policy';
 import { NOTIFICATION_STATUSES } from '../../shared/notifications/notification-status';
 import { NOTIFICATION_EVENTS } from '../../shared/notifications/notification-event';
 import { createWebhookSubscription, deleteWebhookSubscription, hostOf, sendTestPing, updateWebhookSubscription, visibleSubscription } from '../../shared/notifications/webhook-subscription-actions';
 import { createNotificationsRepository } from '../../shared/notifications/notifications.repository';
 import { webhookSubscriptionSchemas, type CreateWebhookSubscriptionInput } from '../../shared/notifications/webhook-subscription';
 import { createWebhookSubscriptionsRepository, type SubscriptionTarget } from '../../shared/notifications/webhook-subscriptions.repository';
+import { principalOf } from '../../shared/tenancy/principal';
 import { authOf, type AuthContext } from '../middleware/auth';
 import { parse } from '../middleware/validate';
 import { dataOf, offsetPageOf, uuid } from '../openapi/envelopes';
@@ -29,38 +31,57 @@ const deliveriesQuery = paginationSchema.extend({ status: z.enum(NOTIFICATION_ST
 
 const actorOf = (auth: AuthContext) => ({ keyId: auth.key.id, label: `${auth.key.label} (${auth.key.prefix})` });
 
+const WHO_MAY_CHANGE = 'A customer key may change only the subscriptions it created; a distributor key those in its scope not created by a superadmin key; a superadmin key any.';
+
 /**
- * Webhook subscriptions. Every role manages the subscriptions of what it can see: a customer its
- * community's, a distributor its own and its communities', a superadmin all (global ones too).
+ * Webhook subscriptions. Every role sees and creates the subscriptions of what it can see: a
+ * customer its community's, a distributor its own and its communities', a superadmin all (global
+ * ones too); a change is also checked on who created the subscription (tenancy/change-permission.ts).
  * The signing secret is write-only: shown once in the create response, never again.
  */
 export function webhooksRoutes(core: Core): Router {
   const router = Router();
   const subscriptions = createWebhookSubscriptionsRepository(core.db, core.config.encryptionKey);
   const notifications = createNotificationsRepository(core.db);
-  const schemas = webhookSubscriptionSchemas({ requireHttps: core.config.env === 'production' });
+  const schemas = webhookSubscriptionSchemas({
+    requireHttps: core.config.env === 'production',
+    addressPolicy: createAddressPolicy({ allowedCidrs: core.config.notifications.webhookAllowedPrivateCidrs }),
+  });
   const { communities } = core.repos;
 
   const docs = {
     create: {
       summary: 'Subscribe a URL to events',
-      description: 'Without communityId / distributorId the subscription covers the key\'s own scope (a superadmin\'s: everything). The signing secret is in this answer only.',
+      description:
+        'Without communityId / distributorId the subscription covers the key\'s own scope (a superadmin\'s: everything). The signing secret is in this answer only. ' +
+        'A URL naming a non-public address (loopback, private, link-local, …, in any spelling) or localhost is refused with 400; host names are checked on the address they resolve to at each delivery.',
       auth: ALL_ROLES,
       body: schemas.create,
       responses: { 201: { description: 'Created', schema: dataOf(webhookSchema.extend({ secret: z.string().meta({ description: 'Signs every delivery (X-Evara-Signature); store it now' }) }), { message: z.string() }) } },
-      errors: { 404: 'COMMUNITY_NOT_FOUND or DISTRIBUTOR_NOT_FOUND' },
+      errors: {
+        404: 'COMMUNITY_NOT_FOUND or DISTRIBUTOR_NOT_FOUND',
+        409: 'TENANT_LIMIT_REACHED: the community (or distributor, or the global scope) has TENANT_MAX_WEBHOOKS_PER_COMMUNITY subscriptions',
+      },
     },
     list: { summary: 'List webhook subscriptions in scope', auth: ALL_ROLES, query: listQuery, responses: { 200: { description: 'A page of subscriptions', schema: offsetPageOf(webhookSchema) } } },
     get: { summary: 'A webhook subscription (never its secret)', auth: ALL_ROLES, params: uuidParam, responses: { 200: { description: 'The subscription', schema: dataOf(webhookSchema) } }, errors: { 404: 'WEBHOOK_NOT_FOUND' } },
     update: {
       summary: 'Change a webhook subscription (a new secret rotates it)',
+      description: WHO_MAY_CHANGE,
       auth: ALL_ROLES,
       params: uuidParam,
       body: schemas.update,
       responses: { 200: { description: 'The subscription after the change', schema: dataOf(webhookSchema) } },
-      errors: { 404: 'WEBHOOK_NOT_FOUND' },
+      errors: { 403: 'FORBIDDEN: the key may not change what the subscription\'s creator made', 404: 'WEBHOOK_NOT_FOUND' },
     },
-    delete: { summary: 'Delete a webhook subscription', auth: ALL_ROLES, params: uuidParam, responses: { 204: { description: 'Deleted' } }, errors: { 404: 'WEBHOOK_NOT_FOUND' } },
+    delete: {
+      summary: 'Delete a webhook subscription',
+      description: WHO_MAY_CHANGE,
+      auth: ALL_ROLES,
+      params: uuidParam,
+      responses: { 204: { description: 'Deleted' } },
+      errors: { 403: 'FORBIDDEN: the key may not change what the subscription\'s creator made', 404: 'WEBHOOK_NOT_FOUND' },
+    },
     deliveries: {
       summary: 'The delivery log of a subscription',
       description: 'One entry per notification with its attempts, last status and outcome.',
@@ -103,7 +124,13 @@ export function webhooksRoutes(core: Core): Router {
     const auth = authOf(req);
     const input = parse(schemas.create, req.body, 'body');
     const target = await targetOf(auth.scope, input);
-    const { subscription, secret } = await createWebhookSubscription(actions, { actor: actorOf(auth), target, subscription: input });
+    const { subscription, secret } = await createWebhookSubscription(actions, {
+      actor: actorOf(auth),
+      by: principalOf(auth.key, auth.scope),
+      target,
+      subscription: input,
+      maxPerTarget: core.config.tenantLimits.webhooksPerCommunity,
+    });
     req.log.info({ subscriptionId: subscription.id, host: hostOf(subscription.url), events: subscription.events }, 'webhook subscription created');
     res
       .status(201)
@@ -126,7 +153,7 @@ export function webhooksRoutes(core: Core): Router {
     const auth = authOf(req);
     const { id } = parse(uuidParam, req.params, 'path');
     const input = parse(schemas.update, req.body, 'body');
-    const updated = await updateWebhookSubscription(actions, { actor: actorOf(auth), scope: auth.scope, id, change: input });
+    const updated = await updateWebhookSubscription(actions, { actor: actorOf(auth), by: principalOf(auth.key, auth.scope), scope: auth.scope, id, change: input });
     req.log.info({ subscriptionId: id, changed: Object.keys(input).sort() }, 'webhook subscription updated');
     res.json({ data: updated });
   });
@@ -134,7 +161,7 @@ export function webhooksRoutes(core: Core): Router {
   router.delete('/webhooks/:id', apiDoc(docs.delete), async (req, res) => {
     const auth = authOf(req);
     const { id } = parse(uuidParam, req.params, 'path');
-    await deleteWebhookSubscription(actions, { actor: actorOf(auth), scope: auth.scope, id });
+    await deleteWebhookSubscription(actions, { actor: actorOf(auth), by: principalOf(auth.key, auth.scope), scope: auth.scope, id });
     req.log.info({ subscriptionId: id }, 'webhook subscription deleted');
     res.status(204).end();
   });

@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import type { Logger } from '../../shared/logger';
 import type { LiveEvent } from '../../shared/events/live-events';
 import type { LiveIdentity } from './upgrade-auth';
+import { LIVE_CLOSE, type LiveCloseReason } from './live-close-codes';
 
 /** What a client receives: the dashboard's `{event, data}` plus the time the event happened. */
 export interface LiveMessage {
@@ -15,12 +16,19 @@ export interface LiveClientOptions {
   maxBufferedBytes: number;
   /** STATUS_UPDATE batching window; 0 sends each one at once. */
   batchMs: number;
+  /** Age at which the socket is closed (4408) so the client reconnects with a fresh ticket. */
+  maxAgeMs: number;
   log: Logger;
 }
 
+// Up to this share of the maximum age is taken off at random, so sockets opened together (after a
+// deploy) do not all come back together.
+const MAX_AGE_JITTER = 0.1;
+
 /**
- * One connected socket: sends what the hub hands it, batches status changes, and drops itself when
- * it cannot keep up or stops answering pings. Filtering by scope is the hub's job.
+ * One connected socket: sends what the hub hands it, batches status changes, drops itself when it
+ * cannot keep up or stops answering pings, and closes itself at its maximum age. Filtering by
+ * scope, and closing the sockets of keys that stopped being valid, are the hub's job.
  */
 export class LiveClient {
   private answeredPing = true;
@@ -29,6 +37,7 @@ export class LiveClient {
   // bounded by the number of nodes the client may see.
   private readonly pendingStatus = new Map<string, LiveMessage>();
   private batchTimer: NodeJS.Timeout | undefined;
+  private readonly maxAgeTimer: NodeJS.Timeout;
 
   constructor(
     readonly socket: WebSocket,
@@ -38,6 +47,9 @@ export class LiveClient {
     socket.on('pong', () => {
       this.answeredPing = true;
     });
+    const age = opts.maxAgeMs - Math.floor(Math.random() * opts.maxAgeMs * MAX_AGE_JITTER);
+    this.maxAgeTimer = setTimeout(() => this.close(LIVE_CLOSE.maxAge), age);
+    this.maxAgeTimer.unref();
   }
 
   deliver(event: LiveEvent): void {
@@ -85,14 +97,18 @@ export class LiveClient {
     this.socket.ping();
   }
 
-  close(code: number, reason: string): void {
+  /** Starts the closing handshake with `why`; false (and nothing done) when already closing or dropped. */
+  close(why: LiveCloseReason): boolean {
+    if (this.gone) return false;
     this.dispose();
-    this.socket.close(code, reason);
+    this.socket.close(why.code, why.reason);
+    return true;
   }
 
   /** Stops timers and forgets buffered updates; the socket is closed or closing. */
   dispose(): void {
     this.gone = true;
+    clearTimeout(this.maxAgeTimer);
     if (this.batchTimer) clearTimeout(this.batchTimer);
     this.batchTimer = undefined;
     this.pendingStatus.clear();

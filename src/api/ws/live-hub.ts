@@ -2,11 +2,18 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Core } from '../../shared/core';
-import { AppError, NotFoundError } from '../../shared/errors';
+import { createApiKeyCache, type ApiKeyCache } from '../../shared/auth/api-key-cache';
+import { AppError, isAppError, NotFoundError } from '../../shared/errors';
 import type { LiveEvent } from '../../shared/events/live-events';
+import { TenantLimitReachedError } from '../../shared/tenancy/tenant-limits';
+import { createUpgradeRateLimits } from '../rate-limit/rate-limits';
 import { canSee } from './audience-filter';
 import { LiveClient } from './live-client';
+import { LIVE_CLOSE } from './live-close-codes';
 import { createLiveEventsSubscriber } from './live-events-subscriber';
+import { createLiveKeyWatch } from './live-key-watch';
+import { createLiveSocketSlots, SLOT_RENEW_MS } from './live-socket-slots';
+import { createUpgradeClientBucket } from './upgrade-client-address';
 import { authenticateUpgrade, type LiveIdentity } from './upgrade-auth';
 import { rejectUpgrade } from './upgrade-rejection';
 import { createWsTicketStore } from './ws-tickets';
@@ -27,6 +34,11 @@ export interface LiveHub {
   close(): Promise<void>;
 }
 
+export interface LiveHubOptions {
+  /** The process's key cache, shared with the app (main.ts): a revocation seen by either closes the key's sockets. A private one when absent. */
+  apiKeyCache?: ApiKeyCache;
+}
+
 function pathOf(req: IncomingMessage): string | undefined {
   try {
     return new URL(req.url ?? '/', 'http://localhost').pathname;
@@ -38,23 +50,36 @@ function pathOf(req: IncomingMessage): string | undefined {
 /**
  * The live WebSocket at /api/v1/ws on the API's HTTP server. Every API process subscribes to the
  * live-events channel and delivers each event to those of its own clients whose scope may see it,
- * so a client receives events produced anywhere, whichever API copy it is connected to.
+ * so a client receives events produced anywhere, whichever API copy it is connected to. A socket
+ * lives only as long as its key: a revocation (here or announced over Redis) closes it at once,
+ * and the periodic key recheck closes those of revoked or expired keys (live-key-watch.ts).
+ * Upgrades are rate limited per client address like REST requests (bad keys count in the same
+ * counter), and one key may hold at most TENANT_MAX_LIVE_SOCKETS_PER_KEY sockets across every API
+ * process (live-socket-slots.ts).
  */
-export function createLiveHub(server: Server, core: Core, onApiKeyRevoked?: (keyId: string) => void): LiveHub {
+export function createLiveHub(server: Server, core: Core, opts: LiveHubOptions = {}): LiveHub {
   const log = core.log.child({ module: 'live-hub' });
-  const { heartbeatMs, maxBufferedBytes, batchMs } = core.config.ws;
+  const { heartbeatMs, maxBufferedBytes, batchMs, keyRecheckMs, maxAgeMs } = core.config.ws;
+  const apiKeyCache = opts.apiKeyCache ?? createApiKeyCache(core.repos.apiKeys, core.config.api.keyCacheMs);
   const tickets = createWsTicketStore(core.redis, core.config.queues.prefix);
   const wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: MAX_INCOMING_BYTES });
   const clients = new Set<LiveClient>();
+  const limits = createUpgradeRateLimits(core);
+  const bucketOf = createUpgradeClientBucket(core.config.api.trustProxy);
+  const maxSockets = core.config.tenantLimits.liveSocketsPerKey;
+  const slots = createLiveSocketSlots(core.redis, core.config.queues.prefix, maxSockets);
+  const slotOf = new Map<LiveClient, string>();
   let closing = false;
 
+  const keyWatch = createLiveKeyWatch({ clients, findKeys: (ids) => core.repos.apiKeys.findByIds(ids), recheckMs: keyRecheckMs, log });
+  const stopWatchingRevocations = apiKeyCache.onInvalidate((keyId) => keyWatch.closeKey(keyId, LIVE_CLOSE.keyRevoked));
   const subscriber = createLiveEventsSubscriber(
     core.config,
     log.child({ module: 'live-events-subscriber' }),
     (event: LiveEvent) => {
       for (const client of clients) if (canSee(client.identity.scope, event.audience)) client.deliver(event);
     },
-    onApiKeyRevoked,
+    (keyId) => apiKeyCache.invalidate(keyId),
   );
 
   const heartbeat = setInterval(() => {
@@ -62,17 +87,45 @@ export function createLiveHub(server: Server, core: Core, onApiKeyRevoked?: (key
   }, heartbeatMs);
   heartbeat.unref();
 
-  function accept(socket: WebSocket, identity: LiveIdentity): void {
-    const client = new LiveClient(socket, identity, { maxBufferedBytes, batchMs, log });
+  const releaseSlot = (keyId: string, slot: string) =>
+    void slots.release(keyId, slot).catch((err: unknown) => log.warn({ err, keyId }, 'live socket slot not released: it frees up when its lease ends'));
+  const renewal = setInterval(() => {
+    const held = [...slotOf].map(([client, slot]) => ({ keyId: client.identity.keyId, slot }));
+    slots.renew(held).catch((err: unknown) => log.warn({ err, sockets: held.length }, 'live socket slots not renewed: retried at the next renewal'));
+  }, SLOT_RENEW_MS);
+  renewal.unref();
+
+  function accept(socket: WebSocket, identity: LiveIdentity, slot: string): void {
+    const client = new LiveClient(socket, identity, { maxBufferedBytes, batchMs, maxAgeMs, log });
     clients.add(client);
+    slotOf.set(client, slot);
     socket.on('error', (err) => log.debug({ err, keyId: identity.keyId }, 'live socket error'));
     socket.on('close', (code) => {
       clients.delete(client);
+      slotOf.delete(client);
+      releaseSlot(identity.keyId, slot);
       client.dispose();
       log.info({ keyId: identity.keyId, code, clients: clients.size }, 'live client disconnected');
     });
     log.info({ keyId: identity.keyId, role: identity.scope.role, clients: clients.size }, 'live client connected');
     client.send({ event: 'WELCOME', data: { ...identity.scope, heartbeatMs, batchMs }, at: new Date().toISOString() });
+  }
+
+  /** The per-address rate limits, then the key; a refused authentication counts against the address as a REST 401 does. */
+  async function admitAndAuthenticate(req: IncomingMessage): Promise<LiveIdentity> {
+    const bucket = bucketOf(req);
+    // Before the key is looked up: an address that keeps sending bad keys costs no more lookups.
+    await limits.admit(bucket);
+    try {
+      return await authenticateUpgrade(req, {
+        authenticateKey: (key) => apiKeyCache.authenticate(key),
+        findKeyById: (id) => core.repos.apiKeys.findById(id),
+        tickets,
+      });
+    } catch (err) {
+      if (isAppError(err) && err.httpStatus === 401) await limits.countFailedAuth(bucket);
+      throw err;
+    }
   }
 
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -85,17 +138,28 @@ export function createLiveHub(server: Server, core: Core, onApiKeyRevoked?: (key
       return;
     }
     let identity: LiveIdentity;
+    let slot: string;
     try {
       if (closing) throw shuttingDown();
-      identity = await authenticateUpgrade(req, { apiKeys: core.repos.apiKeys, tickets });
-      if (closing) throw shuttingDown();
+      identity = await admitAndAuthenticate(req);
+      const taken = await slots.acquire(identity.keyId);
+      if (!taken.taken) throw socketCapReached(identity.keyId, maxSockets, taken.open);
+      slot = taken.slot;
+      if (closing) {
+        releaseSlot(identity.keyId, slot);
+        throw shuttingDown();
+      }
     } catch (err) {
       rejectUpgrade(req, socket, err, log);
       return;
     }
-    if (socket.destroyed) return;
+    if (socket.destroyed) {
+      releaseSlot(identity.keyId, slot);
+      return;
+    }
     socket.off('error', onEarlyError);
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, identity));
+    // Should ws refuse the handshake itself, the slot is never renewed and frees up when its lease ends.
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, identity, slot));
   }
 
   const upgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void onUpgrade(req, socket, head);
@@ -107,8 +171,11 @@ export function createLiveHub(server: Server, core: Core, onApiKeyRevoked?: (key
     async close() {
       closing = true;
       clearInterval(heartbeat);
+      clearInterval(renewal);
+      keyWatch.stop();
+      stopWatchingRevocations();
       const closed = [...clients].map((c) => new Promise<void>((resolve) => c.socket.once('close', () => resolve())));
-      for (const client of clients) client.close(1001, 'server shutting down');
+      for (const client of clients) client.close(LIVE_CLOSE.shuttingDown);
       let graceTimer: NodeJS.Timeout | undefined;
       await Promise.race([Promise.all(closed), new Promise<void>((resolve) => (graceTimer = setTimeout(resolve, CLOSE_GRACE_MS)))]);
       clearTimeout(graceTimer);
@@ -117,6 +184,10 @@ export function createLiveHub(server: Server, core: Core, onApiKeyRevoked?: (key
       await subscriber.close();
     },
   };
+}
+
+function socketCapReached(keyId: string, max: number, open: number): TenantLimitReachedError {
+  return new TenantLimitReachedError({ what: 'open live sockets', per: `API key ${keyId}`, max, setting: 'TENANT_MAX_LIVE_SOCKETS_PER_KEY', remedy: 'close one before opening another' }, open);
 }
 
 function shuttingDown(): AppError {

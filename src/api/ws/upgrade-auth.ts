@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { scopeOf, type ApiKeysRepository } from '../../shared/auth/api-keys.repository';
+import { scopeOf, type ApiKeyRecord } from '../../shared/auth/api-keys.repository';
+import { ApiKeyExpiredError, isExpired } from '../../shared/auth/api-key-expiry';
 import type { Scope } from '../../shared/auth/scope';
 import { isDatabaseUnavailable } from '../../shared/db/db-errors';
 import { DependencyUnavailableError, UnauthorizedError } from '../../shared/errors';
@@ -34,17 +35,25 @@ async function fromRedis<T>(step: () => Promise<T>): Promise<T> {
   }
 }
 
+export interface UpgradeAuthDeps {
+  /** The API's key check (the process's key cache): unknown and revoked keys are undefined, expired ones throw. */
+  authenticateKey: (key: string) => Promise<ApiKeyRecord | undefined>;
+  findKeyById: (id: string) => Promise<ApiKeyRecord | undefined>;
+  tickets: WsTicketStore;
+}
+
 /**
  * Authenticates a WebSocket upgrade before it completes: "Authorization: Bearer <api key>" (scripts)
- * or "?ticket=" (browsers). Throws UnauthorizedError, or DependencyUnavailableError when the
- * database or Redis cannot answer, so the caller can refuse with 401 or 503.
+ * or "?ticket=" (browsers). Throws UnauthorizedError or ApiKeyExpiredError, or
+ * DependencyUnavailableError when the database or Redis cannot answer, so the caller can refuse
+ * with 401 or 503.
  */
-export async function authenticateUpgrade(req: IncomingMessage, deps: { apiKeys: ApiKeysRepository; tickets: WsTicketStore }): Promise<LiveIdentity> {
+export async function authenticateUpgrade(req: IncomingMessage, deps: UpgradeAuthDeps): Promise<LiveIdentity> {
   const header = req.headers.authorization;
   if (header) {
     const match = BEARER.exec(header);
     if (!match?.[1]) throw new UnauthorizedError('Malformed Authorization header: expected "Bearer <api key>"');
-    const key = await fromDatabase(() => deps.apiKeys.authenticate(match[1]!));
+    const key = await fromDatabase(() => deps.authenticateKey(match[1]!));
     if (!key) throw new UnauthorizedError('The API key is unknown or revoked');
     return { keyId: key.id, scope: scopeOf(key) };
   }
@@ -54,8 +63,9 @@ export async function authenticateUpgrade(req: IncomingMessage, deps: { apiKeys:
   if (!TICKET.test(ticket)) throw new UnauthorizedError(BAD_TICKET);
   const keyId = await fromRedis(() => deps.tickets.redeem(ticket));
   if (!keyId) throw new UnauthorizedError(BAD_TICKET);
-  // The key may have been revoked since the ticket was issued.
-  const key = await fromDatabase(() => deps.apiKeys.findById(keyId));
+  // The key may have been revoked, or have expired, since the ticket was issued.
+  const key = await fromDatabase(() => deps.findKeyById(keyId));
   if (!key || key.revokedAt) throw new UnauthorizedError('The API key the ticket was issued for is unknown or revoked');
+  if (isExpired(key, Date.now())) throw new ApiKeyExpiredError();
   return { keyId: key.id, scope: scopeOf(key) };
 }

@@ -3,6 +3,7 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../shared/logger';
 import { DependencyUnavailableError, isAppError } from '../../shared/errors';
+import { TooManyRequestsError } from '../rate-limit/rate-limit-headers';
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -25,6 +26,7 @@ export function rejectUpgrade(req: IncomingMessage, socket: Duplex, err: unknown
       headers.push(`Retry-After: ${err.retryAfterSeconds}`);
       log.warn({ err: err.cause ?? err, code, requestId }, 'live socket refused: dependency unavailable');
     }
+    if (err instanceof TooManyRequestsError && err.retryAfterSeconds !== undefined) headers.push(`Retry-After: ${err.retryAfterSeconds}`);
   } else {
     const errorId = randomUUID();
     message = `Something went wrong on our side (error id ${errorId})`;

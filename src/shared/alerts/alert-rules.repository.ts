@@ -2,10 +2,14 @@ import type { Conn, Tx } from '../db/transaction';
 import type { Db } from '../db/knex';
 import type { Scope } from '../auth/scope';
 import { whereCommunityInScope } from '../db/scope-filter';
+import { creatorColumns, creatorOfRow, type CreatorColumns, type Principal } from '../tenancy/principal';
 import type { AlertRule, AlertSeverity, CreateRuleInput, UpdateRuleInput } from './alert';
 
+/** A rule and who created it: the API shows the creator and changes check it (tenancy/change-permission.ts). */
+export type OwnedAlertRule = AlertRule & { createdBy: Principal };
+
 /** An `alert_rules` row as Postgres returns it. */
-interface AlertRuleRow {
+interface AlertRuleRow extends CreatorColumns {
   id: string;
   community_id: string;
   node_id: string | null;
@@ -24,7 +28,7 @@ interface AlertRuleRow {
   updated_at: Date;
 }
 
-function toRule(r: AlertRuleRow): AlertRule {
+function toRule(r: AlertRuleRow): OwnedAlertRule {
   return {
     id: r.id,
     communityId: r.community_id,
@@ -41,6 +45,7 @@ function toRule(r: AlertRuleRow): AlertRule {
     enabled: r.enabled,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    createdBy: creatorOfRow(r),
   };
 }
 
@@ -55,9 +60,11 @@ export function createAlertRulesRepository(db: Db) {
   const scoped = (conn: Conn, scope: Scope) => whereCommunityInScope(conn('alert_rules'), scope, 'alert_rules.community_id');
 
   return {
-    async create(input: CreateRuleInput, communityId: string): Promise<AlertRule> {
-      const [row]: AlertRuleRow[] = await db('alert_rules')
+    /** Without `createdBy` (seeds, tests) the row counts as a superadmin's: no tenant can change it. */
+    async create(input: CreateRuleInput, communityId: string, createdBy?: Principal, conn: Conn = db): Promise<OwnedAlertRule> {
+      const [row]: AlertRuleRow[] = await conn('alert_rules')
         .insert({
+          ...(createdBy ? creatorColumns(createdBy) : {}),
           community_id: communityId,
           node_id: input.nodeId ?? null,
           category: input.nodeId ? null : (input.category ?? null),
@@ -75,12 +82,18 @@ export function createAlertRulesRepository(db: Db) {
       return toRule(row!);
     },
 
-    async get(scope: Scope, id: string): Promise<AlertRule | undefined> {
+    /** Every rule of the community, enabled or not: what the per-community cap counts. */
+    async countInCommunity(conn: Conn, communityId: string): Promise<number> {
+      const [row] = await conn('alert_rules').where({ community_id: communityId }).count<{ count: string }[]>('id as count');
+      return Number(row?.count ?? 0);
+    },
+
+    async get(scope: Scope, id: string): Promise<OwnedAlertRule | undefined> {
       const row: AlertRuleRow | undefined = await scoped(db, scope).where('alert_rules.id', id).first('alert_rules.*');
       return row ? toRule(row) : undefined;
     },
 
-    async list(scope: Scope, f: RuleListFilter, page: { limit: number; offset: number }): Promise<{ items: AlertRule[]; total: number }> {
+    async list(scope: Scope, f: RuleListFilter, page: { limit: number; offset: number }): Promise<{ items: OwnedAlertRule[]; total: number }> {
       const q = scoped(db, scope);
       if (f.nodeId) q.where('alert_rules.node_id', f.nodeId);
       if (f.communityId) q.where('alert_rules.community_id', f.communityId);
@@ -103,13 +116,13 @@ export function createAlertRulesRepository(db: Db) {
       id: string,
       input: UpdateRuleInput,
       check: (merged: AlertRule) => string | undefined,
-    ): Promise<{ rule: AlertRule; previous: AlertRule } | undefined | { problem: string }> {
+    ): Promise<{ rule: OwnedAlertRule; previous: OwnedAlertRule } | undefined | { problem: string }> {
       {
         // FOR NO KEY UPDATE: does not block an evaluation inserting an alert that references the rule.
         const row: AlertRuleRow | undefined = await scoped(trx, scope).where('alert_rules.id', id).forNoKeyUpdate().first('alert_rules.*');
         if (!row) return undefined;
         const current = toRule(row);
-        const merged: AlertRule = { ...current, ...input, clearThreshold: input.clearThreshold === undefined ? current.clearThreshold : input.clearThreshold };
+        const merged: OwnedAlertRule = { ...current, ...input, clearThreshold: input.clearThreshold === undefined ? current.clearThreshold : input.clearThreshold };
         const problem = check(merged);
         if (problem) return { problem };
         const [updated]: AlertRuleRow[] = await trx('alert_rules')
@@ -140,7 +153,7 @@ export function createAlertRulesRepository(db: Db) {
     },
 
     /** The rule if it is in scope, read in the caller's transaction. */
-    async getInScope(trx: Tx, scope: Scope, id: string): Promise<AlertRule | undefined> {
+    async getInScope(trx: Tx, scope: Scope, id: string): Promise<OwnedAlertRule | undefined> {
       const row: AlertRuleRow | undefined = await scoped(trx, scope).where('alert_rules.id', id).first('alert_rules.*');
       return row ? toRule(row) : undefined;
     },

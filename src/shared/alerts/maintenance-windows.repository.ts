@@ -2,6 +2,7 @@ import type { Db } from '../db/knex';
 import type { Conn } from '../db/transaction';
 import type { Scope } from '../auth/scope';
 import { whereCommunityInScope } from '../db/scope-filter';
+import { creatorColumns, creatorOfRow, type CreatorColumns, type Principal } from '../tenancy/principal';
 
 export interface MaintenanceWindow {
   id: string;
@@ -11,12 +12,15 @@ export interface MaintenanceWindow {
   startsAt: Date;
   endsAt: Date;
   reason: string;
-  createdBy: string | null;
+  /** The key that opened it and its role: who may delete it (tenancy/change-permission.ts). */
+  createdBy: Principal;
+  /** That key's label and prefix when it opened the window, for people reading the list. */
+  createdByLabel: string | null;
   createdAt: Date;
 }
 
 /** A `maintenance_windows` row as Postgres returns it. */
-interface MaintenanceWindowRow {
+interface MaintenanceWindowRow extends CreatorColumns {
   id: string;
   community_id: string;
   node_id: string | null;
@@ -35,7 +39,8 @@ function toWindow(r: MaintenanceWindowRow): MaintenanceWindow {
     startsAt: r.starts_at,
     endsAt: r.ends_at,
     reason: r.reason,
-    createdBy: r.created_by,
+    createdBy: creatorOfRow(r),
+    createdByLabel: r.created_by,
     createdAt: r.created_at,
   };
 }
@@ -49,11 +54,29 @@ export function createMaintenanceWindowsRepository(db: Db) {
   const scoped = (conn: Conn, scope: Scope) => whereCommunityInScope(conn('maintenance_windows'), scope, 'maintenance_windows.community_id');
 
   return {
-    async create(input: { communityId: string; nodeId: string | null; startsAt: Date; endsAt: Date; reason: string; createdBy: string }, conn: Conn = db): Promise<MaintenanceWindow> {
+    /** Without `createdBy` (seeds, tests) the row counts as a superadmin's: no tenant can delete it. */
+    async create(
+      input: { communityId: string; nodeId: string | null; startsAt: Date; endsAt: Date; reason: string; createdBy?: Principal; createdByLabel?: string },
+      conn: Conn = db,
+    ): Promise<MaintenanceWindow> {
       const [row]: MaintenanceWindowRow[] = await conn('maintenance_windows')
-        .insert({ community_id: input.communityId, node_id: input.nodeId, starts_at: input.startsAt, ends_at: input.endsAt, reason: input.reason, created_by: input.createdBy })
+        .insert({
+          ...(input.createdBy ? creatorColumns(input.createdBy) : {}),
+          community_id: input.communityId,
+          node_id: input.nodeId,
+          starts_at: input.startsAt,
+          ends_at: input.endsAt,
+          reason: input.reason,
+          created_by: input.createdByLabel ?? null,
+        })
         .returning('*');
       return toWindow(row!);
+    },
+
+    /** Windows of the community (its nodes' and its own) that have not ended at `now`: what the per-community cap counts. */
+    async countNotEnded(conn: Conn, communityId: string, now: Date): Promise<number> {
+      const [row] = await conn('maintenance_windows').where({ community_id: communityId }).where('ends_at', '>', now).count<{ count: string }[]>('id as count');
+      return Number(row?.count ?? 0);
     },
 
     async get(scope: Scope, id: string, conn: Conn = db): Promise<MaintenanceWindow | undefined> {

@@ -1,5 +1,7 @@
 import { hashApiKey } from './api-key';
-import type { ApiKeyRecord } from './api-keys.repository';
+import { ApiKeyExpiredError, isExpired } from './api-key-expiry';
+import type { ApiKeyRecord, ApiKeysRepository } from './api-keys.repository';
+import { createLastUseRecorder } from './last-use-recorder';
 
 /** The Redis channel on which a revoked key's id is announced to every API process. */
 export function apiKeyRevocationsChannel(prefix: string): string {
@@ -7,40 +9,67 @@ export function apiKeyRevocationsChannel(prefix: string): string {
 }
 
 export interface ApiKeyCache {
+  /**
+   * The usable key matching `key`, or undefined when it is unknown or revoked. Throws
+   * ApiKeyExpiredError for a key past its expiresAt, and whatever the database throws.
+   */
   authenticate(key: string): Promise<ApiKeyRecord | undefined>;
-  /** Forgets a key at once (its revocation, here or announced by another process). */
+  /** Forgets a key at once (its revocation, here or announced by another process) and tells the listeners. */
   invalidate(keyId: string): void;
+  /** Calls `listener` with every key id given to invalidate (the live hub closes its sockets); returns the unsubscribe. */
+  onInvalidate(listener: (keyId: string) => void): () => void;
 }
 
 // A flood of distinct valid keys must not grow the process without bound.
 const MAX_ENTRIES = 10_000;
 
 /**
+ * The one way a request's API key is checked (REST, /admin/queues, /metrics, live sockets).
  * Remembers keys that authenticated for `ttlMs`, so a dashboard's requests do not each cost a
  * database round trip. Entries are keyed by the key's hash (the key itself is never kept). Unknown
- * and revoked keys are never cached: they always reach the database. A revocation removes the key
+ * and revoked keys are never cached: they always reach the database. An entry's expiry is checked
+ * on every hit, so a cached key stops working the moment it expires. A revocation removes the key
  * at once in the process that made it and, through Redis pub/sub, in every other API process; the
  * TTL bounds how long a key can outlive its revocation if that announcement is lost.
+ * Every successful check records the key's last use (at most once a minute per key).
  */
-export function createApiKeyCache(lookup: (key: string) => Promise<ApiKeyRecord | undefined>, ttlMs: number, now: () => number = Date.now): ApiKeyCache {
-  const byHash = new Map<string, { record: ApiKeyRecord; expiresAt: number }>();
+export function createApiKeyCache(apiKeys: Pick<ApiKeysRepository, 'findByKey' | 'touchLastUsed'>, ttlMs: number, now: () => number = Date.now): ApiKeyCache {
+  const byHash = new Map<string, { record: ApiKeyRecord; staleAt: number }>();
+  const listeners = new Set<(keyId: string) => void>();
+  const lastUse = createLastUseRecorder((keyId) => apiKeys.touchLastUsed(keyId), now);
+
+  function usable(hash: string, record: ApiKeyRecord): ApiKeyRecord {
+    if (isExpired(record, now())) {
+      byHash.delete(hash);
+      throw new ApiKeyExpiredError();
+    }
+    lastUse.record(record.id);
+    return record;
+  }
+
   return {
     async authenticate(key) {
-      if (ttlMs === 0) return lookup(key);
       const hash = hashApiKey(key);
       const hit = byHash.get(hash);
-      if (hit && hit.expiresAt > now()) return hit.record;
-      const record = await lookup(key);
+      if (hit && hit.staleAt > now()) return usable(hash, hit.record);
+      const record = await apiKeys.findByKey(key);
       if (!record) {
         byHash.delete(hash);
         return undefined;
       }
-      if (byHash.size >= MAX_ENTRIES) byHash.delete(byHash.keys().next().value!);
-      byHash.set(hash, { record, expiresAt: now() + ttlMs });
-      return record;
+      if (ttlMs > 0) {
+        if (byHash.size >= MAX_ENTRIES) byHash.delete(byHash.keys().next().value!);
+        byHash.set(hash, { record, staleAt: now() + ttlMs });
+      }
+      return usable(hash, record);
     },
     invalidate(keyId) {
       for (const [hash, entry] of byHash) if (entry.record.id === keyId) byHash.delete(hash);
+      for (const listener of listeners) listener(keyId);
+    },
+    onInvalidate(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
   };
 }

@@ -10,6 +10,8 @@ export interface ApiKeyRecord {
   distributorId: string | null;
   communityId: string | null;
   createdAt: string;
+  /** When the key stops working (401 API_KEY_EXPIRED from then on); null: never. */
+  expiresAt: string | null;
   lastUsedAt: string | null;
   revokedAt: string | null;
 }
@@ -23,9 +25,24 @@ interface ApiKeyRow {
   distributor_id: string | null;
   community_id: string | null;
   created_at: Date;
+  expires_at: Date | null;
   last_used_at: Date | null;
   revoked_at: Date | null;
+  bootstrapped_at: Date | null;
 }
+
+/** What a start did with ADMIN_API_KEY (see ensureBootstrapAdmin). */
+export interface BootstrapOutcome {
+  keyId: string;
+  /** The configured ADMIN_API_KEY is revoked: it stays refused until the operator sets a new one. */
+  revoked: boolean;
+  /** Older bootstrap keys this start revoked (their caches and sockets elsewhere must hear of it). */
+  revokedOthers: string[];
+}
+
+const BOOTSTRAP_LABEL = 'bootstrap (ADMIN_API_KEY)';
+// Any constant works: it only makes concurrent API starts take turns in ensureBootstrapAdmin.
+const BOOTSTRAP_LOCK = 'evara:bootstrap-admin-key';
 
 const toRecord = (r: ApiKeyRow): ApiKeyRecord => ({
   id: r.id,
@@ -35,6 +52,7 @@ const toRecord = (r: ApiKeyRow): ApiKeyRecord => ({
   distributorId: r.distributor_id,
   communityId: r.community_id,
   createdAt: r.created_at.toISOString(),
+  expiresAt: r.expires_at?.toISOString() ?? null,
   lastUsedAt: r.last_used_at?.toISOString() ?? null,
   revokedAt: r.revoked_at?.toISOString() ?? null,
 });
@@ -47,18 +65,28 @@ export function scopeOf(k: Pick<ApiKeyRecord, 'role' | 'distributorId' | 'commun
 
 export function createApiKeysRepository(db: Db) {
   return {
-    /** The active key matching `key`, or undefined. Compares hashes in constant time. */
-    async authenticate(key: string): Promise<ApiKeyRecord | undefined> {
+    /**
+     * The unrevoked key matching `key`, expired or not (the caller tells the two apart: see
+     * api-key-cache.ts), or undefined. Compares hashes in constant time.
+     */
+    async findByKey(key: string): Promise<ApiKeyRecord | undefined> {
       const row: ApiKeyRow | undefined = await db('api_keys').where({ key_prefix: prefixOf(key) }).whereNull('revoked_at').first();
-      if (!row || !sameHash(row.key_hash, hashApiKey(key))) return undefined;
-      // Best effort and at most once a minute per key: authentication must not wait on this write.
-      if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {
-        void db('api_keys').where({ id: row.id }).update({ last_used_at: db.fn.now() }).catch(() => undefined);
-      }
-      return toRecord(row);
+      return row && sameHash(row.key_hash, hashApiKey(key)) ? toRecord(row) : undefined;
     },
 
-    async create(input: { label: string; role: Scope['role']; distributorId: string | null; communityId: string | null }): Promise<{ key: string; record: ApiKeyRecord }> {
+    /**
+     * Sets last_used_at to now unless it was set less than a minute ago; true when it wrote. The
+     * guard keeps processes that each throttle on their own from writing the row more than once a minute.
+     */
+    async touchLastUsed(id: string): Promise<boolean> {
+      const updated = await db('api_keys')
+        .where({ id })
+        .where((w) => w.whereNull('last_used_at').orWhere('last_used_at', '<', db.raw(`now() - interval '1 minute'`)))
+        .update({ last_used_at: db.fn.now() });
+      return updated > 0;
+    },
+
+    async create(input: { label: string; role: Scope['role']; distributorId: string | null; communityId: string | null; expiresAt?: Date | null }): Promise<{ key: string; record: ApiKeyRecord }> {
       const { key, prefix } = generateApiKey();
       const [row]: ApiKeyRow[] = await db('api_keys')
         .insert({
@@ -68,17 +96,45 @@ export function createApiKeysRepository(db: Db) {
           role: input.role,
           distributor_id: input.distributorId,
           community_id: input.communityId,
+          expires_at: input.expiresAt ?? null,
         })
         .returning('*');
       return { key, record: toRecord(row!) };
     },
 
-    /** Makes `key` a superadmin key (idempotent): how ADMIN_API_KEY bootstraps access. */
-    async ensureBootstrapAdmin(key: string): Promise<void> {
-      await db('api_keys')
-        .insert({ key_prefix: prefixOf(key), key_hash: hashApiKey(key), label: 'bootstrap (ADMIN_API_KEY)', role: 'superadmin' })
-        .onConflict('key_hash')
-        .merge({ revoked_at: null, role: 'superadmin', distributor_id: null, community_id: null });
+    /**
+     * Makes `key` (ADMIN_API_KEY) the bootstrap superadmin and revokes every older bootstrap key, in
+     * one transaction that concurrent starts take in turns. A revoked key is never restored: if
+     * `key` is revoked it stays so. A start with a key older than the newest bootstrap key (a
+     * stale deploy) revokes that key rather than the newer one.
+     */
+    async ensureBootstrapAdmin(key: string): Promise<BootstrapOutcome> {
+      return db.transaction(async (trx) => {
+        await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [BOOTSTRAP_LOCK]);
+        // clock_timestamp(), not now(): the order of bootstraps is the order in which they got the lock.
+        const [row]: ApiKeyRow[] = await trx('api_keys')
+          .insert({ key_prefix: prefixOf(key), key_hash: hashApiKey(key), label: BOOTSTRAP_LABEL, role: 'superadmin', bootstrapped_at: trx.raw('clock_timestamp()') })
+          .onConflict('key_hash')
+          .merge({ role: 'superadmin', distributor_id: null, community_id: null, bootstrapped_at: trx.raw('coalesce(api_keys.bootstrapped_at, clock_timestamp())') })
+          .returning('*');
+        const current = row!;
+        const revokeNow = { revoked_at: trx.fn.now() };
+        // Compared in SQL: a JS Date would round the microseconds away.
+        const newer = await trx('api_keys')
+          .where('bootstrapped_at', '>', trx('api_keys').select('bootstrapped_at').where({ id: current.id }))
+          .first('id');
+        if (newer) {
+          await trx('api_keys').where({ id: current.id }).whereNull('revoked_at').update(revokeNow);
+          return { keyId: current.id, revoked: true, revokedOthers: [] };
+        }
+        const others: Array<{ id: string }> = await trx('api_keys')
+          .whereNotNull('bootstrapped_at')
+          .whereNot({ id: current.id })
+          .whereNull('revoked_at')
+          .update(revokeNow)
+          .returning('id');
+        return { keyId: current.id, revoked: current.revoked_at !== null, revokedOthers: others.map((o) => o.id) };
+      });
     },
 
     async list(filter: { distributorId?: string }): Promise<ApiKeyRecord[]> {
@@ -99,6 +155,13 @@ export function createApiKeysRepository(db: Db) {
     async findById(id: string): Promise<ApiKeyRecord | undefined> {
       const row: ApiKeyRow | undefined = await db('api_keys').where({ id }).first();
       return row ? toRecord(row) : undefined;
+    },
+
+    /** The keys with these ids, revoked or not (the live sockets' periodic re-check). */
+    async findByIds(ids: readonly string[]): Promise<ApiKeyRecord[]> {
+      if (ids.length === 0) return [];
+      const rows: ApiKeyRow[] = await db('api_keys').whereIn('id', ids);
+      return rows.map(toRecord);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { ConnectionOptions } from 'node:tls';
+import { decideDatabaseTls, type DatabaseSslSetting } from './database-tls';
 
 export type PoolerMode = 'direct' | 'supabase-direct' | 'supabase-transaction' | 'supabase-session';
 
@@ -18,59 +19,35 @@ export interface NormalisedDatabaseUrl {
 const SUPABASE_DIRECT = /^db\.([a-z0-9]+)\.supabase\.co$/i;
 const SUPABASE_POOLER = /\.pooler\.supabase\.com$/i;
 
+export interface DatabaseTlsPolicy {
+  /** DATABASE_SSL (default auto). */
+  setting?: DatabaseSslSetting;
+  /** NODE_ENV=production: plaintext to another machine is refused (default false). */
+  production?: boolean;
+}
+
 /**
- * Turns a DATABASE_URL into what node-postgres needs, with libpq's sslmode meanings:
- * `disable` plaintext; `require`/`prefer` encrypted without verification; `verify-ca`/`verify-full`
- * encrypted and verified against `caCert` (or the system CAs). pg's own reading of `require` is
- * full verification, which fails with SELF_SIGNED_CERT_IN_CHAIN on Supabase, so we strip it.
+ * Turns a DATABASE_URL into what node-postgres needs. TLS follows database-tls.ts (libpq's sslmode
+ * meanings, the CA, DATABASE_SSL and the host); `sslmode` is stripped because pg would let it
+ * silently override the ssl object. Throws on an unusable URL or a refused TLS setting.
  */
-export function normaliseDatabaseUrl(rawUrl: string, caCert?: string): NormalisedDatabaseUrl {
+export function normaliseDatabaseUrl(rawUrl: string, caCert?: string, policy: DatabaseTlsPolicy = {}): NormalisedDatabaseUrl {
   const url = new URL(rawUrl);
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new Error(`must start with postgres:// or postgresql:// (got ${url.protocol}//)`);
   }
-  const warnings: string[] = [];
   const sslmode = url.searchParams.get('sslmode')?.toLowerCase();
   url.searchParams.delete('sslmode');
   url.searchParams.delete('sslrootcert');
   url.searchParams.delete('uselibpqcompat');
 
-  const host = url.hostname.replace(/^\[|\]$/g, '');
+  // `postgres:///db?host=...` names the host (or a unix socket directory) in the query.
+  const host = url.hostname.replace(/^\[|\]$/g, '') || url.searchParams.get('host') || '';
   const port = url.port ? Number(url.port) : 5432;
   const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || 'postgres';
   const user = decodeURIComponent(url.username);
 
-  let ssl: false | ConnectionOptions;
-  switch (sslmode) {
-    case undefined:
-    case 'disable':
-    case 'allow':
-      ssl = caCert ? { ca: caCert, rejectUnauthorized: true } : false;
-      break;
-    case 'prefer':
-    case 'require':
-    case 'no-verify':
-      ssl = caCert ? { ca: caCert, rejectUnauthorized: true } : { rejectUnauthorized: false };
-      if (!caCert) {
-        warnings.push(
-          `sslmode=${sslmode}: the connection is encrypted but the server certificate is not verified; ` +
-            'set DATABASE_CA_CERT (the provider CA) and sslmode=verify-full to verify it',
-        );
-      }
-      break;
-    case 'verify-ca':
-    case 'verify-full':
-      ssl = caCert ? { ca: caCert, rejectUnauthorized: true } : { rejectUnauthorized: true };
-      if (!caCert) {
-        warnings.push(
-          `sslmode=${sslmode} without DATABASE_CA_CERT: only the system CAs are trusted; ` +
-            "a provider with its own CA (Supabase) fails with SELF_SIGNED_CERT_IN_CHAIN until you set it",
-        );
-      }
-      break;
-    default:
-      throw new Error(`unknown sslmode "${sslmode}" (use disable, require, verify-ca or verify-full)`);
-  }
+  const { ssl, warnings } = decideDatabaseTls({ host, sslmode, caCert, setting: policy.setting ?? 'auto', production: policy.production ?? false });
 
   let poolerMode: PoolerMode = 'direct';
   const direct = SUPABASE_DIRECT.exec(host);

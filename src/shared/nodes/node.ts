@@ -48,6 +48,21 @@ export const channelInputSchema = z
   })
   .strict();
 
+/**
+ * A channel as PATCH lists it: an upsert. A new channelId is attached (mapping {} and active unless
+ * given); a known one changes only what is sent, except `active`, which listing sets back to true
+ * unless `active: false` is sent (listing a detached channel attaches it again, history intact).
+ */
+export const channelPatchSchema = z
+  .object({
+    channelId: channelInputSchema.shape.channelId,
+    readKey: channelInputSchema.shape.readKey,
+    fieldMapping: fieldMappingSchema.optional(),
+    active: z.boolean().optional(),
+  })
+  .strict();
+export type ChannelPatch = z.infer<typeof channelPatchSchema>;
+
 export const createNodeSchema = z
   .object({
     nodeKey: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only'),
@@ -82,8 +97,14 @@ export const updateNodeSchema = z
     /** Only Maintenance can be set by hand; Online/Offline come from the data. */
     maintenance: z.boolean(),
     active: z.boolean(),
-    /** Replaces all channels when given. A channel kept (same channelId) keeps its readings and key unless a new key is sent. */
-    channels: z.array(channelInputSchema).max(8),
+    /**
+     * Upserts the listed channels (see channelPatchSchema); channels left out are untouched, never
+     * removed. Detaching is DELETE /nodes/{id}/channels/{channelId}.
+     */
+    channels: z
+      .array(channelPatchSchema)
+      .min(1, 'list the channels to add or change; leaving a channel out never removes it (detach one with DELETE /api/v1/nodes/{id}/channels/{channelId})')
+      .max(8),
   })
   .partial()
   .strict()

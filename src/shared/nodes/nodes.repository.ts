@@ -4,13 +4,13 @@ import type { LeftJoined, NodeChannelRow, NodeRow, NodeStateRow } from '../db/ta
 import type { Scope } from '../auth/scope';
 import { whereCommunityInScope } from '../db/scope-filter';
 import { encryptSecret } from '../crypto/secret-box';
+import { readKeyContext } from '../crypto/secret-contexts';
+import type { SecretKeys } from '../crypto/secret-keyring';
 import { isOnline, offlineAfterSql } from './offline-threshold';
 import type { Conn, Tx } from '../db/transaction';
-import { ensureChannelEpoch } from '../readings/channel-epochs';
+import { insertChannels, upsertChannels, type ChannelChanges, type SealKey } from './node-channels.repository';
 import { NODE_CATEGORIES, NODE_STATUSES, type CreateNodeInput, type NodeCategory, type NodeChannel, type NodeStatus, type NodeView, type UpdateNodeInput } from './node';
 import { encodeNodeListCursor, type NodeListPosition } from './node-list-cursor';
-
-type ChannelInput = CreateNodeInput['channels'][number];
 
 export interface NodeListFilter {
   communityId?: string;
@@ -153,19 +153,8 @@ const NODE_COLUMNS = [
   'node_state.derivation_note',
 ];
 
-export function createNodesRepository(db: Db, encryptionKey: Buffer) {
-  const sealKey = (key: string | undefined) => (key ? encryptSecret(key, encryptionKey) : null);
-
-  async function insertChannels(trx: Tx, nodeId: string, channels: ChannelInput[]): Promise<void> {
-    for (const c of channels) {
-      const [row]: Array<Pick<NodeChannelRow, 'id'>> = await trx('node_channels')
-        .insert({ node_id: nodeId, channel_id: c.channelId, read_key_encrypted: sealKey(c.readKey), field_mapping: c.fieldMapping, active: c.active })
-        .returning('id');
-      await trx('channel_sync_state').insert({ node_channel_id: row!.id });
-      // Epoch 0 exists from the start: every reading of the channel points at an epoch row.
-      await ensureChannelEpoch(trx, row!.id, 0);
-    }
-  }
+export function createNodesRepository(db: Db, encryptionKeys: SecretKeys) {
+  const sealKey: SealKey = (key, nodeChannelId) => (key ? encryptSecret(key, encryptionKeys, readKeyContext(nodeChannelId)) : null);
 
   function scopedNodes(conn: Conn, scope: Scope): Knex.QueryBuilder {
     return whereCommunityInScope(conn('nodes').leftJoin('node_state', 'node_state.node_id', 'nodes.id'), scope, 'nodes.community_id');
@@ -221,7 +210,7 @@ export function createNodesRepository(db: Db, encryptionKey: Buffer) {
         if (!row) return 'node_key_taken' as const;
         const id = row.id;
         await trx('node_state').insert({ node_id: id, derivation_note: 'no data yet' });
-        await insertChannels(trx, id, input.channels);
+        await insertChannels(trx, sealKey, id, input.channels);
         return (await getInScope(trx, { role: 'superadmin' }, id))!;
       });
     },
@@ -284,52 +273,30 @@ export function createNodesRepository(db: Db, encryptionKey: Buffer) {
     },
 
     /**
-     * Changes a node's settings and channels in the caller's transaction, holding its row. Its
-     * status is not written here: node-status.ts owns it. False when the node is not in scope.
+     * Changes a node's settings and upserts the channels it lists (node-channels.repository.ts:
+     * channels left out are untouched) in the caller's transaction, holding its row. Its status is
+     * not written here: node-status.ts owns it. Undefined when the node is not in scope.
      */
-    async update(trx: Tx, scope: Scope, id: string, input: Omit<UpdateNodeInput, 'maintenance'>): Promise<boolean> {
-      {
-        const current: Pick<NodeRow, 'id'> | undefined = await scopedNodes(trx, scope).where('nodes.id', id).forUpdate('nodes').first('nodes.id');
-        if (!current) return false;
-        const patch: Record<string, unknown> = { updated_at: trx.fn.now() };
-        if (input.label !== undefined) patch.label = input.label;
-        if (input.category !== undefined) patch.category = input.category;
-        if (input.analyticsType !== undefined) patch.analytics_type = input.analyticsType;
-        if (input.config !== undefined) patch.config = input.config;
-        if (input.lat !== undefined) patch.lat = input.lat;
-        if (input.lng !== undefined) patch.lng = input.lng;
-        if (input.locationName !== undefined) patch.location_name = input.locationName;
-        if (input.expectedIntervalS !== undefined) patch.expected_interval_s = input.expectedIntervalS;
-        if (input.active !== undefined) patch.active = input.active;
-        await trx('nodes').where({ id }).update(patch);
-
-        if (input.channels) {
-          const existing: Array<Pick<NodeChannelRow, 'id' | 'channel_id'>> = await trx('node_channels').where({ node_id: id }).select('id', 'channel_id');
-          const wanted = new Map(input.channels.map((c) => [c.channelId, c]));
-          const removed = existing.filter((e) => !wanted.has(Number(e.channel_id))).map((e) => e.id);
-          if (removed.length > 0) await trx('node_channels').whereIn('id', removed).delete();
-          const kept = new Set(existing.map((e) => Number(e.channel_id)));
-          for (const e of existing) {
-            const c = wanted.get(Number(e.channel_id));
-            if (!c) continue;
-            const chPatch: Record<string, unknown> = { field_mapping: c.fieldMapping, active: c.active };
-            if (c.readKey) chPatch.read_key_encrypted = sealKey(c.readKey);
-            await trx('node_channels').where({ id: e.id }).update(chPatch);
-          }
-          await insertChannels(trx, id, input.channels.filter((c) => !kept.has(c.channelId)));
-        }
-        return true;
-      }
+    async update(trx: Tx, scope: Scope, id: string, input: Omit<UpdateNodeInput, 'maintenance'>): Promise<{ communityId: string; channels: ChannelChanges } | undefined> {
+      const current: Pick<NodeRow, 'id' | 'community_id'> | undefined = await scopedNodes(trx, scope).where('nodes.id', id).forUpdate('nodes').first('nodes.id', 'nodes.community_id');
+      if (!current) return undefined;
+      const patch: Record<string, unknown> = { updated_at: trx.fn.now() };
+      if (input.label !== undefined) patch.label = input.label;
+      if (input.category !== undefined) patch.category = input.category;
+      if (input.analyticsType !== undefined) patch.analytics_type = input.analyticsType;
+      if (input.config !== undefined) patch.config = input.config;
+      if (input.lat !== undefined) patch.lat = input.lat;
+      if (input.lng !== undefined) patch.lng = input.lng;
+      if (input.locationName !== undefined) patch.location_name = input.locationName;
+      if (input.expectedIntervalS !== undefined) patch.expected_interval_s = input.expectedIntervalS;
+      if (input.active !== undefined) patch.active = input.active;
+      await trx('nodes').where({ id }).update(patch);
+      const channels = input.channels ? await upsertChannels(trx, sealKey, id, input.channels) : { added: [], reactivated: [], deactivated: [] };
+      return { communityId: current.community_id, channels };
     },
 
     /** The node as the API shows it, read in the caller's transaction. */
     getIn: (conn: Tx, scope: Scope, id: string) => getInScope(conn, scope, id),
-
-    async delete(scope: Scope, id: string): Promise<boolean> {
-      const row: Pick<NodeRow, 'id'> | undefined = await whereCommunityInScope(db('nodes').where('nodes.id', id), scope, 'nodes.community_id').first('nodes.id');
-      if (!row) return false;
-      return (await db('nodes').where({ id }).delete()) > 0;
-    },
 
     /** Active channels of active nodes, for the poll tick. */
     async listPollableChannels(): Promise<Array<{ nodeChannelId: string }>> {

@@ -6,6 +6,8 @@ import type { CommunitiesRepository } from '../communities/communities.repositor
 import type { NodeView, UpdateNodeInput } from './node';
 import type { NodesRepository } from './nodes.repository';
 import { refreshNodeStatus } from './node-status';
+import { recordAudit, type AuditActor } from '../audit/audit-log.repository';
+import { hasChannelChanges } from './node-channels.repository';
 import type { NodeStatusRepository } from './node-status.repository';
 
 export interface UpdateNodeDeps {
@@ -16,15 +18,23 @@ export interface UpdateNodeDeps {
   events: LiveEventPublisher;
 }
 
+/** Who changes a node when the caller does not say (scripts and tests acting as the system). */
+const SYSTEM_ACTOR: AuditActor = { keyId: null, label: 'system' };
+
 /**
  * Changes a node's settings; `maintenance` puts it in or takes it out of Maintenance through the
- * one status writer, in the same transaction. A status change is a STATUS_UPDATE dashboards show
- * live. Undefined when the node is not in scope.
+ * one status writer, in the same transaction. `channels` upserts (channels left out stay as they
+ * are); a channel added, attached again or deactivated is audited. A status change is a
+ * STATUS_UPDATE dashboards show live. Undefined when the node is not in scope.
  */
-export async function updateNode(deps: UpdateNodeDeps, input: { scope: Scope; id: string; change: UpdateNodeInput }): Promise<NodeView | undefined> {
+export async function updateNode(deps: UpdateNodeDeps, input: { scope: Scope; id: string; change: UpdateNodeInput; actor?: AuditActor }): Promise<NodeView | undefined> {
   const { maintenance, ...settings } = input.change;
   const result = await inTransaction(deps.db, async (tx) => {
-    if (!(await deps.nodes.update(tx, input.scope, input.id, settings))) return undefined;
+    const updated = await deps.nodes.update(tx, input.scope, input.id, settings);
+    if (!updated) return undefined;
+    if (hasChannelChanges(updated.channels)) {
+      await recordAudit(tx, { actor: input.actor ?? SYSTEM_ACTOR, action: 'node.channels.update', resourceType: 'node', resourceId: input.id, communityId: updated.communityId, details: { ...updated.channels } });
+    }
     const status = maintenance === undefined ? undefined : await refreshNodeStatus(tx, deps.nodeStatus, input.id, new Date(), { maintenance });
     return { node: (await deps.nodes.getIn(tx, input.scope, input.id))!, statusChanged: status?.changed ?? false };
   });

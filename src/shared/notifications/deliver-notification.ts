@@ -1,4 +1,6 @@
 import { decryptSecret } from '../crypto/secret-box';
+import { webhookSecretContext } from '../crypto/secret-contexts';
+import type { SecretKeys } from '../crypto/secret-keyring';
 import { AppError, UpstreamError } from '../errors';
 import type { Logger } from '../logger';
 import { judgeDelivery } from './delivery-outcome';
@@ -6,7 +8,7 @@ import { deliveryBody, type NotificationsRepository } from './notifications.repo
 import type { WebhookSender } from './webhook-sender';
 import { signedHeaders } from './webhook-signature';
 
-/** The receiver refused the delivery for good (a 4xx other than 408/429, a foreign redirect). */
+/** The delivery can never succeed as is (a 4xx other than 408/429, a foreign redirect, a blocked address). */
 class WebhookRejectedError extends AppError {
   constructor(message: string) {
     super(message, { code: 'WEBHOOK_REJECTED', kind: 'user', httpStatus: 422 });
@@ -16,7 +18,7 @@ class WebhookRejectedError extends AppError {
 export interface DeliverDeps {
   notifications: Pick<NotificationsRepository, 'loadForDelivery' | 'markFailed' | 'recordAttempt'>;
   send: WebhookSender;
-  encryptionKey: Buffer;
+  encryptionKey: SecretKeys;
 }
 
 export type DeliveryResult = { delivered: true; statusCode: number | null } | { skipped: string };
@@ -41,7 +43,7 @@ export async function deliverNotification(deps: DeliverDeps, notificationId: str
   }
   let secret: string;
   try {
-    secret = decryptSecret(task.subscription.secretEncrypted, deps.encryptionKey);
+    secret = decryptSecret(task.subscription.secretEncrypted, deps.encryptionKey, webhookSecretContext(task.subscription.id));
   } catch {
     // Retrying cannot help: the key that sealed the secret is gone (ENCRYPTION_KEY changed).
     await deps.notifications.markFailed(task.id, 'not sent: the signing secret cannot be decrypted with the current ENCRYPTION_KEY; set a new secret');
@@ -56,11 +58,13 @@ export async function deliverNotification(deps: DeliverDeps, notificationId: str
   await deps.notifications.recordAttempt(task.id, { statusCode: outcome.statusCode, error: outcome.error, status });
 
   const summary = { notificationId: task.id, subscriptionId: task.subscription.id, event: task.event, host, statusCode: outcome.statusCode, attempt: task.attempts + 1 };
+  // Operators (logs, the superadmin-only queue board) get the detail the tenant's delivery log leaves out.
+  const why = outcome.detail ? `${outcome.error} [${outcome.detail}]` : outcome.error;
   if (outcome.verdict === 'delivered') {
     log.info(summary, 'webhook delivered');
     return { delivered: true, statusCode: outcome.statusCode };
   }
-  if (outcome.verdict === 'permanent') throw new WebhookRejectedError(`webhook to ${host} refused, not retried: ${outcome.error}`);
-  if (attempt.lastAttempt) log.warn({ ...summary, error: outcome.error }, 'webhook delivery failed for good: no attempts left');
-  throw new UpstreamError(`webhook to ${host} failed: ${outcome.error}`, { code: 'WEBHOOK_FAILED', upstreamKind: 'webhook' });
+  if (outcome.verdict === 'permanent') throw new WebhookRejectedError(`webhook to ${host} refused, not retried: ${why}`);
+  if (attempt.lastAttempt) log.warn({ ...summary, errorClass: outcome.errorClass, error: outcome.error, detail: outcome.detail }, 'webhook delivery failed for good: no attempts left');
+  throw new UpstreamError(`webhook to ${host} failed: ${why}`, { code: 'WEBHOOK_FAILED', upstreamKind: 'webhook' });
 }

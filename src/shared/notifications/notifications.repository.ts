@@ -3,6 +3,7 @@ import type { Db } from '../db/knex';
 import type { WebhookSubscriptionRow } from '../db/tables';
 import type { Conn } from '../db/transaction';
 import type { NOTIFICATION_STATUSES } from './notification-status';
+import { publicDeliveryError } from './delivery-outcome';
 
 /**
  * The `notifications` table seen by delivery: each row is one webhook delivery (its id is the
@@ -88,7 +89,7 @@ function toLogEntry(r: NotificationRow): DeliveryLogEntry {
     status: r.status,
     attempts: r.attempts,
     lastStatusCode: r.last_status_code,
-    lastError: r.last_error,
+    lastError: publicDeliveryError(r.last_error),
     lastAttemptAt: r.last_attempt_at,
     deliveredAt: r.delivered_at,
     enqueuedAt: r.enqueued_at,

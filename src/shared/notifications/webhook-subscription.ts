@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { createAddressPolicy, hostProblem, type AddressPolicy } from '../net/address-policy';
 import { NOTIFICATION_EVENTS, type NotificationEvent } from './notification-event';
+import type { Principal } from '../tenancy/principal';
 
 /** A webhook subscription as the API shows it: never its secret. */
 export interface WebhookSubscription {
@@ -14,6 +16,8 @@ export interface WebhookSubscription {
   active: boolean;
   createdAt: Date;
   updatedAt: Date;
+  /** The key that created it and its role: who may change it (tenancy/change-permission.ts). */
+  createdBy: Principal;
 }
 
 /** 32 random bytes: what we hand out when the caller does not choose a secret. */
@@ -21,18 +25,31 @@ export function generateWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString('base64url')}`;
 }
 
+/** Public addresses only: what applies when no allow-list is given. */
+const PUBLIC_ONLY = createAddressPolicy({ allowedCidrs: [] });
+
+export interface WebhookUrlRules {
+  requireHttps: boolean;
+  /** Which addresses a URL may name (WEBHOOK_ALLOWED_PRIVATE_CIDRS); public only when absent. */
+  addressPolicy?: AddressPolicy;
+}
+
 /**
  * Why a webhook URL is refused, or undefined. Credentials in the URL would be shown by every GET
  * and written into logs; the signature is how a receiver authenticates us. Production refuses
- * plain http: the payload and the signature would travel in clear.
+ * plain http: the payload and the signature would travel in clear. A URL naming a non-public
+ * address (or localhost) is refused here with the reason; host names are not resolved (an
+ * answer now proves nothing about the answer at delivery time), the sender checks them then.
  */
-export function webhookUrlProblem(raw: string, opts: { requireHttps: boolean }): string | undefined {
+export function webhookUrlProblem(raw: string, opts: WebhookUrlRules): string | undefined {
   if (!URL.canParse(raw)) return 'must be an absolute http(s) URL';
   const url = new URL(raw);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must use http or https';
   if (opts.requireHttps && url.protocol !== 'https:') return 'must use https in production';
   if (url.username || url.password) return 'must not contain credentials: receivers authenticate deliveries with the signature';
   if (url.hash) return 'must not contain a #fragment';
+  const host = hostProblem(url.hostname, opts.addressPolicy ?? PUBLIC_ONLY);
+  if (host) return `${host}; webhooks may only reach public addresses`;
   return undefined;
 }
 
@@ -47,8 +64,8 @@ const eventsField = z
   .min(1, 'give at least one event')
   .transform((events) => [...new Set(events)]);
 
-/** Create and update bodies; the URL rule depends on the environment (https in production). */
-export function webhookSubscriptionSchemas(opts: { requireHttps: boolean }) {
+/** Create and update bodies; the URL rules depend on the environment (https in production, the address allow-list). */
+export function webhookSubscriptionSchemas(opts: WebhookUrlRules) {
   const urlField = z
     .string()
     .trim()

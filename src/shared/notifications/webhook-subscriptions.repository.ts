@@ -3,15 +3,21 @@ import type { Db } from '../db/knex';
 import type { WebhookSubscriptionRow } from '../db/tables';
 import type { Conn } from '../db/transaction';
 import type { Scope } from '../auth/scope';
+import { randomUUID } from 'node:crypto';
 import { encryptSecret } from '../crypto/secret-box';
+import { webhookSecretContext } from '../crypto/secret-contexts';
+import type { SecretKeys } from '../crypto/secret-keyring';
+import { creatorColumns, creatorOfRow, type CreatorColumns, type Principal } from '../tenancy/principal';
 import type { NotificationEvent } from './notification-event';
 import { generateWebhookSecret, type CreateWebhookSubscriptionInput, type UpdateWebhookSubscriptionInput, type WebhookSubscription } from './webhook-subscription';
 
 // Every column but the secret: a row read through this repository cannot leak it.
-const VIEW_COLUMNS = ['id', 'community_id', 'distributor_id', 'url', 'events', 'description', 'active', 'created_at', 'updated_at'].map((c) => `webhook_subscriptions.${c}`);
+const VIEW_COLUMNS = ['id', 'community_id', 'distributor_id', 'url', 'events', 'description', 'active', 'created_at', 'updated_at', 'created_by_key_id', 'created_by_role'].map(
+  (c) => `webhook_subscriptions.${c}`,
+);
 
 /** The VIEW_COLUMNS of a row. */
-type SubscriptionViewRow = Omit<WebhookSubscriptionRow, 'secret_encrypted'>;
+type SubscriptionViewRow = Omit<WebhookSubscriptionRow, 'secret_encrypted'> & CreatorColumns;
 
 function toSubscription(r: SubscriptionViewRow): WebhookSubscription {
   return {
@@ -24,6 +30,7 @@ function toSubscription(r: SubscriptionViewRow): WebhookSubscription {
     active: r.active,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    createdBy: creatorOfRow(r),
   };
 }
 
@@ -59,23 +66,40 @@ export interface SubscriptionListFilter {
   event?: NotificationEvent;
 }
 
-export function createWebhookSubscriptionsRepository(db: Db, encryptionKey: Buffer) {
+export function createWebhookSubscriptionsRepository(db: Db, encryptionKey: SecretKeys) {
   return {
-    /** Stores the subscription; the secret (given or generated) is returned here and never again. */
-    async create(target: SubscriptionTarget, input: CreateWebhookSubscriptionInput, conn: Conn = db): Promise<{ subscription: WebhookSubscription; secret: string }> {
+    /**
+     * Stores the subscription; the secret (given or generated) is returned here and never again.
+     * Without `createdBy` (seeds, tests) it counts as a superadmin's: no tenant can change it.
+     */
+    async create(target: SubscriptionTarget, input: CreateWebhookSubscriptionInput, conn: Conn = db, createdBy?: Principal): Promise<{ subscription: WebhookSubscription; secret: string }> {
       const secret = input.secret ?? generateWebhookSecret();
+      // The id is chosen here: the secret is sealed to its row before the row exists.
+      const id = randomUUID();
       const [row]: SubscriptionViewRow[] = await conn('webhook_subscriptions')
         .insert({
+          ...(createdBy ? creatorColumns(createdBy) : {}),
+          id,
           community_id: target.communityId,
           distributor_id: target.distributorId,
           url: input.url,
           events: input.events,
-          secret_encrypted: encryptSecret(secret, encryptionKey),
+          secret_encrypted: encryptSecret(secret, encryptionKey, webhookSecretContext(id)),
           description: input.description ?? null,
           active: input.active,
         })
         .returning(VIEW_COLUMNS);
       return { subscription: toSubscription(row!), secret };
+    },
+
+    /** Subscriptions with exactly this target (a community's, a distributor-wide one's, or the global ones): what the cap counts. */
+    async countForTarget(conn: Conn, target: SubscriptionTarget): Promise<number> {
+      const q = conn('webhook_subscriptions');
+      if (target.communityId) q.where('community_id', target.communityId);
+      else if (target.distributorId) q.whereNull('community_id').where('distributor_id', target.distributorId);
+      else q.whereNull('community_id').whereNull('distributor_id');
+      const [row] = await q.count<{ count: string }[]>('id as count');
+      return Number(row?.count ?? 0);
     },
 
     async get(scope: Scope, id: string, conn: Conn = db): Promise<WebhookSubscription | undefined> {
@@ -102,7 +126,7 @@ export function createWebhookSubscriptionsRepository(db: Db, encryptionKey: Buff
       if (input.events !== undefined) changes.events = input.events;
       if (input.description !== undefined) changes.description = input.description;
       if (input.active !== undefined) changes.active = input.active;
-      if (input.secret !== undefined) changes.secret_encrypted = encryptSecret(input.secret, encryptionKey);
+      if (input.secret !== undefined) changes.secret_encrypted = encryptSecret(input.secret, encryptionKey, webhookSecretContext(id));
       const [row]: SubscriptionViewRow[] = await scoped(conn, scope).where('webhook_subscriptions.id', id).update(changes).returning(VIEW_COLUMNS);
       return row ? toSubscription(row) : undefined;
     },

@@ -1,5 +1,7 @@
 import type { Logger } from '../logger';
 import { decryptSecret } from '../crypto/secret-box';
+import { readKeyContext } from '../crypto/secret-contexts';
+import type { SecretKeys } from '../crypto/secret-keyring';
 import type { Producers } from '../queues/producers';
 import type { LiveAudience, LiveEventPublisher } from '../events/live-events';
 import type { ThingSpeakClient } from '../thingspeak/thingspeak.client';
@@ -21,7 +23,7 @@ export interface PollDeps {
   nodeStatus: NodeStatusRepository;
   client: ThingSpeakClient;
   producers: Producers;
-  encryptionKey: Buffer;
+  encryptionKey: SecretKeys;
   overlapMs: number;
   /** Live events (TELEMETRY_UPDATE, STATUS_UPDATE) for WebSocket clients; none when absent. */
   events?: LiveEventPublisher;
@@ -88,7 +90,7 @@ export async function pollChannel(deps: PollDeps, nodeChannelId: string, log: Lo
 }
 
 async function fetchAndStore(deps: PollDeps, batches: PollBatches, target: PollTarget, startedAt: Date, log: Logger): Promise<PollOutcome> {
-  const readKey = target.readKeyEncrypted ? decryptSecret(target.readKeyEncrypted, deps.encryptionKey) : undefined;
+  const readKey = target.readKeyEncrypted ? decryptSecret(target.readKeyEncrypted, deps.encryptionKey, readKeyContext(target.nodeChannelId)) : undefined;
   const maxResults = deps.maxResults ?? MAX_RESULTS;
   const feed = (start: Date, end: Date) => deps.client.getFeed(target.channelId, { readKey, results: maxResults, start, end });
   const page = async (start: Date, end: Date) => (await feed(start, end)).entries;

@@ -1,3 +1,5 @@
+import { isLoopbackHost } from '../../shared/loopback-host';
+
 /**
  * The parts of a DATABASE_URL the doctor reasons about. database-url.ts in shared turns a URL into
  * connection options; this keeps what that throws away (the raw sslmode, the Supabase project ref).
@@ -21,7 +23,6 @@ export interface DatabaseUrlParts {
 const SUPABASE_DIRECT = /^db\.([a-z0-9]+)\.supabase\.co$/i;
 const SUPABASE_POOLER = /\.pooler\.supabase\.com$/i;
 const SUPABASE_ANY = /\.supabase\.(co|com)$/i;
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1']);
 
 /** undefined when the value is not a postgres URL (the config check reports that). */
 export function parseDatabaseUrl(raw: string | undefined): DatabaseUrlParts | undefined {
@@ -50,7 +51,5 @@ export function parseDatabaseUrl(raw: string | undefined): DatabaseUrlParts | un
   };
 }
 
-/** A server on this machine (or a unix socket): plaintext is fine there. */
-export function isLocalHost(host: string): boolean {
-  return host === '' || host.startsWith('/') || LOCAL_HOSTS.has(host.toLowerCase());
-}
+/** A server on this machine (or a unix socket): plaintext is fine there. The same test the processes apply. */
+export const isLocalHost = isLoopbackHost;

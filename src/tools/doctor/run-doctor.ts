@@ -5,6 +5,7 @@ import { checkDatabaseUrl } from './checks/database-url.check';
 import { checkRedisServer } from './checks/redis.check';
 import { checkSecrets } from './checks/secrets.check';
 import { checkThingSpeak } from './checks/thingspeak.check';
+import { checkWebhookEgress } from './checks/webhook-egress.check';
 import { errorText } from './error-text';
 import { mustFix, warn, type Finding } from './finding';
 import { doctorTargets, PROBE_TIMEOUT_MS } from './targets';
@@ -44,8 +45,15 @@ export async function runDoctor(env: Record<string, string | undefined>): Promis
   return [
     ...configResult.findings,
     ...checkDatabaseUrl(env.DATABASE_URL),
-    ...checkDatabaseTls({ url: env.DATABASE_URL, caCert: env.DATABASE_CA_CERT?.trim() || undefined, production }),
+    ...checkDatabaseTls({
+      url: env.DATABASE_URL,
+      caCert: env.DATABASE_CA_CERT?.trim() || undefined,
+      production,
+      sslSetting: env.DATABASE_SSL,
+      alreadyReported: configResult.reportedVariables,
+    }),
     ...checkSecrets({ env, production, alreadyReported: configResult.reportedVariables }),
+    ...checkWebhookEgress(configResult.config),
     ...databaseFindings,
     ...redisFindings,
     ...thingspeakFindings,

@@ -90,7 +90,7 @@ describe('alert engine: edge cases', () => {
     await lowRule(node.id, node.communityId);
     const sub = await addSubscription(core, { events: ['alert.opened'] });
     const now = Date.now();
-    await core.repos.maintenance.create({ communityId: node.communityId, nodeId: node.id, startsAt: new Date(now - 30_000), endsAt: new Date(now + 3600_000), reason: 'valve work', createdBy: 'test' });
+    await core.repos.maintenance.create({ communityId: node.communityId, nodeId: node.id, startsAt: new Date(now - 30_000), endsAt: new Date(now + 3600_000), reason: 'valve work', createdByLabel: 'test' });
     await evaluate(node.id, channel.id, await insertReadings(core, { nodeId: node.id, nodeChannelId: channel.id }, [{ at: now - 2 * MINUTE, fields: { field2: levelToDistance(5) } }]));
     expect(await alertsOf(core, node.id)).toHaveLength(0);
     expect(await notificationsOf(core, sub.id, node.id)).toHaveLength(0);

@@ -107,7 +107,7 @@ describe('alerts: built-in conditions (offline, access lost)', () => {
 
   test('when a maintenance window covers now, then a node that goes offline raises no alert', async () => {
     const { node, channel } = await createNode(core, { expectedIntervalS: 60 });
-    await core.repos.maintenance.create({ communityId: node.communityId, nodeId: node.id, startsAt: new Date(Date.now() - 60_000), endsAt: new Date(Date.now() + 3600_000), reason: 'pump replacement', createdBy: 'test' });
+    await core.repos.maintenance.create({ communityId: node.communityId, nodeId: node.id, startsAt: new Date(Date.now() - 60_000), endsAt: new Date(Date.now() + 3600_000), reason: 'pump replacement', createdByLabel: 'test' });
     sim.createChannel({ id: channel.channelId });
     sim.appendEntries(channel.channelId, [{ createdAt: new Date(Date.now() - 3600_000), fields: { field2: '50' } }]);
     await pollAndEvaluate(core, channel.id);

@@ -69,7 +69,7 @@ describe('alerts: maintenance windows', () => {
     const node = (await core.repos.nodes.create(buildNodeInput({ expectedIntervalS: 60 }), community!.id)) as NodeView;
     const channel = node.channels[0]!;
     const now = Date.now();
-    await core.repos.maintenance.create({ communityId: node.communityId, nodeId: null, startsAt: new Date(now - 3600_000), endsAt: new Date(now + 3600_000), reason: 'network work', createdBy: 'test' });
+    await core.repos.maintenance.create({ communityId: node.communityId, nodeId: null, startsAt: new Date(now - 3600_000), endsAt: new Date(now + 3600_000), reason: 'network work', createdByLabel: 'test' });
     await core.repos.alertRules.create({ nodeId: node.id, name: 'Tank low', metric: 'level_pct', operator: '<', threshold: 20, forSeconds: 0, severity: 'critical', cooldownSeconds: 0, enabled: true }, node.communityId);
     const range = await insertReadings(core, { nodeId: node.id, nodeChannelId: channel.id }, [{ at: now - 60_000, fields: { field2: levelToDistance(3) } }]);
     await evaluate(node.id, channel.id, range);

@@ -184,14 +184,23 @@ describe('API /api/v1/nodes', () => {
       expect(bad.body.message).toMatch(/status/);
     });
 
-    test('when a node is updated, then the change is returned; maintenance can be set; delete removes it', async () => {
-      const created = (await api.post('/api/v1/nodes', nodeBody()).expect(201)).body.data;
+    test('when a node is updated, then the change is returned; maintenance can be set; a listed channel is added and the others keep their readings; delete needs the nodeKey', async () => {
+      const body = nodeBody();
+      const created = (await api.post('/api/v1/nodes', body).expect(201)).body.data;
+      const kept = created.channels[0];
+      const channelEpochId = await ensureChannelEpoch(core.db, kept.id, 0);
+      await insertReadings(core.db, Array.from({ length: 3 }, (_, i) => ({ channelEpochId, entryId: i + 1, recordedAt: new Date(Date.UTC(2026, 10, 2) + i * 60_000), fields: { field2: `${40 + i}` } })));
       const updated = await api.patch(`/api/v1/nodes/${created.id}`, { label: 'Renamed', maintenance: true, expectedIntervalS: 120 }).expect(200);
       expect(updated.body.data).toMatchObject({ label: 'Renamed', status: 'Maintenance', expectedIntervalS: 120 });
       const newChannel = nextChannelId();
       const rechanneled = await api.patch(`/api/v1/nodes/${created.id}`, { channels: [{ channelId: newChannel, fieldMapping: { field2: 'distance_cm' } }] }).expect(200);
-      expect(rechanneled.body.data.channels.map((c: { channelId: number }) => c.channelId)).toEqual([newChannel]);
-      await api.del(`/api/v1/nodes/${created.id}`).expect(204);
+      expect(rechanneled.body.data.channels.map((c: { channelId: number; active: boolean }) => [c.channelId, c.active])).toEqual([
+        [kept.channelId, true],
+        [newChannel, true],
+      ]);
+      expect(rechanneled.body.data.channels[0]).toMatchObject({ id: kept.id, hasReadKey: true, fieldMapping: { field1: 'temperature', field2: 'distance_cm' } });
+      expect((await api.get(`/api/v1/nodes/${created.id}/readings?channelId=${kept.channelId}`).expect(200)).body.data).toHaveLength(3);
+      await api.del(`/api/v1/nodes/${created.id}?confirm=${body.nodeKey}`).expect(204);
       await api.get(`/api/v1/nodes/${created.id}`).expect(404);
     });
   });

@@ -244,7 +244,9 @@ describe('OpenAPI document', () => {
     await call('post', '/api/v1/ws/tickets');
     await call('get', '/api/v1/debug/routes');
     await call('get', '/api/v1/debug/db-status');
-    await call('delete', `/api/v1/nodes/${node.id}`);
+    await call('delete', `/api/v1/nodes/${node.id}/channels/${node.channels[0].channelId}`);
+    await call('post', `/api/v1/nodes/${node.id}/purge-readings`, { confirm: `oa-${suffix}`, before: new Date().toISOString() });
+    await call('delete', `/api/v1/nodes/${node.id}?confirm=oa-${suffix}`);
 
     // Error answers are documented too: a 404 and a 400 carry the error body.
     await send({ method: 'get', path: '', op: {} }, `/api/v1/nodes/${randomUUID()}`, superadminKey).then((res) => {

@@ -129,6 +129,22 @@ describe('npm run doctor (the real CLI)', () => {
     expect(run.output).not.toContain(weakKey);
   });
 
+  test('given production with a remote database and no TLS, when the doctor runs, then one FIX line says the processes refuse it and how to fix it, and no secret is printed', async () => {
+    const run = await runDoctorCli({
+      NODE_ENV: 'production',
+      ADMIN_API_KEY: 'a5f0c3b29e8d47d1b6a3f1e2c9d8b7a6f5e4d3c2',
+      ENCRYPTION_KEY: 'DIYyZxsbdlaa6C4cgEN+uoFBbdoleBUP0na0TTW7/5I=',
+      DATABASE_URL: 'postgres://evara:Xk29vLq81PzR4mWt@db.doctor-test.invalid:5432/evara',
+      REDIS_URL: itRedisUrl(),
+      THINGSPEAK_BASE_URL: simUrl,
+    });
+
+    const tls = run.lines.filter((l) => / not encrypted/.test(l));
+    expect(tls).toEqual([expect.stringMatching(/^FIX +config +DATABASE_URL: no sslmode .*db\.doctor-test\.invalid is not encrypted.*refused in production.*DATABASE_SSL=disable/)]);
+    expect(run.code).toBe(1);
+    expect(run.output).not.toContain('Xk29vLq81PzR4mWt');
+  });
+
   test('given nothing listening on the database and Redis ports, when the doctor runs, then each is a FIX line and it ends at once', async () => {
     const [dbPort, redisPort] = [await closedPort(), await closedPort()];
 

@@ -1,5 +1,5 @@
 import { startWorkers, type RunningWorkers } from '../../../src/workers/start-workers';
-import { verifySignature } from '../../../src/shared/notifications/webhook-signature';
+import { verifyWebhookSignature } from '../../../src/shared/notifications/webhook-signature';
 import { deliverJobId } from '../../../src/shared/queues/jobs';
 import { createTestCore, type TestCore } from '../../helpers/test-core';
 import { apiClient, issueKey } from '../../helpers/http';
@@ -64,9 +64,11 @@ describe('webhook delivery', () => {
     for (const r of seen) {
       expect(r.method).toBe('POST');
       expect(r.headers['x-evara-event']).toBe('alert.opened');
-      expect(verifySignature(n.secret, r.body, r.headers['x-evara-signature'] as string)).toBe(true);
-      expect(verifySignature('not-the-secret-at-all', r.body, r.headers['x-evara-signature'] as string)).toBe(false);
+      expect(verifyWebhookSignature(r.headers['x-evara-signature'] as string, r.body, n.secret).ok).toBe(true);
+      expect(verifyWebhookSignature(r.headers['x-evara-signature'] as string, r.body, 'not-the-secret-at-all').ok).toBe(false);
       expect(Math.abs(Number(r.headers['x-evara-timestamp']) - Date.now() / 1000)).toBeLessThan(60);
+      // The signed timestamp is the one in the header: replaying it later fails the receiver's tolerance.
+      expect(r.headers['x-evara-signature']).toMatch(new RegExp(`^t=${r.headers['x-evara-timestamp'] as string},v1=[0-9a-f]{64}$`));
       // Same bytes on every attempt: the receiver can compare or re-verify any of them.
       expect(r.body.equals(seen[0]!.body)).toBe(true);
     }
@@ -110,7 +112,7 @@ describe('webhook delivery', () => {
     const job = await core.queues.notifications.getJob(deliverJobId(n.id));
     expect(job?.attemptsMade).toBe(1);
     expect(receiver.deliveriesOf(n.id)).toHaveLength(1);
-    expect(await notificationRow(core, n.id)).toMatchObject({ status: 'failed', attempts: 1, last_status_code: 410, last_error: 'receiver answered HTTP 410' });
+    expect(await notificationRow(core, n.id)).toMatchObject({ status: 'failed', attempts: 1, last_status_code: 410, last_error: 'http_4xx: receiver answered HTTP 410' });
   });
 
   test('when every attempt fails with 503, then the last attempt marks the notification failed', async () => {

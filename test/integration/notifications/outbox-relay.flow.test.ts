@@ -1,5 +1,5 @@
 import { startWorkers, type RunningWorkers } from '../../../src/workers/start-workers';
-import { verifySignature } from '../../../src/shared/notifications/webhook-signature';
+import { verifyWebhookSignature } from '../../../src/shared/notifications/webhook-signature';
 import { deliverJobId } from '../../../src/shared/queues/jobs';
 import { createTestCore, type TestCore } from '../../helpers/test-core';
 import { waitFor } from '../../helpers/wait-for';
@@ -41,7 +41,7 @@ describe('outbox relay', () => {
     expect(row.enqueued_at).toBeInstanceOf(Date);
     expect(row.attempts).toBe(1);
     expect(receiver.deliveriesOf(n.id)).toHaveLength(1);
-    expect(verifySignature(secret, receiver.deliveriesOf(n.id)[0]!.body, receiver.deliveriesOf(n.id)[0]!.headers['x-evara-signature'] as string)).toBe(true);
+    expect(verifyWebhookSignature(receiver.deliveriesOf(n.id)[0]!.headers['x-evara-signature'] as string, receiver.deliveriesOf(n.id)[0]!.body, secret).ok).toBe(true);
     expect(core.logs.text()).toContain('outbox relay queued notifications that were never queued');
 
     // Later relay runs leave it alone: wait for two more completed relay runs, then nothing new was sent.

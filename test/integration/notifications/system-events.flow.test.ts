@@ -1,6 +1,6 @@
 import { startBreakerWatch } from '../../../src/workers/breaker-watch';
 import { startWorkers, type RunningWorkers } from '../../../src/workers/start-workers';
-import { verifySignature } from '../../../src/shared/notifications/webhook-signature';
+import { verifyWebhookSignature } from '../../../src/shared/notifications/webhook-signature';
 import { createTestCore, type TestCore } from '../../helpers/test-core';
 import { createTcpProxy } from '../../helpers/tcp-proxy';
 import { waitFor } from '../../helpers/wait-for';
@@ -42,7 +42,7 @@ describe('system event notifications', () => {
       expect(await systemRows(a, subscription.id, 'system.degraded')).toHaveLength(1);
       const degraded = receiver.requests.filter((r) => r.headers['x-evara-event'] === 'system.degraded');
       expect(degraded).toHaveLength(1);
-      expect(verifySignature(secret, degraded[0]!.body, degraded[0]!.headers['x-evara-signature'] as string)).toBe(true);
+      expect(verifyWebhookSignature(degraded[0]!.headers['x-evara-signature'] as string, degraded[0]!.body, secret).ok).toBe(true);
       expect(JSON.parse(degraded[0]!.body.toString('utf8'))).toMatchObject({
         event: 'system.degraded',
         occurredAt: new Date(opened!.at).toISOString(),

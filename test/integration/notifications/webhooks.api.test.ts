@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { startWorkers, type RunningWorkers } from '../../../src/workers/start-workers';
 import { auditTrail } from '../../../src/shared/audit/audit-log.repository';
-import { verifySignature } from '../../../src/shared/notifications/webhook-signature';
+import { verifyWebhookSignature } from '../../../src/shared/notifications/webhook-signature';
 import { deliverJobId } from '../../../src/shared/queues/jobs';
 import { createTestCore, type TestCore } from '../../helpers/test-core';
 import { apiClient, issueKey, type ApiClient } from '../../helpers/http';
@@ -206,7 +206,7 @@ describe('webhooks API', () => {
 
       const [ping] = receiver.deliveriesOf(notificationId);
       expect(ping?.headers['x-evara-event']).toBe('ping');
-      expect(verifySignature(secret, ping!.body, ping!.headers['x-evara-signature'] as string)).toBe(true);
+      expect(verifyWebhookSignature(ping!.headers['x-evara-signature'] as string, ping!.body, secret).ok).toBe(true);
       expect(JSON.parse(ping!.body.toString('utf8'))).toMatchObject({ id: notificationId, event: 'ping', data: { subscriptionId: id } });
       const log = await api.get(`/api/v1/webhooks/${id}/deliveries?status=delivered`, customerA).expect(200);
       expect(log.body.data).toEqual([expect.objectContaining({ id: notificationId, event: 'ping', status: 'delivered', attempts: 1, lastStatusCode: 200, lastError: null })]);

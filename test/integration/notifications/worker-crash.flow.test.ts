@@ -1,4 +1,4 @@
-import { verifySignature } from '../../../src/shared/notifications/webhook-signature';
+import { verifyWebhookSignature } from '../../../src/shared/notifications/webhook-signature';
 import { deliverJobId } from '../../../src/shared/queues/jobs';
 import { createTestCore, testEnv, type TestCore } from '../../helpers/test-core';
 import { startProcess, stopProcess, type RunningProcess } from '../../helpers/processes';
@@ -59,7 +59,7 @@ describe('worker killed mid-delivery', () => {
       expect(seen).toHaveLength(2);
       expect(seen.map((r) => r.answered)).toEqual([undefined, 200]);
       expect(seen[1]!.body.equals(seen[0]!.body)).toBe(true);
-      for (const r of seen) expect(verifySignature(secret, r.body, r.headers['x-evara-signature'] as string)).toBe(true);
+      for (const r of seen) expect(verifyWebhookSignature(r.headers['x-evara-signature'] as string, r.body, secret).ok).toBe(true);
       // Only the rescuer's attempt was recorded: the victim died before writing its own.
       expect(await notificationRow(core, n.id)).toMatchObject({ attempts: 1, last_status_code: 200 });
       await waitFor(async () => (await core.queues.notifications.getJobState(deliverJobId(n.id))) === 'completed', { what: 'job completed' });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Core } from '../../../src/shared/core';
 import { encryptSecret } from '../../../src/shared/crypto/secret-box';
+import { webhookSecretContext } from '../../../src/shared/crypto/secret-contexts';
 import { ensureChannelEpoch } from '../../../src/shared/readings/channel-epochs';
 import { insertReadings as storeReadings } from '../../../src/shared/readings/reading-writer';
 import { createNode } from '../../helpers/factories';
@@ -19,9 +20,10 @@ let entrySeq = 0;
 
 export async function createScope(core: Core): Promise<RetentionScope> {
   const { node, channel } = await createNode(core);
+  const id = randomUUID();
   const [sub] = (await core
     .db('webhook_subscriptions')
-    .insert({ url: 'http://127.0.0.1:9/unused', events: ['alert.opened'], community_id: node.communityId, secret_encrypted: encryptSecret('test-secret', core.config.encryptionKey) })
+    .insert({ id, url: 'http://127.0.0.1:9/unused', events: ['alert.opened'], community_id: node.communityId, secret_encrypted: encryptSecret('test-secret', core.config.encryptionKey, webhookSecretContext(id)) })
     .returning('id')) as Array<{ id: string }>;
   return { nodeId: node.id, nodeChannelId: channel.id, communityId: node.communityId, subscriptionId: sub!.id };
 }

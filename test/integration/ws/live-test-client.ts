@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { createApp } from '../../../src/api/app';
 import { createLiveHub, LIVE_PATH, type LiveHub } from '../../../src/api/ws/live-hub';
 import type { Core } from '../../../src/shared/core';
+import { createApiKeyCache } from '../../../src/shared/auth/api-key-cache';
 import { waitFor } from '../../helpers/wait-for';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- messages are JSON read back from the wire */
@@ -20,6 +21,8 @@ export interface LiveTestClient {
   welcome: ReceivedMessage;
   /** The close code once the socket closed, else undefined. */
   closeCode(): number | undefined;
+  /** The close reason the server gave, once the socket closed. */
+  closeReason(): string | undefined;
   /** Waits for a message of `event` whose data matches. */
   next(event: string, match?: (data: Record<string, any>) => boolean, timeoutMs?: number): Promise<ReceivedMessage>;
   all(event: string, match?: (data: Record<string, any>) => boolean): ReceivedMessage[];
@@ -31,8 +34,12 @@ export async function connectLive(url: string, opts: { key?: string; autoPong?: 
   const ws = new WebSocket(url, { headers: opts.key ? { Authorization: `Bearer ${opts.key}` } : {}, autoPong: opts.autoPong ?? true });
   const messages: ReceivedMessage[] = [];
   let code: number | undefined;
+  let reason: string | undefined;
   ws.on('message', (raw) => messages.push(JSON.parse(raw.toString()) as ReceivedMessage));
-  ws.on('close', (c) => (code = c));
+  ws.on('close', (c, r) => {
+    code = c;
+    reason = r.toString('utf8');
+  });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
@@ -49,6 +56,7 @@ export async function connectLive(url: string, opts: { key?: string; autoPong?: 
     messages,
     welcome,
     closeCode: () => code,
+    closeReason: () => reason,
     all,
     next: async (event, match, timeoutMs = 10_000) =>
       (await waitFor(() => all(event, match)[0], { timeoutMs, what: `${event} on the live socket (received: ${messages.map((m) => m.event).join(', ')})` }))!,
@@ -85,11 +93,12 @@ export interface LiveServer {
   close(): Promise<void>;
 }
 
-/** The API app and the live hub on a loopback ephemeral port, in this process, as main.ts wires them. */
+/** The API app and the live hub on a loopback ephemeral port, in this process, as main.ts wires them (one key cache for both). */
 export async function startLiveServer(core: Core, opts: { waitForSubscription?: boolean } = {}): Promise<LiveServer> {
-  const server = http.createServer(createApp(core));
+  const apiKeyCache = createApiKeyCache(core.repos.apiKeys, core.config.api.keyCacheMs);
+  const server = http.createServer(createApp(core, { ready: true }, { apiKeyCache }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const hub = createLiveHub(server, core);
+  const hub = createLiveHub(server, core, { apiKeyCache });
   if (opts.waitForSubscription ?? true) await hub.subscribed;
   const { port } = server.address() as AddressInfo;
   return {

@@ -1,21 +1,33 @@
 import { createApiKeyCache } from '../../../src/shared/auth/api-key-cache';
+import { ApiKeyExpiredError } from '../../../src/shared/auth/api-key-expiry';
 import type { ApiKeyRecord } from '../../../src/shared/auth/api-keys.repository';
 
-const record = (id: string) => ({ id, role: 'superadmin' }) as unknown as ApiKeyRecord;
+const record = (id: string, expiresAt: string | null = null) => ({ id, role: 'superadmin', expiresAt }) as unknown as ApiKeyRecord;
 
 function fixture(ttlMs: number) {
-  let clock = 1_000;
+  let clock = Date.parse('2026-12-01T00:00:00Z');
   const lookups: string[] = [];
-  const known = new Map<string, ApiKeyRecord>([['evk_key-one', record('one')], ['evk_key-two', record('two')]]);
+  const touched: string[] = [];
+  const known = new Map<string, ApiKeyRecord>([
+    ['evk_key-one', record('one')],
+    ['evk_key-two', record('two')],
+    ['evk_key-brief', record('brief', '2026-12-01T00:00:05Z')],
+  ]);
   const cache = createApiKeyCache(
-    async (key) => {
-      lookups.push(key);
-      return known.get(key);
+    {
+      findByKey: async (key: string) => {
+        lookups.push(key);
+        return known.get(key);
+      },
+      touchLastUsed: async (id: string) => {
+        touched.push(id);
+        return true;
+      },
     },
     ttlMs,
     () => clock,
   );
-  return { cache, lookups, known, advance: (ms: number) => (clock += ms) };
+  return { cache, lookups, touched, known, advance: (ms: number) => (clock += ms) };
 }
 
 describe('API key cache', () => {
@@ -28,8 +40,10 @@ describe('API key cache', () => {
     expect(f.lookups).toEqual(['evk_key-one', 'evk_key-one']);
   });
 
-  test('when a key is revoked, then invalidating its id makes the very next request ask the database', async () => {
+  test('when a key is revoked, then invalidating its id makes the very next request ask the database, and the listeners hear of it', async () => {
     const f = fixture(60_000);
+    const heard: string[] = [];
+    f.cache.onInvalidate((id) => heard.push(id));
     await f.cache.authenticate('evk_key-one');
     await f.cache.authenticate('evk_key-two');
     f.known.delete('evk_key-one');
@@ -39,6 +53,7 @@ describe('API key cache', () => {
     expect(await f.cache.authenticate('evk_key-one')).toBeUndefined();
     expect(await f.cache.authenticate('evk_key-two')).toMatchObject({ id: 'two' });
     expect(f.lookups).toEqual(['evk_key-one', 'evk_key-two', 'evk_key-one']);
+    expect(heard).toEqual(['one']);
   });
 
   test('when a key is unknown, then it is never cached: every attempt asks the database', async () => {
@@ -53,5 +68,45 @@ describe('API key cache', () => {
     await f.cache.authenticate('evk_key-one');
     await f.cache.authenticate('evk_key-one');
     expect(f.lookups).toHaveLength(2);
+  });
+
+  test('given a key cached for a minute that expires in 5 s, when 5 s pass, then the cache refuses it as expired without asking the database', async () => {
+    const f = fixture(60_000);
+    expect(await f.cache.authenticate('evk_key-brief')).toMatchObject({ id: 'brief' });
+    f.advance(4_999);
+    expect(await f.cache.authenticate('evk_key-brief')).toMatchObject({ id: 'brief' });
+
+    f.advance(1);
+
+    await expect(f.cache.authenticate('evk_key-brief')).rejects.toBeInstanceOf(ApiKeyExpiredError);
+    await expect(f.cache.authenticate('evk_key-brief')).rejects.toMatchObject({ code: 'API_KEY_EXPIRED', httpStatus: 401 });
+    expect(f.lookups).toEqual(['evk_key-brief', 'evk_key-brief']);
+  });
+
+  test('when a key is used many times within a minute, then its last use is written once, and again after the minute', async () => {
+    const f = fixture(10_000);
+    for (let i = 0; i < 5; i++) await f.cache.authenticate('evk_key-one');
+    await f.cache.authenticate('evk_key-two');
+    f.advance(59_999);
+    await f.cache.authenticate('evk_key-one');
+    expect(f.touched).toEqual(['one', 'two']);
+
+    f.advance(1);
+    await f.cache.authenticate('evk_key-one');
+
+    expect(f.touched).toEqual(['one', 'two', 'one']);
+  });
+
+  test('when a refused or expired key is presented, then no last use is written', async () => {
+    const f = fixture(10_000);
+    f.advance(10_000);
+    await f.cache.authenticate('evk_unknown');
+    await expect(f.cache.authenticate('evk_key-brief')).rejects.toBeInstanceOf(ApiKeyExpiredError);
+    expect(f.touched).toEqual([]);
+  });
+
+  test('when writing the last use fails, then the request still authenticates', async () => {
+    const cache = createApiKeyCache({ findByKey: async () => record('one'), touchLastUsed: () => Promise.reject(new Error('database down')) }, 0);
+    await expect(cache.authenticate('evk_key-one')).resolves.toMatchObject({ id: 'one' });
   });
 });

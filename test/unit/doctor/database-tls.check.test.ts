@@ -10,6 +10,8 @@ function one(url: string, opts: { caCert?: string; production?: boolean } = {}) 
   return findings[0]!;
 }
 
+const plaintextFix = (url: string) => one(url, { production: true }).fix;
+
 describe('database-tls check', () => {
   test('given a local server without sslmode, when checked, then plaintext is fine', () => {
     expect(one('postgres://postgres@127.0.0.1:5432/evara').level).toBe('ok');
@@ -76,6 +78,26 @@ describe('database-tls check', () => {
 
   test('given sslmode=disable together with a CA, when checked, then a warning says TLS is used anyway', () => {
     expect(one(`${OTHER}?sslmode=disable`, { caCert: CA })).toMatchObject({ level: 'warn', message: expect.stringMatching(/connects with TLS and verifies/) });
+  });
+
+  test('given Supabase without sslmode, when checked, then it says TLS is turned on but not verified: a fix in production, a warning otherwise', () => {
+    const prod = one(SUPABASE, { production: true });
+    expect(prod).toMatchObject({ level: 'fix', message: expect.stringMatching(/no sslmode: Evara turns TLS on for a Supabase host.*not verified/) });
+    expect(prod.fix).toMatch(/DATABASE_CA_CERT/);
+    expect(one(SUPABASE).level).toBe('warn');
+    expect(one(SUPABASE, { caCert: CA, production: true }).level).toBe('ok');
+  });
+
+  test('given DATABASE_SSL=disable to a remote server, when checked, then plaintext on purpose is a warning, not a fix; locally it is fine', () => {
+    const finding = checkDatabaseTls({ url: OTHER, caCert: undefined, production: true, sslSetting: 'disable' });
+    expect(finding).toEqual([expect.objectContaining({ level: 'warn', message: expect.stringMatching(/DATABASE_SSL=disable: .*not encrypted, on purpose/) })]);
+    expect(checkDatabaseTls({ url: 'postgres://postgres@127.0.0.1/evara', caCert: undefined, production: true, sslSetting: 'disable' })[0]?.level).toBe('ok');
+  });
+
+  test('given plaintext to a remote server in production, when the config check already refused it, then it is not reported twice', () => {
+    expect(plaintextFix(OTHER)).toMatch(/DATABASE_SSL=disable/);
+    expect(checkDatabaseTls({ url: OTHER, caCert: undefined, production: true, alreadyReported: new Set(['DATABASE_URL']) })).toEqual([]);
+    expect(checkDatabaseTls({ url: `${OTHER}?sslmode=require`, caCert: CA, production: true, sslSetting: 'disable', alreadyReported: new Set(['DATABASE_SSL']) })).toEqual([]);
   });
 
   test('given an unknown sslmode or no URL, when checked, then nothing is reported here (the config check reports it)', () => {

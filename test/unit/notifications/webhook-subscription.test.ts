@@ -1,10 +1,14 @@
 import { generateWebhookSecret, webhookSubscriptionSchemas, webhookUrlProblem } from '../../../src/shared/notifications/webhook-subscription';
 import { deliveryBody } from '../../../src/shared/notifications/notifications.repository';
+import { createAddressPolicy } from '../../../src/shared/net/address-policy';
+import { parseCidrList } from '../../../src/shared/net/cidr-list';
 
 describe('webhook subscription rules', () => {
   test.each([
     ['https://hooks.example.com/evara?team=ops', false, undefined],
-    ['http://127.0.0.1:8080/hook', false, undefined],
+    ['http://127.0.0.1:8080/hook', false, 'points to a loopback address (127.0.0.1); webhooks may only reach public addresses'],
+    ['https://169.254.169.254/latest/meta-data/', false, 'points to a link-local address (cloud metadata lives there) (169.254.169.254); webhooks may only reach public addresses'],
+    ['https://localhost/hook', false, 'points to localhost (a loopback address); webhooks may only reach public addresses'],
     ['http://hooks.example.com/evara', true, 'must use https in production'],
     ['https://hooks.example.com/evara', true, undefined],
     ['ftp://hooks.example.com/evara', false, 'must use http or https'],
@@ -14,6 +18,12 @@ describe('webhook subscription rules', () => {
     ['https://hooks.example.com/#frag', false, 'must not contain a #fragment'],
   ])('when the URL is %s (https required: %s), then the problem is %s', (url, requireHttps, problem) => {
     expect(webhookUrlProblem(url, { requireHttps })).toBe(problem);
+  });
+
+  test('when the allow-list names a private range, then a URL in it is accepted and other private ones are not', () => {
+    const addressPolicy = createAddressPolicy({ allowedCidrs: parseCidrList('10.20.0.0/16').cidrs });
+    expect(webhookUrlProblem('https://10.20.0.7:8443/hook', { requireHttps: true, addressPolicy })).toBeUndefined();
+    expect(webhookUrlProblem('https://10.30.0.7/hook', { requireHttps: true, addressPolicy })).toBe('points to a private (RFC 1918) address (10.30.0.7); webhooks may only reach public addresses');
   });
 
   test('when a create body is parsed, then events are deduplicated and active defaults to true', () => {

@@ -1,12 +1,34 @@
 import { ConfigError, describeConfig, loadConfig } from '../../../src/shared/config';
 
-const base = { DATABASE_URL: 'postgres://evara@db.example.com:5432/evara' };
+const base = { DATABASE_URL: 'postgres://evara@db.example.com:5432/evara?sslmode=require' };
 const production = { ...base, NODE_ENV: 'production', ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') };
 
 describe('metrics configuration', () => {
-  test('when nothing is set, then the worker serves metrics on 0.0.0.0:9464 and no token is required', () => {
+  test('when nothing is set, then the worker serves metrics on 127.0.0.1:9464 only: without a token nobody else may read them', () => {
     const c = loadConfig(base, 'worker');
-    expect(c.metrics).toEqual({ token: undefined, workerPort: 9464, workerHost: '0.0.0.0' });
+    expect(c.metrics).toEqual({ token: undefined, workerPort: 9464, workerHost: '127.0.0.1' });
+  });
+
+  test('when METRICS_TOKEN is set, then the worker listens on 0.0.0.0 (a scraper on the private network, with the token)', () => {
+    const token = 'a-long-enough-metrics-token-0123456789';
+    expect(loadConfig({ ...production, METRICS_TOKEN: token }, 'worker').metrics).toEqual({ token, workerPort: 9464, workerHost: '0.0.0.0' });
+  });
+
+  test('when production binds a non-loopback address without METRICS_TOKEN, then the configuration is refused', () => {
+    expect.assertions(2);
+    try {
+      loadConfig({ ...production, WORKER_METRICS_HOST: '0.0.0.0' }, 'worker');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).problems).toEqual([expect.stringMatching(/^WORKER_METRICS_HOST: 0\.0\.0\.0 is reachable from other machines and METRICS_TOKEN is not set.*set METRICS_TOKEN or bind 127\.0\.0\.1/)]);
+    }
+  });
+
+  test('when production binds loopback explicitly, or development binds 0.0.0.0 without a token, then it starts (development with a warning)', () => {
+    expect(loadConfig({ ...production, WORKER_METRICS_HOST: '127.0.0.1' }, 'worker').metrics.workerHost).toBe('127.0.0.1');
+    const dev = loadConfig({ ...base, WORKER_METRICS_HOST: '0.0.0.0' }, 'worker');
+    expect(dev.metrics.workerHost).toBe('0.0.0.0');
+    expect(dev.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/WORKER_METRICS_HOST=0\.0\.0\.0 is reachable.*refused in production without METRICS_TOKEN/)]));
   });
 
   test('when WORKER_METRICS_PORT is 0, then it is accepted (a free port, for tests)', () => {

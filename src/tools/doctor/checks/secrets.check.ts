@@ -14,7 +14,7 @@ const DEFAULT_DB_PASSWORDS = new Set(['postgres', 'password', 'admin', 'root', '
  * so the doctor cannot drift from it.
  */
 function developmentEncryptionKey(): Buffer {
-  return loadConfig({ DATABASE_URL: 'postgres://localhost/doctor', NODE_ENV: 'development' }, 'tool').encryptionKey;
+  return loadConfig({ DATABASE_URL: 'postgres://localhost/doctor', NODE_ENV: 'development' }, 'tool').encryptionKey.current.key;
 }
 
 function decodeKey(raw: string): Buffer | undefined {
@@ -28,13 +28,13 @@ function checkToken(name: string, value: string | undefined, requiredBecause?: s
   return weakness ? mustFix(CHECK, `${name} ${weakness}: it can be guessed`, GENERATE) : undefined;
 }
 
-/** Optional in config.ts, but without it each worker's /metrics answers anyone on the private network. */
+/** Optional in config.ts, but without it each worker's /metrics stays on 127.0.0.1, out of a scraper's reach. */
 function checkMetricsToken(value: string | undefined): Finding | undefined {
   if (value) return checkToken('METRICS_TOKEN', value);
   return warn(
     CHECK,
-    "METRICS_TOKEN is not set: each worker's /metrics (WORKER_METRICS_PORT) answers anyone on the private network without a token",
-    `${GENERATE}, or bind WORKER_METRICS_HOST to 127.0.0.1 when nothing scrapes the workers`,
+    "METRICS_TOKEN is not set: each worker's /metrics (WORKER_METRICS_PORT) listens on 127.0.0.1 only, so no scraper on the private network can read it",
+    `${GENERATE} if Prometheus should scrape the workers (they then listen on 0.0.0.0 and ask for the token)`,
   );
 }
 
