@@ -51,11 +51,24 @@ function impliedErrors(doc: RouteDoc): Partial<Record<ErrorStatus, string>> {
   if (doc.auth !== 'public') {
     errors[401] = 'No API key, or one that is unknown or revoked';
     if (doc.auth.length < ALL_ROLES.length) errors[403] = `The key's role is not one of: ${doc.auth.join(', ')}`;
+    errors[429] = 'Rate limited (per client address, per key, or a stricter per-route quota): retry after Retry-After seconds';
     errors[503] = 'The database or Redis is unavailable; retry after Retry-After seconds';
   }
   if (doc.params) errors[404] = 'Not found, or outside the key\'s scope';
   if (doc.body) errors[413] = 'The body is larger than 256 kB';
   return errors;
+}
+
+const RETRY_AFTER = { description: 'Seconds to wait before retrying', schema: { type: 'integer' } };
+
+// 429s also say which quota refused and when it resets (draft-ietf-httpapi-ratelimit-headers).
+function headersOf(status: '429' | '503'): Json {
+  if (status === '503') return { 'Retry-After': RETRY_AFTER };
+  return {
+    'Retry-After': RETRY_AFTER,
+    RateLimit: { description: 'The quota that refused, its remaining requests (r=0) and seconds to reset (t)', schema: { type: 'string' } },
+    'RateLimit-Policy': { description: 'The quotas that apply: name, requests (q) per window (w, seconds)', schema: { type: 'string' } },
+  };
 }
 
 function responses(doc: RouteDoc): Json {
@@ -70,7 +83,7 @@ function responses(doc: RouteDoc): Json {
     result[status] = {
       description: errors[Number(status) as ErrorStatus],
       content: { 'application/json': { schema: ERROR_REF } },
-      ...(status === '503' ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } } } : {}),
+      ...(status === '503' || status === '429' ? { headers: headersOf(status) } : {}),
     };
   }
   return result;

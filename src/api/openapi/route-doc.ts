@@ -6,7 +6,7 @@ export type Role = Scope['role'];
 export const ALL_ROLES: readonly Role[] = ['superadmin', 'distributor', 'customer'];
 
 /** Statuses answered with the JSON error body `{status: 'error', code, message, requestId}`. */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 503;
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
