@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /** The `route` label of requests no route matched: unknown paths, and requests refused before routing (401). */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -13,6 +13,20 @@ export function routeLabel(baseUrl: string, routePath: unknown): string {
   if (typeof routePath !== 'string') return UNMATCHED_ROUTE;
   if (routePath === '/' && baseUrl !== '') return baseUrl;
   return `${baseUrl}${routePath}` || '/';
+}
+
+// Requests answered by a mounted handler with no routes of its own (express.static): its mount label.
+const mountLabels = new WeakMap<Request, string>();
+
+/**
+ * Labels every request that reaches this middleware `<mount path>/*` unless a route matches later:
+ * for static file mounts, whose files would otherwise all be counted as `unmatched`.
+ */
+export function labelMount(): RequestHandler {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    mountLabels.set(req, `${req.baseUrl}/*`);
+    next();
+  };
 }
 
 /**
@@ -35,5 +49,5 @@ export function trackRoutePattern(req: Request): () => string {
       pattern = value ? routeLabel(req.baseUrl ?? '', value.path) : undefined;
     },
   });
-  return () => pattern ?? UNMATCHED_ROUTE;
+  return () => pattern ?? mountLabels.get(req) ?? UNMATCHED_ROUTE;
 }

@@ -9,7 +9,8 @@ type JsonSchema = Json & { properties?: Record<string, Json>; required?: string[
 export interface OpenApiDocument {
   openapi: string;
   info: Json;
-  tags: Array<{ name: string }>;
+  servers: Array<{ url: string; description: string }>;
+  tags: Array<{ name: string; description: string }>;
   paths: Record<string, Partial<Record<HttpMethod, Json>>>;
   components: Json;
 }
@@ -136,6 +137,32 @@ const INTRO = [
   'Live events: see `POST /api/v1/ws/tickets`. This document is generated from the schemas that validate requests.',
 ].join(' ');
 
+/** What each tag groups; a tag missing here still gets a generic description (tagDescription). */
+const TAG_DESCRIPTIONS: Record<string, string> = {
+  distributors: 'Distributors: the organisations that run communities (superadmin only)',
+  communities: 'Communities: groups of nodes that customers see together',
+  'api-keys': 'API keys: issue, list and revoke the keys that call this API',
+  nodes: 'Nodes: the tanks and meters mirrored from ThingSpeak channels, their latest status and history',
+  readings: 'Readings: the raw channel feeds mirrored into Postgres',
+  jobs: 'Jobs: the state of background poll and sync jobs',
+  system: 'System: counts and state of the whole installation',
+  'alert-rules': 'Alert rules: the conditions that open alerts',
+  alerts: 'Alerts: open, acknowledged and resolved alerts',
+  'maintenance-windows': 'Maintenance windows: periods in which alerts are held back',
+  webhooks: 'Webhooks: outgoing HTTP deliveries of alert events',
+  ws: 'Live socket: tickets for the WebSocket of live events',
+  live: 'Live socket: tickets for the WebSocket of live events',
+  debug: 'Debugging aids for operators (superadmin only)',
+  health: 'Health and readiness probes for load balancers and orchestrators',
+  documentation: 'This document and the Swagger UI over it',
+  'status page': 'The status page for people, and its static files',
+  operations: 'Operator endpoints: metrics, the queue dashboard and other tools',
+};
+
+export function tagDescription(name: string): string {
+  return TAG_DESCRIPTIONS[name] ?? `Operations under /api/v1/${name}`;
+}
+
 /** The OpenAPI 3.0 document of every route and mount in the table, in the order they were mounted. */
 export function buildOpenApiDocument(table: RouteTable, opts: { version: string }): OpenApiDocument {
   const paths: OpenApiDocument['paths'] = {};
@@ -151,7 +178,9 @@ export function buildOpenApiDocument(table: RouteTable, opts: { version: string 
   return {
     openapi: '3.0.3',
     info: { title: 'Evara API', version: opts.version, description: INTRO },
-    tags: tags.map((name) => ({ name })),
+    // Relative: clients resolve paths against wherever they fetched this document from.
+    servers: [{ url: '/', description: 'This API (the origin that served this document)' }],
+    tags: tags.map((name) => ({ name, description: tagDescription(name) })),
     paths,
     components: {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', bearerFormat: 'Evara API key', description: 'An API key issued by POST /api/v1/api-keys (evk_...)' } },

@@ -12,7 +12,7 @@ const ticketDoc: RouteDoc = {
   description: [
     'Live events: open a WebSocket at `/api/v1/ws`, with `Authorization: Bearer <api key>` (scripts) or, from a browser, `/api/v1/ws?ticket=<ticket>` using the ticket this returns (the key never goes into a URL).',
     'A refused upgrade is a 401 (503 when the database or Redis is down) with the usual error body.',
-    'Messages are JSON `{ "event", "data", "at" }`, filtered by the key\'s scope. The first is `WELCOME`; then `NODE_PROVISIONED`, `STATUS_UPDATE` / `BATCH_STATUS_UPDATE`, `TELEMETRY_UPDATE`, `ALERT_OPENED`, `ALERT_RESOLVED`, `SYSTEM_DEGRADED`, `SYSTEM_RECOVERED`.',
+    'Messages are JSON `{ "event", "data", "at" }`, filtered by the key\'s scope. The first is `WELCOME`; then `NODE_PROVISIONED`, `STATUS_UPDATE` / `BATCH_STATUS_UPDATE`, `TELEMETRY_UPDATE`, `ALERT_OPENED`, `ALERT_ACKNOWLEDGED`, `ALERT_RESOLVED`, `SYSTEM_DEGRADED`, `SYSTEM_RECOVERED`.',
   ].join('\n\n'),
   tag: 'live',
   auth: ALL_ROLES,

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import express, { Router, type Response } from 'express';
 import { z } from 'zod';
+import { labelMount } from '../metrics/route-label';
 import { apiDoc, type RouteDoc } from '../openapi/route-doc';
 
 /**
@@ -42,9 +43,11 @@ const DOCS = {
   },
   assets: {
     summary: "The status page's script and stylesheet",
+    description: 'Files below this path: /status/assets/status.js and /status/assets/status.css. The path itself names no file.',
     tag: 'status page',
     auth: 'public',
     responses: { 200: { description: 'status.js or status.css', contentType: '*/*', schema: z.string() } },
+    errors: { 404: 'No such file (as for /status/assets itself)' },
     methods: ['get'],
   },
 } satisfies Record<string, RouteDoc>;
@@ -63,8 +66,11 @@ export function statusPageRoutes(): Router {
   router.use(
     '/status/assets',
     apiDoc(DOCS.assets),
+    labelMount(),
     express.static(STATUS_PAGE_DIR, {
       index: false,
+      // No 301 from /status/assets to /status/assets/: the directory is not a page, so 404 as documented.
+      redirect: false,
       fallthrough: true,
       // Not fingerprinted: revalidate so a deploy is picked up at once.
       cacheControl: true,

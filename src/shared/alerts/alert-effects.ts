@@ -19,7 +19,7 @@ export interface AlertNodeContext {
 
 export type AlertChange = 'opened' | 'acknowledged' | 'resolved';
 
-const LIVE_EVENT: Partial<Record<AlertChange, LiveEventName>> = { opened: 'ALERT_OPENED', resolved: 'ALERT_RESOLVED' };
+const LIVE_EVENT: Partial<Record<AlertChange, LiveEventName>> = { opened: 'ALERT_OPENED', acknowledged: 'ALERT_ACKNOWLEDGED', resolved: 'ALERT_RESOLVED' };
 
 /** The alert as webhooks and WebSocket clients see it. */
 export function alertPayload(alert: Alert, node: AlertNodeContext): Record<string, unknown> {

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Registry, type Metric } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry, type Metric } from 'prom-client';
 
 export { Registry };
 
@@ -12,9 +12,17 @@ function runtimeMetrics(): Registry {
   if (!runtimeRegistry) {
     runtimeRegistry = new Registry();
     collectDefaultMetrics({ register: runtimeRegistry });
+    // prom-client's nodejs_active_{handles,requests,resources}_total are gauges: `_total` is for
+    // counters (promtool warns, and rate() over them is wrong). They only sum the per-type gauges
+    // of the same name without `_total`: use sum(nodejs_active_handles) and the like instead.
+    for (const metric of runtimeRegistry.getMetricsAsArray()) {
+      if (metric instanceof Gauge && metricName(metric).endsWith('_total')) runtimeRegistry.removeSingleMetric(metricName(metric));
+    }
   }
   return runtimeRegistry;
 }
+
+const metricName = (metric: unknown): string => (metric as { name: string }).name;
 
 /**
  * A registry of its own for one API app or worker process (never prom-client's global one, so a

@@ -74,4 +74,40 @@ describe('live socket: alert and maintenance events', () => {
     await otherClient.next('TELEMETRY_UPDATE', (d) => d.node_id === 'marker');
     expect(otherClient.messages.filter((m) => m.event !== 'WELCOME' && m.data.node_id !== 'marker')).toEqual([]);
   });
+  test('when an open alert is acknowledged through the API, then its community sees ALERT_ACKNOWLEDGED with who acknowledged it; another community sees none', async () => {
+    const admin = apiClient(api, await issueKey(api, { role: 'superadmin' }));
+    const mine = (await admin.post('/api/v1/communities', { slug: `lc-${randomUUID().slice(0, 8)}`, name: 'Mine' }).expect(201)).body.data.id as string;
+    const other = (await admin.post('/api/v1/communities', { slug: `ld-${randomUUID().slice(0, 8)}`, name: 'Other' }).expect(201)).body.data.id as string;
+    const node = (
+      await admin
+        .post('/api/v1/nodes', {
+          nodeKey: `lc-${randomUUID().slice(0, 8)}`,
+          label: 'Ack OHT',
+          category: 'OHT',
+          analyticsType: 'EvaraTank',
+          communityId: mine,
+          config: { tank: { shape: 'rectangular', unit: 'm', height: 1.63, length: 2, breadth: 1.5 } },
+          channels: [{ channelId: nextChannelId(), fieldMapping: { field2: 'distance_cm' } }],
+        })
+        .expect(201)
+    ).body.data as { id: string; channels: Array<{ id: string }> };
+    await admin.post('/api/v1/alert-rules', { nodeId: node.id, name: 'Tank low', metric: 'level_pct', operator: '<', threshold: 20, severity: 'critical' }).expect(201);
+
+    const customerKey = await issueKey(api, { role: 'customer', communityId: mine }, 'ack customer');
+    const mineClient = await connectLive(live.url, { key: customerKey });
+    const otherClient = await connectLive(live.url, { key: await issueKey(api, { role: 'customer', communityId: other }) });
+    clients.push(mineClient, otherClient);
+
+    const range = await insertReadings(api, { nodeId: node.id, nodeChannelId: node.channels[0]!.id }, [{ at: Date.now() - 60_000, fields: { field2: levelToDistance(5) } }]);
+    await api.queues.alerts.add('evaluate-node', { nodeId: node.id, nodeChannelId: node.channels[0]!.id, epoch: 0, fromEntryId: range.from, toEntryId: range.to });
+    const opened = await mineClient.next('ALERT_OPENED', (d) => d.node_id === node.id);
+
+    const acked = (await apiClient(api, customerKey).post(`/api/v1/alerts/${opened.data.alert_id}/acknowledge`, {}).expect(200)).body.data;
+    const event = await mineClient.next('ALERT_ACKNOWLEDGED', (d) => d.alert_id === opened.data.alert_id);
+    expect(event.data).toMatchObject({ status: 'acknowledged', acknowledged_by: acked.acknowledgedBy ?? expect.any(String), node_id: node.id, community_id: mine, title: 'Tank low' });
+
+    await api.events.publish('TELEMETRY_UPDATE', { kind: 'community', communityId: other, distributorId: null }, { node_id: 'marker-ack', readings_count: 1 });
+    await otherClient.next('TELEMETRY_UPDATE', (d) => d.node_id === 'marker-ack');
+    expect(otherClient.messages.filter((m) => m.event !== 'WELCOME' && m.data.node_id !== 'marker-ack')).toEqual([]);
+  });
 });

@@ -553,6 +553,7 @@
         if (state.cursors.length === 1) refetchPage();
         break;
       case 'ALERT_OPENED':
+      case 'ALERT_ACKNOWLEDGED':
       case 'ALERT_RESOLVED':
         refetchAlerts();
         break;
