@@ -97,6 +97,8 @@ const envSchema = z.object({
   POLL_MAX_PER_SECOND: intFrom(1_000, 1, 10_000),
   /** How far before the previous fetch a poll looks again, to catch entries written late. */
   POLL_OVERLAP_MS: intFrom(300_000, 0),
+  /** /health turns degraded when the poll queue holds more failed jobs than this. */
+  HEALTH_FAILED_POLLS_DEGRADED: intFrom(100, 0),
   /** Prefix of every BullMQ and Evara key in Redis; processes that cooperate share it. */
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/, 'may use letters, digits, ":", "_" and "-"').default('evara'),
   /** Comma-separated queues this worker process runs, or "all". */
@@ -195,6 +197,7 @@ export interface Config {
   readonly thingspeak: { readonly baseUrl: string; readonly timeoutMs: number };
   readonly poll: { readonly intervalMs: number; readonly concurrency: number; readonly overlapMs: number; readonly maxPerSecond: number };
   readonly queues: { readonly prefix: string };
+  readonly health: { readonly failedPollsDegraded: number };
   readonly worker: { readonly queues: readonly QueueName[]; readonly lockMs: number; readonly parkMs: number };
   readonly circuit: { readonly failureThreshold: number; readonly probeBaseMs: number; readonly probeMaxMs: number; readonly checkMs: number; readonly rampMs: number };
   readonly alerts: { readonly catchUpAgeMs: number; readonly sweepMs: number; readonly accessLostAfter: number; readonly dataQualityMs: number };
@@ -341,6 +344,7 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
     thingspeak: Object.freeze({ baseUrl: e.THINGSPEAK_BASE_URL.replace(/\/+$/, ''), timeoutMs: e.THINGSPEAK_TIMEOUT_MS }),
     poll: Object.freeze({ intervalMs: e.POLL_INTERVAL_MS, concurrency: e.POLL_CONCURRENCY, overlapMs: e.POLL_OVERLAP_MS, maxPerSecond: e.POLL_MAX_PER_SECOND }),
     queues: Object.freeze({ prefix: e.QUEUE_PREFIX }),
+    health: Object.freeze({ failedPollsDegraded: e.HEALTH_FAILED_POLLS_DEGRADED }),
     worker: Object.freeze({ queues: Object.freeze(queues.queues), lockMs: e.WORKER_LOCK_MS, parkMs: e.WORKER_PARK_MS }),
     circuit: Object.freeze({
       failureThreshold: e.CIRCUIT_FAILURE_THRESHOLD,

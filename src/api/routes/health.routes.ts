@@ -16,15 +16,20 @@ export interface Lifecycle {
 
 const CACHE_MS = 2_000;
 
+/** The report as served: the shared schema plus why it is not ok. */
+const healthBodySchema = healthReportSchema.extend({
+  reasons: z.array(z.string()).meta({ description: 'Why the status is not ok, in short words (e.g. "poll queue: 123 failed jobs (threshold 100)"); empty when ok.' }),
+});
+
 const DOCS = {
   health: {
     summary: 'Dependency report: database, Redis, ThingSpeak, circuit breaker, poll queue',
     description:
-      'Cached for 2 s. ok: all fine; degraded: usable but something is wrong; down: neither database nor Redis answers. ' +
+      'Cached for 2 s. ok: all fine; degraded: usable but something is wrong (also when the poll queue holds more failed jobs than HEALTH_FAILED_POLLS_DEGRADED); down: neither database nor Redis answers. `reasons` says why in short words. ' +
       'Anonymous callers get states only; with a superadmin key (`Authorization: Bearer <key>`; while the database is down, ADMIN_API_KEY) the database and Redis entries add `latencyMs` and the driver `error`.',
     tag: 'health',
     auth: 'public',
-    responses: { 200: { description: 'ok or degraded', schema: healthReportSchema }, 503: { description: 'down', schema: healthReportSchema } },
+    responses: { 200: { description: 'ok or degraded', schema: healthBodySchema }, 503: { description: 'down', schema: healthBodySchema } },
   },
   livez: { summary: 'Liveness: the process answers', tag: 'health', auth: 'public', responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok') }) } } },
   readyz: {

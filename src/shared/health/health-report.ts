@@ -11,6 +11,8 @@ export type QueueHealth = { paused: boolean; waiting: number; active: number; de
 
 export interface HealthReport {
   status: OverallStatus;
+  /** Why the status is not ok, in short words free of driver text (e.g. "poll queue: 123 failed jobs (threshold 100)"); empty when ok. */
+  reasons: string[];
   services: {
     database: DependencyStatus;
     redis: DependencyStatus;
@@ -61,18 +63,32 @@ export async function buildHealthReport(core: Core, startedAt: number): Promise<
     ? { state: circuit.publicState, failures: circuit.failures, openedAt: iso(circuit.openedAt), nextProbeAt: iso(circuit.nextProbeAt) }
     : { state: 'unknown' as const, failures: null, openedAt: null, nextProbeAt: null };
 
+  const reasons: string[] = [];
+  if (database.status === 'down') reasons.push('database down');
+  if (redis.status === 'down') reasons.push('Redis down');
+  if (circuitView.state !== 'closed') reasons.push(`circuit breaker ${circuitView.state}`);
+  if (thingspeak.status === 'stale') reasons.push('ThingSpeak data stale');
+  // Failed poll jobs pile up when channels keep failing past their retries (or workers crash on them).
+  const failedPolls = queueFailed(queues.poll);
+  const failedThreshold = core.config.health.failedPollsDegraded;
+  const tooManyFailedPolls = failedPolls !== undefined && failedPolls > failedThreshold;
+  if (tooManyFailedPolls) reasons.push(`poll queue: ${failedPolls} failed jobs (threshold ${failedThreshold})`);
+
   let status: OverallStatus = 'ok';
   if (database.status === 'down' && redis.status === 'down') status = 'down';
-  else if (database.status === 'down' || redis.status === 'down' || circuitView.state !== 'closed' || thingspeak.status === 'stale') status = 'degraded';
+  else if (database.status === 'down' || redis.status === 'down' || circuitView.state !== 'closed' || thingspeak.status === 'stale' || tooManyFailedPolls) status = 'degraded';
 
   return {
     status,
+    reasons,
     services: { database, redis, thingspeak, circuit: circuitView, queues },
     version: core.config.version,
     uptime: Math.round((Date.now() - startedAt) / 1000),
     checkedAt: new Date().toISOString(),
   };
 }
+
+const queueFailed = (q: QueueHealth): number | undefined => ('failed' in q ? q.failed : undefined);
 
 async function queueHealth(core: Core, name: QueueName): Promise<QueueHealth> {
   const queue = core.queues[name];

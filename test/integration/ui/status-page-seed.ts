@@ -4,12 +4,15 @@ import type { NodeStatus } from '../../../src/shared/nodes/node';
 import { seedFleet } from '../../../bench/poll/seed-fleet';
 import { buildNodeInput } from '../../helpers/factories';
 import { issueKey } from '../../helpers/http';
+import { THINGSPEAK_ERROR_CODES } from '../../../src/shared/thingspeak/thingspeak-error';
 
 export interface SeededNode {
   id: string;
   label: string;
   status: NodeStatus;
   levelPct: number | null;
+  /** The node's channel answered its last poll with this ThingSpeak error (never read since). */
+  channelErrorCode?: string;
 }
 
 export interface StatusPageSeed {
@@ -20,14 +23,16 @@ export interface StatusPageSeed {
   alert: { id: string; title: string };
 }
 
-const NODES: Array<{ label: string; status: NodeStatus; levelPct: number | null; seenMinutesAgo: number }> = [
+const NODES: Array<{ label: string; status: NodeStatus; levelPct: number | null; seenMinutesAgo: number | null; channelErrorCode?: string }> = [
   { label: 'Bakul OHT', status: 'Online', levelPct: 72.5, seenMinutesAgo: 1 },
   { label: 'Parijat sump', status: 'Alert', levelPct: 12.4, seenMinutesAgo: 2 },
   { label: 'Vindhya OHT', status: 'Offline', levelPct: 55, seenMinutesAgo: 190 },
+  // Provisioned with a channel id ThingSpeak does not know: every poll fails with 404, no reading ever.
+  { label: 'Yamuna sump', status: 'provisioning', levelPct: null, seenMinutesAgo: null, channelErrorCode: THINGSPEAK_ERROR_CODES.not_found },
 ];
 
 /**
- * A community with three tanks whose state is written as a poll would leave it (status, last seen,
+ * A community with four tanks (one never read: its channel answers 404) whose state is written as a poll would leave it (status, last seen,
  * derived level) and one open alert: what the page must show, without running workers.
  */
 export async function seedStatusPage(core: Core): Promise<StatusPageSeed> {
@@ -37,13 +42,22 @@ export async function seedStatusPage(core: Core): Promise<StatusPageSeed> {
   for (const spec of NODES) {
     const node = await core.repos.nodes.create(buildNodeInput({ label: spec.label }), community.id);
     if (node === 'node_key_taken') throw new Error('node key collision in a test');
-    const seenAt = new Date(Date.now() - spec.seenMinutesAgo * 60_000);
+    const seenAt = spec.seenMinutesAgo === null ? null : new Date(Date.now() - spec.seenMinutesAgo * 60_000);
     await core.db('nodes').where({ id: node.id }).update({ status: spec.status, last_seen_at: seenAt });
     await core
       .db('node_state')
       .where({ node_id: node.id })
       .update({ last_reading_at: seenAt, level_pct: spec.levelPct, volume_l: spec.levelPct === null ? null : Math.round(4890 * spec.levelPct) / 100, capacity_l: 4890, derivation_note: null });
-    nodes.push({ id: node.id, label: spec.label, status: spec.status, levelPct: spec.levelPct });
+    if (spec.channelErrorCode) {
+      // What the poll worker's recordFailure leaves after three failed polls.
+      const failedAt = new Date(Date.now() - 60_000);
+      const updated = await core
+        .db('channel_sync_state')
+        .whereIn('node_channel_id', core.db('node_channels').where({ node_id: node.id }).select('id'))
+        .update({ last_poll_at: failedAt, last_error: 'ThingSpeak channel not found', last_error_code: spec.channelErrorCode, last_error_at: failedAt, consecutive_failures: 3 });
+      if (updated !== 1) throw new Error(`expected one channel sync row for ${spec.label}, updated ${updated}`);
+    }
+    nodes.push({ id: node.id, label: spec.label, status: spec.status, levelPct: spec.levelPct, ...(spec.channelErrorCode ? { channelErrorCode: spec.channelErrorCode } : {}) });
   }
   const alert = await insertOpenAlert(core, { nodeId: nodes[1]!.id, communityId: community.id, title: 'Parijat sump low', message: 'level_pct 12.4 < 20', severity: 'critical' });
   return { communityId: community.id, key: await issueKey(core, { role: 'customer', communityId: community.id }, 'status page test'), nodes, alert };

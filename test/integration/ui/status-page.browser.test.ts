@@ -84,19 +84,25 @@ describe('status page in headless Chromium', () => {
     expect(await page.isVisible('#nodes')).toBe(false); // nothing but health before a key is given
 
     await signIn(page);
-    for (const node of seed.nodes) {
+    for (const node of seed.nodes.filter((n) => !n.channelErrorCode)) {
       const row = rowOf(page, node.label);
       expect(await row.locator('td[data-label=Status]').textContent()).toBe(node.status);
       expect(await row.locator('td[data-label=Level]').textContent()).toBe(`${node.levelPct} %`);
     }
+    // A node whose channel answers 404 says so, instead of "provisioning" and "never".
+    const unreadable = rowOf(page, 'Yamuna sump');
+    expect(await unreadable.locator('td[data-label=Status]').textContent()).toBe('channel unreadable (404)');
+    expect(await unreadable.locator('td[data-label=Status] .status').getAttribute('title')).toMatch(/^channel \d+: ThingSpeak channel not found$/);
+    expect(await unreadable.locator('td[data-label=Level]').textContent()).toBe('–');
+    expect(await unreadable.locator('td[data-label="Last seen"]').textContent()).toBe('never (channel unreadable)');
     expect(await rowOf(page, 'Bakul OHT').locator('td[data-label="Last seen"]').textContent()).toBe('1 min ago');
     expect(await rowOf(page, 'Vindhya OHT').locator('td[data-label="Last seen"]').textContent()).toBe('3 h ago');
     // One page holds them all; the counts by status come from /nodes/summary.
-    expect(await text(page, '#nodes-range')).toBe('Nodes 1–3 of 3');
+    expect(await text(page, '#nodes-range')).toBe('Nodes 1–4 of 4');
     expect(await page.isDisabled('#nodes-prev')).toBe(true);
     expect(await page.isDisabled('#nodes-next')).toBe(true);
-    await page.locator('#nodes-counts .chip[data-filter-status=""]', { hasText: /^All 3$/ }).waitFor({ timeout: 10_000 });
-    for (const [status, n] of [['Online', 1], ['Alert', 1], ['Offline', 1], ['Maintenance', 0], ['provisioning', 0]] as const) {
+    await page.locator('#nodes-counts .chip[data-filter-status=""]', { hasText: /^All 4$/ }).waitFor({ timeout: 10_000 });
+    for (const [status, n] of [['Online', 1], ['Alert', 1], ['Offline', 1], ['Maintenance', 0], ['provisioning', 1]] as const) {
       expect(await text(page, `#nodes-counts .chip[data-filter-status="${status}"] .n`)).toBe(String(n));
     }
     await page.waitForSelector(`#alerts-list li[data-alert-id="${seed.alert.id}"]`);

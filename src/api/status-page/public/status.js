@@ -185,6 +185,10 @@
     if (s.circuit.state !== 'closed') reasons.push('circuit breaker ' + s.circuit.state.replace('_', '-'));
     if (s.thingspeak.status === 'stale') reasons.push('ThingSpeak data stale');
     if (s.queues.poll && s.queues.poll.paused) reasons.push('polling paused');
+    // The API's own words for what only it can judge (the failed-poll threshold is its setting).
+    (Array.isArray(report.reasons) ? report.reasons : []).forEach(function (r) {
+      if (typeof r === 'string' && r.indexOf('poll queue:') === 0) reasons.push(r);
+    });
     $('health-reasons').textContent = reasons.length ? reasons.join(', ') : 'every dependency answers';
 
     setFact('health-database', s.database.status + (s.database.latencyMs !== undefined && s.database.status === 'up' ? ' (' + s.database.latencyMs + ' ms)' : ''), s.database.status !== 'up');
@@ -288,6 +292,23 @@
     }
   }
 
+  // Poll errors that mean the channel cannot be read at all (not a passing outage): the node
+  // shows why it has no data instead of "provisioning" / "never". A successful poll clears the code.
+  const UNREADABLE_LABELS = { THINGSPEAK_NOT_FOUND: 'channel unreadable (404)', THINGSPEAK_ACCESS_DENIED: 'channel unreadable (access denied)' };
+
+  /** The first active channel whose latest poll found it unreadable: { label, detail }, or null. */
+  function channelProblem(node) {
+    const channels = Array.isArray(node.channels) ? node.channels : [];
+    for (let i = 0; i < channels.length; i += 1) {
+      const c = channels[i];
+      const code = c && c.active !== false && c.sync ? c.sync.lastErrorCode : null;
+      if (code && Object.prototype.hasOwnProperty.call(UNREADABLE_LABELS, code)) {
+        return { label: UNREADABLE_LABELS[code], detail: 'channel ' + c.channelId + ': ' + (c.sync.lastError || code) };
+      }
+    }
+    return null;
+  }
+
   function statusBadge(status) {
     const span = el('span', 'status', status);
     span.setAttribute('data-status', status);
@@ -331,12 +352,20 @@
       name.appendChild(el('span', 'label', node.label));
       const status = cell('Status');
       const badge = statusBadge(node.status);
-      status.appendChild(badge);
+      const problem = channelProblem(node);
+      // A node never read ("provisioning") shows only why; any other status keeps its badge too.
+      if (!problem || node.status !== 'provisioning') status.appendChild(badge);
+      if (problem) {
+        const note = el('span', 'status', problem.label);
+        note.setAttribute('data-status', 'unreadable');
+        note.title = problem.detail;
+        status.appendChild(note);
+      }
       state.nodeStatusCells.set(node.id, badge);
       const level = cell('Level');
       levelCell(level, node);
       const seen = cell('Last seen');
-      seen.textContent = ago(node.lastSeenAt);
+      seen.textContent = !node.lastSeenAt && problem ? 'never (channel unreadable)' : ago(node.lastSeenAt);
       if (node.lastSeenAt) seen.title = new Date(node.lastSeenAt).toLocaleString();
       tr.append(name, status, level, seen);
       body.appendChild(tr);
