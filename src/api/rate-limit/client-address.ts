@@ -1,4 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
+import { ipv6GroupsOf } from '../../shared/net/ipv6-groups';
 
 /**
  * The bucket a client address counts in: an IPv4 address (also when IPv4-mapped) as it is, an
@@ -12,15 +13,5 @@ export function clientBucketOf(ip: string | undefined): string {
   if (isIPv4(ip)) return ip;
   const address = ip.split('%')[0] ?? ip;
   if (!isIPv6(address)) return ip;
-  return `${ipv6Groups(address).slice(0, 4).join(':')}::/64`;
-}
-
-/** The eight 16-bit groups of a valid IPv6 address, "::" expanded, leading zeros dropped. */
-function ipv6Groups(address: string): string[] {
-  const parts = (s: string) => (s === '' ? [] : s.split(':')).flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])); // an IPv4 tail is two groups
-  const [head = '', tail] = address.split('::');
-  const before = parts(head);
-  const after = tail === undefined ? [] : parts(tail);
-  const zeros = Array.from({ length: 8 - before.length - after.length }, () => '0');
-  return [...before, ...zeros, ...after].map((g) => parseInt(g, 16).toString(16));
+  return `${ipv6GroupsOf(address).slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
 }

@@ -3,6 +3,8 @@
  * kernel for mapped addresses, a NAT64 gateway, a 6to4 relay), so the IPv4 part must pass the
  * same policy as if it had been written plainly.
  */
+import { ipv6GroupsOf } from './ipv6-groups';
+
 export type Ipv4Embedding = 'IPv4-mapped' | 'IPv4-translated' | 'IPv4-compatible' | 'NAT64' | '6to4';
 
 export interface EmbeddedIpv4 {
@@ -10,25 +12,11 @@ export interface EmbeddedIpv4 {
   ipv4: string;
 }
 
-/** The eight 16-bit groups of an address that net.isIPv6 accepted (zone id already removed). */
-function groupsOf(ipv6: string): number[] {
-  // A dotted IPv4 tail (::ffff:127.0.0.1) is two groups written differently.
-  const dotted = /^(.*:)(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ipv6);
-  const text = dotted
-    ? `${dotted[1]}${((Number(dotted[2]) << 8) | Number(dotted[3])).toString(16)}:${((Number(dotted[4]) << 8) | Number(dotted[5])).toString(16)}`
-    : ipv6;
-  const [head = '', tail] = text.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  const zeros = tail === undefined ? [] : new Array<string>(8 - left.length - right.length).fill('0');
-  return [...left, ...zeros, ...right].map((g) => parseInt(g, 16));
-}
-
 const ipv4Of = (hi: number, lo: number) => `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
 
 /** The IPv4 address inside an IPv6 address, if it has one of the embedding forms. */
 export function embeddedIpv4(ipv6: string): EmbeddedIpv4 | undefined {
-  const g = groupsOf(ipv6);
+  const g = ipv6GroupsOf(ipv6);
   const [g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0, g6 = 0, g7 = 0] = g;
   const zeroTo3 = g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0;
   if (zeroTo3 && g4 === 0 && g5 === 0xffff) return { form: 'IPv4-mapped', ipv4: ipv4Of(g6, g7) };
