@@ -1,35 +1,13 @@
 import { z } from 'zod';
 import { ThingSpeakError } from './thingspeak-error';
+import { fastFeedEntries } from './feed-fast-path';
 
 /**
  * The body of `GET /channels/{id}/feeds.json`, validated and reduced to what ingestion needs.
  * Field values stay raw strings here; `parseFieldValue` turns them into numbers with a status.
  */
-export const FIELD_KEYS = ['field1', 'field2', 'field3', 'field4', 'field5', 'field6', 'field7', 'field8'] as const;
-export type FieldKey = (typeof FIELD_KEYS)[number];
-
-export interface FeedChannel {
-  id: number;
-  name: string | null;
-  /** Goes backwards (to null, then 1) when the channel is cleared. */
-  lastEntryId: number | null;
-  createdAt: Date | null;
-  /** Labels of the fields the channel defines ("Temperature"). */
-  fieldNames: Partial<Record<FieldKey, string>>;
-}
-
-export interface FeedEntry {
-  entryId: number;
-  /** One-second resolution, writer-controlled: not ordered like entryId. */
-  createdAt: Date;
-  /** Raw values of the fields present on the row; null when the field was not written. */
-  fields: Partial<Record<FieldKey, string | null>>;
-}
-
-export interface Feed {
-  channel: FeedChannel;
-  entries: FeedEntry[];
-}
+export { FIELD_KEYS, type FieldKey, type FeedChannel, type FeedEntry, type Feed } from './feed-types';
+import { FIELD_KEYS, type FieldKey, type FeedEntry, type Feed } from './feed-types';
 
 // Without a zone designator Date.parse would read the time in the server's local zone.
 const ISO_TIMESTAMP_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})$/;
@@ -85,18 +63,16 @@ export type FeedBody = z.infer<typeof feedBodySchema>;
 
 /** Throws ThingSpeakError 'bad_response' (code THINGSPEAK_BAD_RESPONSE) when the body is not a feed. */
 export function parseFeed(body: unknown): Feed {
+  return parseWithFastRows(body) ?? parseFeedWithSchema(body);
+}
+
+/** parseFeed through the schema alone: the reference the fast path must agree with. */
+export function parseFeedWithSchema(body: unknown): Feed {
   const result = feedBodySchema.safeParse(body);
   if (!result.success) {
     throw new ThingSpeakError('bad_response', `ThingSpeak feed body is not valid: ${summarise(result.error)}`);
   }
   const { channel, feeds } = result.data;
-
-  const fieldNames: Partial<Record<FieldKey, string>> = {};
-  for (const key of FIELD_KEYS) {
-    const label = channel[key];
-    if (typeof label === 'string' && label !== '') fieldNames[key] = label;
-  }
-
   const entries = feeds.map((row): FeedEntry => {
     const fields: Partial<Record<FieldKey, string | null>> = {};
     for (const key of FIELD_KEYS) {
@@ -105,6 +81,27 @@ export function parseFeed(body: unknown): Feed {
     }
     return { entryId: row.entry_id, createdAt: row.created_at, fields };
   });
+  return toFeed(channel, entries);
+}
+
+// The channel object is small: the schema checks it. The rows are many: the hand-written loop
+// takes them when every row is plain, and the schema takes the whole body otherwise.
+const channelOnlySchema = z.object({ channel: feedBodySchema.shape.channel });
+
+function parseWithFastRows(body: unknown): Feed | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const entries = fastFeedEntries((body as { feeds?: unknown }).feeds, ISO_TIMESTAMP_WITH_ZONE);
+  if (!entries) return undefined;
+  const result = channelOnlySchema.safeParse(body);
+  return result.success ? toFeed(result.data.channel, entries) : undefined;
+}
+
+function toFeed(channel: FeedBody['channel'], entries: FeedEntry[]): Feed {
+  const fieldNames: Partial<Record<FieldKey, string>> = {};
+  for (const key of FIELD_KEYS) {
+    const label = channel[key];
+    if (typeof label === 'string' && label !== '') fieldNames[key] = label;
+  }
 
   return {
     channel: {
