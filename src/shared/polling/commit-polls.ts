@@ -75,7 +75,7 @@ async function commitRound(deps: CommitPollsDeps, tx: Tx, inputs: CommitInput[])
     const channelEpochId = input.epoch === target.sync.epoch ? target.channelEpochId : await deps.commits.channelEpochId(tx, target.nodeChannelId, input.epoch);
     epochIds.set(input, channelEpochId);
     for (const r of input.readings) {
-      rows.push({ channelEpochId, entryId: r.entryId, recordedAt: r.recordedAt, fields: r.raw, parsed: r.parsed, parsedReading: r.parsed, nodeChannelId: target.nodeChannelId });
+      rows.push({ channelEpochId, entryId: r.entryId, recordedAt: r.recordedAt, fields: r.raw, parsed: r.parsed, encoded: r.encoded, parsedReading: r.parsed, nodeChannelId: target.nodeChannelId });
     }
   }
   const inserted = await deps.commits.insertReadings(tx, rows);

@@ -1,5 +1,6 @@
 import type { Logger } from '../logger';
 import type { FeedEntry } from '../thingspeak/feed';
+import { encodeForStorage } from '../readings/reading-codec';
 import { newestFirstPages, type FetchPage, type WindowPage } from './fetch-window';
 import type { CommitInput, CommittedPoll, PollTarget } from './poll-types';
 
@@ -24,6 +25,11 @@ export interface ImportRun {
   log: Logger;
 }
 
+interface PreparedPage {
+  page: WindowPage;
+  readings: CommitInput['readings'];
+}
+
 /** Back-dated entries can carry any time: an import reads from here. */
 export const HISTORY_START = new Date('2000-01-01T00:00:00Z');
 
@@ -46,7 +52,7 @@ export interface ImportOutcome {
  */
 export async function importHistory(run: ImportRun): Promise<ImportOutcome> {
   let target = run.target;
-  let pending: WindowPage | undefined;
+  let pending: PreparedPage | undefined;
   let inserted = 0;
   let seen = 0;
   let pages = 0;
@@ -54,8 +60,17 @@ export async function importHistory(run: ImportRun): Promise<ImportOutcome> {
   let evaluationEnqueued = false;
   let missing = 0;
 
-  const commitPage = async (page: WindowPage, final: boolean) => {
-    const readings = page.entries.map(run.toReading);
+  // A page's readings are worked out, down to their stored form, as soon as it arrives: while the
+  // previous page's transaction runs on the database, not inside the next one.
+  const prepare = (page: WindowPage): PreparedPage => ({
+    page,
+    readings: page.entries.map((e) => {
+      const reading = run.toReading(e);
+      return { ...reading, encoded: encodeForStorage(reading.raw, reading.parsed) };
+    }),
+  });
+
+  const commitPage = async ({ page, readings }: PreparedPage, final: boolean) => {
     for (const e of page.entries) if (e.entryId <= run.remoteLast) seen += 1;
     // A resumed import cannot count what earlier attempts stored, so it reports no gap.
     const missingEntries = final && !run.resumed ? Math.max(0, run.remoteLast - seen) : 0;
@@ -86,13 +101,14 @@ export async function importHistory(run: ImportRun): Promise<ImportOutcome> {
   let committing: Promise<boolean> = Promise.resolve(true);
   try {
     for await (const page of source) {
+      const prepared = prepare(page);
       if (pending) {
         if (!(await committing)) return { inserted, missingEntries: 0, last: last!, pages, evaluationEnqueued };
         // Not awaited here: the loop fetches the next page while this one commits.
         committing = commitPage(pending, false);
         committing.catch(() => undefined); // awaited on the next turn; until then a failure is not "unhandled"
       }
-      pending = page;
+      pending = prepared;
     }
   } finally {
     // A fetch that failed must not leave a commit running after the poll (and its channel lock) ended.
@@ -100,7 +116,7 @@ export async function importHistory(run: ImportRun): Promise<ImportOutcome> {
   }
   if (!(await committing)) return { inserted, missingEntries: 0, last: last!, pages, evaluationEnqueued };
   // An import resumed below the start of history has nothing left to read: only the completion to commit.
-  await commitPage(pending ?? { start: HISTORY_START, end: run.upTo, entries: [] }, true);
+  await commitPage(pending ?? { page: { start: HISTORY_START, end: run.upTo, entries: [] }, readings: [] }, true);
   if (pages > 1) run.log.info({ channelId: target.channelId, pages, inserted }, 'channel history imported page by page');
   return { inserted, missingEntries: missing, last: last!, pages, evaluationEnqueued };
 }

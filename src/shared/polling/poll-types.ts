@@ -1,6 +1,7 @@
 import type { AnalyticsType, NodeConfig, NodeStatus } from '../nodes/node';
 import type { ParsedReading } from '../nodes/node-state';
 import type { ParsedFieldValue } from '../thingspeak/field-value';
+import type { EncodedReading } from '../readings/reading-codec';
 
 /** Everything a poll needs to know about one channel, loaded before ThingSpeak is asked. */
 export interface PollTarget {
@@ -42,6 +43,8 @@ export interface NewReading {
   recordedAt: Date;
   raw: Record<string, string | null>;
   parsed: Record<string, Pick<ParsedFieldValue, 'value' | 'status'>>;
+  /** The stored form of the fields, when worked out before the commit (an import's next page). */
+  encoded?: EncodedReading;
 }
 
 /** What one poll hands to the commit: its readings and where its cursor moves. */

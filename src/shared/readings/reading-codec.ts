@@ -77,6 +77,18 @@ export function encodeFields(fields: FieldTexts, parsed?: ParsedValues): Encoded
   return { values, raw };
 }
 
+/** A reading's field columns as the insert sends them: values of f1..f4 and `raw` as JSON text. */
+export interface EncodedReading {
+  values: Array<number | null>;
+  rawJson: string | null;
+}
+
+/** encodeFields, with `raw` already serialised: what the insert needs, computable before it. */
+export function encodeForStorage(fields: FieldTexts, parsed?: ParsedValues): EncodedReading {
+  const encoded = encodeFields(fields, parsed);
+  return { values: encoded.values, rawJson: encoded.raw === null ? null : JSON.stringify(encoded.raw) };
+}
+
 export function decodeFields(values: ReadonlyArray<number | null>, raw: RawRemainder | null): DecodedFields {
   const out: DecodedFields = { raw: {}, parsed: {} };
   FIELD_KEYS.forEach((key, i) => {

@@ -1,7 +1,7 @@
 import { numberArrayLiteral, textArrayLiteral } from '../db/array-bindings';
 import type { Conn } from '../db/transaction';
 import type { ReadingRow } from '../db/tables';
-import { encodeFields, FIELD_COLUMNS, type FieldTexts, type ParsedValues } from './reading-codec';
+import { encodeForStorage, FIELD_COLUMNS, type EncodedReading, type FieldTexts, type ParsedValues } from './reading-codec';
 
 /** One ThingSpeak entry to store: its channel epoch, entry id, time and field texts. */
 export interface ReadingToStore {
@@ -11,6 +11,8 @@ export interface ReadingToStore {
   fields: FieldTexts;
   /** The fields' parsed values, when the caller parsed them already (saves parsing twice). */
   parsed?: ParsedValues;
+  /** encodeForStorage of the fields, when the caller encoded them ahead (outside the transaction). */
+  encoded?: EncodedReading;
 }
 
 // One array per column keeps a statement at 12 bind parameters however many rows it carries, so
@@ -58,14 +60,14 @@ export async function insertReadings<T extends ReadingToStore>(conn: Conn, rows:
     const fields: Array<Array<number | null>> = FIELD_COLUMNS.map(() => new Array<number | null>(chunk.length));
     const raws: Array<string | null> = new Array<string | null>(chunk.length);
     chunk.forEach((r, j) => {
-      const encoded = encodeFields(r.fields, r.parsed);
+      const encoded = r.encoded ?? encodeForStorage(r.fields, r.parsed);
       times[j] = r.recordedAt.getTime();
       epochs[j] = r.channelEpochId;
       entries[j] = r.entryId;
       encoded.values.forEach((v, k) => {
         fields[k]![j] = v;
       });
-      raws[j] = encoded.raw === null ? null : JSON.stringify(encoded.raw);
+      raws[j] = encoded.rawJson;
     });
     const bindings = [numberArrayLiteral(times), numberArrayLiteral(epochs), numberArrayLiteral(entries), ...fields.map(numberArrayLiteral), textArrayLiteral(raws), chunk.length, chunk.length];
     const answer = (await conn.raw<{ rows: InsertAnswer[] }>(INSERT_SQL, bindings)).rows[0]!;

@@ -1,4 +1,4 @@
-import { decodeFields, decodeStored, encodeFields, toStoredFields, type FieldTexts } from '../../../src/shared/readings/reading-codec';
+import { decodeFields, decodeStored, encodeFields, encodeForStorage, toStoredFields, type FieldTexts } from '../../../src/shared/readings/reading-codec';
 import { parseFieldValue } from '../../../src/shared/thingspeak/field-value';
 import { FIELD_KEYS } from '../../../src/shared/thingspeak/feed';
 
@@ -113,6 +113,16 @@ describe('reading codec', () => {
     const row = toStoredFields(encodeFields(fields));
     expect(row).toEqual({ f1: 30.72, f2: 46, f3: null, f4: null, raw: { field1: '30.72\r\n', field7: '', field8: '8' } });
     expect(decodeStored(row)).toEqual(oldShape(fields));
+  });
+
+  test('when encoded ahead for storage (an import page), then the columns and raw text are what encodeFields gives', () => {
+    const fields: FieldTexts = { field1: '30.72\r\n', field2: '46', field3: null, field7: 'a"b\\' };
+    const parsed = { field1: { value: 30.72 }, field2: { value: 46 } };
+    const ahead = encodeForStorage(fields, parsed);
+    const encoded = encodeFields(fields, parsed);
+    expect(ahead.values).toEqual(encoded.values);
+    expect(JSON.parse(ahead.rawJson!)).toEqual(encoded.raw);
+    expect(encodeForStorage({ field1: '46' }).rawJson).toBeNull();
   });
 
   test('given 5k random messy entries, when round-tripped, then every one equals the old raw and parsed', () => {
