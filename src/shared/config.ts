@@ -82,6 +82,8 @@ const envSchema = z.object({
   RATE_LIMIT_WS_TICKETS_PER_MINUTE: intFrom(60, 1, 10_000_000),
   /** API keys created (POST /api/v1/api-keys) per minute per API key. */
   RATE_LIMIT_KEY_CREATION_PER_MINUTE: intFrom(10, 1, 10_000_000),
+  /** How long an API process may count requests itself before adding them to the shared Redis counts (0: every request waits for Redis); from 80 % of a quota every request is counted in Redis first. */
+  RATE_LIMIT_SYNC_MS: intFrom(100, 0, 5_000),
   /** 32 bytes, base64 or hex: encrypts ThingSpeak read keys at rest. Required in production. */
   ENCRYPTION_KEY: optionalSecret,
   /** Comma-separated old ENCRYPTION_KEYs still accepted for decryption (never for encryption) while `npm run rotate-encryption-key` re-encrypts under the current one. */
@@ -221,6 +223,8 @@ export interface Config {
     readonly webhookTests: number;
     readonly wsTickets: number;
     readonly keyCreation: number;
+    /** Milliseconds counts may wait in a process before they reach Redis (0: none). */
+    readonly syncMs: number;
   };
   /** Advice found while loading (insecure defaults, Supabase host problems). */
   readonly warnings: readonly string[];
@@ -397,6 +401,7 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
       webhookTests: e.RATE_LIMIT_WEBHOOK_TESTS_PER_MINUTE,
       wsTickets: e.RATE_LIMIT_WS_TICKETS_PER_MINUTE,
       keyCreation: e.RATE_LIMIT_KEY_CREATION_PER_MINUTE,
+      syncMs: e.RATE_LIMIT_SYNC_MS,
     }),
     warnings: Object.freeze(warnings),
   });

@@ -1,5 +1,6 @@
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RLWrapperTimeouts, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RLWrapperTimeouts } from 'rate-limiter-flexible';
 import type { Redis } from '../../shared/redis';
+import { countLocallyAhead, type SharedCounts, type Standing } from './local-ahead-counts';
 
 /** One advertised quota: its name in the RateLimit fields, the requests it allows, its window. */
 export interface Policy {
@@ -38,6 +39,8 @@ export interface LimiterOptions {
   whenStoreFails: 'memory' | 'allow';
   /** Told of each Redis failure (not of refusals). */
   onStoreError: (err: unknown) => void;
+  /** How long counts may wait in this process before they reach Redis (0: each request is counted in Redis before it is answered). */
+  syncMs: number;
 }
 
 /** A fixed-window counter in Redis, shared by every API process that uses the same key prefix. */
@@ -53,39 +56,54 @@ export function createLimiter(opts: LimiterOptions): Limiter {
   });
   const memory = opts.whenStoreFails === 'memory' ? new RateLimiterMemory({ points, duration }) : undefined;
 
-  const counted = (res: RateLimiterRes, limited: boolean): Verdict => ({
-    kind: 'counted',
-    limited,
-    remaining: Math.max(points - res.consumedPoints, 0),
-    resetMs: Math.max(res.msBeforeNext, 0),
-  });
+  const standingOf = (res: RateLimiterRes): Standing => ({ consumed: res.consumedPoints, msBeforeNext: res.msBeforeNext });
+  const shared: SharedCounts = {
+    add: (id, n) =>
+      store.consume(id, n).then(standingOf, (rejection: unknown) => {
+        // The library refuses with a RateLimiterRes (the points were still added); anything else is a store failure.
+        if (rejection instanceof RateLimiterRes) return standingOf(rejection);
+        throw rejection;
+      }),
+    read: async (id) => {
+      const res = await store.get(id);
+      return res ? standingOf(res) : null;
+    },
+  };
+  const counts =
+    opts.syncMs > 0
+      ? countLocallyAhead(shared, { quota: points, syncMs: opts.syncMs, onSyncError: opts.onStoreError })
+      : { consume: (id: string) => shared.add(id, 1), peek: (id: string) => shared.read(id) };
 
-  async function run(op: (limiter: RateLimiterAbstract) => Promise<Verdict>): Promise<Verdict> {
+  const verdict = (standing: Standing | null, limited: (consumed: number) => boolean): Verdict =>
+    standing
+      ? { kind: 'counted', limited: limited(standing.consumed), remaining: Math.max(points - standing.consumed, 0), resetMs: Math.max(standing.msBeforeNext, 0) }
+      : { kind: 'counted', limited: false, remaining: points, resetMs: duration * 1000 };
+  const pastQuota = (consumed: number) => consumed > points;
+  const quotaUsed = (consumed: number) => consumed >= points;
+
+  async function run(counted: () => Promise<Verdict>, fallback: (m: RateLimiterMemory) => Promise<Verdict>): Promise<Verdict> {
     try {
-      return await op(store);
+      return await counted();
     } catch (err) {
       opts.onStoreError(err);
-      return memory ? op(memory) : { kind: 'unavailable' };
+      return memory ? fallback(memory) : { kind: 'unavailable' };
     }
   }
 
   return {
     policy,
     consume: (id) =>
-      run((limiter) =>
-        limiter.consume(id).then(
-          (res) => counted(res, false),
-          // The library refuses with a RateLimiterRes; anything else is a store failure.
-          (rejection: unknown) => {
-            if (rejection instanceof RateLimiterRes) return counted(rejection, true);
-            throw rejection;
-          },
-        ),
+      run(
+        async () => verdict(await counts.consume(id), pastQuota),
+        (m) => m.consume(id).then(standingOf, (rejection: unknown) => standingOf(rejection as RateLimiterRes)).then((s) => verdict(s, pastQuota)),
       ),
     peek: (id) =>
-      run(async (limiter) => {
-        const res = await limiter.get(id);
-        return res ? counted(res, res.consumedPoints >= points) : { kind: 'counted', limited: false, remaining: points, resetMs: duration * 1000 };
-      }),
+      run(
+        async () => verdict(await counts.peek(id), quotaUsed),
+        async (m) => {
+          const res = await m.get(id);
+          return verdict(res ? standingOf(res) : null, quotaUsed);
+        },
+      ),
   };
 }

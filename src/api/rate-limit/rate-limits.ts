@@ -42,7 +42,7 @@ function limiterFactory(core: Core) {
     log.warn({ err }, 'rate limit store unavailable: per-address limits count in this process only, per-key limits are skipped');
   };
   return (name: string, quota: number, whenStoreFails: 'memory' | 'allow') =>
-    createLimiter({ policy: { name, quota, windowS: WINDOW_S }, redis: core.redis, keyPrefix: `${core.config.queues.prefix}:rate-limit:${name}`, whenStoreFails, onStoreError });
+    createLimiter({ policy: { name, quota, windowS: WINDOW_S }, redis: core.redis, keyPrefix: `${core.config.queues.prefix}:rate-limit:${name}`, whenStoreFails, onStoreError, syncMs: core.config.rateLimit.syncMs });
 }
 
 const failedAuthWhy = (l: Limiter) => `more than ${l.policy.quota} failed authentications a minute from this address`;

@@ -6,6 +6,7 @@ import { generateApiKey } from '../../../src/shared/auth/api-key';
 import { waitForRedis } from '../../../src/shared/redis';
 import { createTestCore, type TestCore } from '../../helpers/test-core';
 import { issueKey } from '../../helpers/http';
+import { waitFor } from '../../helpers/wait-for';
 
 /**
  * Rate limits through the real app, Redis and Postgres. Each test has its own core (and so its own
@@ -153,5 +154,27 @@ describe('API rate limits', () => {
     for (const app of [appOne, appTwo, appOne, appTwo]) await get(app, '/api/v1/nodes', { ip, key: unknownKey() }).expect(401);
     await get(appTwo, '/api/v1/nodes', { ip, key: unknownKey() }).expect(429);
     await get(appOne, '/api/v1/nodes', { ip, key: unknownKey() }).expect(429);
+  });
+
+  test('when a quota is large, then two instances count ahead locally, every count reaches Redis, and the refusals start exactly at the quota', async () => {
+    const prefix = `test-${randomUUID().slice(0, 8)}`;
+    const shared = { QUEUE_PREFIX: prefix, RATE_LIMIT_PER_KEY_PER_MINUTE: '100', RATE_LIMIT_SYNC_MS: '50' };
+    const one = await coreWith(shared);
+    const two = await coreWith(shared);
+    const [appOne, appTwo] = [createApp(one), createApp(two)];
+    const key = await issueKey(one, { role: 'superadmin' });
+
+    for (let i = 0; i < 60; i += 1) await get(i % 2 === 0 ? appOne : appTwo, '/api/v1/api-keys', { key }).expect(200);
+    const storedCount = async () => {
+      const [redisKey] = await one.redis.keys(`${prefix}:rate-limit:per-key:*`);
+      return redisKey ? Number(await one.redis.get(redisKey)) : 0;
+    };
+    // Most of the 60 were answered without Redis; within a sync interval all of them are in it.
+    await waitFor(async () => (await storedCount()) === 60, { timeoutMs: 5_000, what: 'the 60 requests counted in Redis' });
+
+    let passed = 60;
+    for (let i = 0; i < 60; i += 1) if ((await get(appOne, '/api/v1/api-keys', { key })).status === 200) passed += 1;
+    expect(passed).toBe(100);
+    expect(await storedCount()).toBe(120);
   });
 });

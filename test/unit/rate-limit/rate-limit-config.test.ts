@@ -5,7 +5,7 @@ const base = { DATABASE_URL: 'postgres://evara@127.0.0.1:5432/evara' };
 describe('rate limit and proxy settings', () => {
   test('when nothing is set, then limits are on with the documented defaults and one proxy hop (Render) is trusted', () => {
     const c = loadConfig(base, 'api');
-    expect(c.rateLimit).toEqual({ enabled: true, perIp: 2_400, failedAuthPerIp: 30, perKey: 1_200, webhookTests: 10, wsTickets: 60, keyCreation: 10 });
+    expect(c.rateLimit).toEqual({ enabled: true, perIp: 2_400, failedAuthPerIp: 30, perKey: 1_200, webhookTests: 10, wsTickets: 60, keyCreation: 10, syncMs: 100 });
     expect(c.api.trustProxy).toBe(1);
   });
 
