@@ -181,6 +181,8 @@ export const alertSchema = z.object({
   resolvedValue: z.number().nullable(),
 });
 
+export const alertListItemSchema = alertSchema.extend({ nodeLabel: z.string().describe("The alert's node's label, as it is now") });
+
 export const auditEntrySchema = z.object({
   id: z.number().int(),
   at: timestamp,

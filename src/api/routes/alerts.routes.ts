@@ -7,7 +7,7 @@ import { actOnAlert, alertWithAudit, type AlertAction, type AlertActionDeps } fr
 import { actorOf, authOf } from '../middleware/auth';
 import { parse } from '../middleware/validate';
 import { cursorPageOf, dataOf } from '../openapi/envelopes';
-import { alertSchema, alertSummarySchema, alertWithAuditSchema } from '../openapi/resource-schemas';
+import { alertListItemSchema, alertSchema, alertSummarySchema, alertWithAuditSchema } from '../openapi/resource-schemas';
 import { ALL_ROLES, apiDoc, type RouteDoc } from '../openapi/route-doc';
 import { uuidParam } from './pagination';
 
@@ -46,7 +46,7 @@ const DOCS = {
     description: 'Keyset paged: pass page.nextCursor as `cursor`.',
     auth: ALL_ROLES,
     query: listQuery,
-    responses: { 200: { description: 'A page of alerts', schema: cursorPageOf(alertSchema) } },
+    responses: { 200: { description: 'A page of alerts', schema: cursorPageOf(alertListItemSchema) } },
   },
   summary: { summary: 'Unresolved alerts by severity and status', auth: ALL_ROLES, query: summaryQuery, responses: { 200: { description: 'The counts', schema: dataOf(alertSummarySchema) } } },
   get: { summary: 'An alert with its audit trail', auth: ALL_ROLES, params: uuidParam, responses: { 200: { description: 'The alert', schema: dataOf(alertWithAuditSchema) } }, errors: { 404: 'ALERT_NOT_FOUND' } },

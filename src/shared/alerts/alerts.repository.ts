@@ -58,6 +58,9 @@ export interface AlertRow {
   resolved_value: number | null;
 }
 
+/** An alert as a list shows it: with its node's label, so a client need not look the node up. */
+export type AlertListItem = Alert & { nodeLabel: string };
+
 export function toAlert(r: AlertRow): Alert {
   return {
     id: r.id,
@@ -164,15 +167,19 @@ export function createAlertsRepository(db: Db) {
       return toAlert(row!);
     },
 
-    /** Newest first by trigger time; keyset pagination on (triggered_at, id). */
-    async list(scope: Scope, filter: AlertListFilter, page: { limit: number; before?: { at: Date; id: string } }): Promise<{ items: Alert[]; nextCursor: string | null }> {
+    /** Newest first by trigger time; keyset pagination on (triggered_at, id). Each carries its node's label (a list shows it). */
+    async list(scope: Scope, filter: AlertListFilter, page: { limit: number; before?: { at: Date; id: string } }): Promise<{ items: AlertListItem[]; nextCursor: string | null }> {
       const q = applyFilter(scoped(db, scope), filter);
       if (page.before) {
         const { at, id } = page.before;
         q.where((w) => w.where('alerts.triggered_at', '<', at).orWhere((x) => x.where('alerts.triggered_at', at).andWhere('alerts.id', '<', id)));
       }
-      const rows: AlertRow[] = await q.select('alerts.*').orderBy([{ column: 'alerts.triggered_at', order: 'desc' }, { column: 'alerts.id', order: 'desc' }]).limit(page.limit + 1);
-      const items = rows.slice(0, page.limit).map(toAlert);
+      const rows: Array<AlertRow & { node_label: string }> = await q
+        .join('nodes', 'nodes.id', 'alerts.node_id')
+        .select('alerts.*', 'nodes.label as node_label')
+        .orderBy([{ column: 'alerts.triggered_at', order: 'desc' }, { column: 'alerts.id', order: 'desc' }])
+        .limit(page.limit + 1);
+      const items = rows.slice(0, page.limit).map((r): AlertListItem => ({ ...toAlert(r), nodeLabel: r.node_label }));
       const last = items[items.length - 1];
       return { items, nextCursor: rows.length > page.limit && last ? encodeAlertCursor(last.triggeredAt, last.id) : null };
     },

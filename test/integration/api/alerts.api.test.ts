@@ -164,6 +164,8 @@ describe('API /api/v1 alert rules, alerts and maintenance windows', () => {
 
       const mine = await admin.get(`/api/v1/alerts?nodeId=${nodeA.id}&status=open&limit=2`, customerA).expect(200);
       expect(mine.body.data.map((a: { id: string }) => a.id)).toEqual([info.id, warning.id]);
+      // Each item names its node, so a list can show it without looking the node up.
+      expect(mine.body.data.map((a: { nodeLabel: string }) => a.nodeLabel)).toEqual([nodeA.label, nodeA.label]);
       const next = await admin.get(`/api/v1/alerts?nodeId=${nodeA.id}&status=open&limit=2&cursor=${mine.body.page.nextCursor}`, customerA).expect(200);
       expect(next.body.data.map((a: { id: string }) => a.id)).toContain(critical.id);
 

@@ -502,7 +502,7 @@
       li.setAttribute('data-alert-id', a.id);
       li.appendChild(el('div', 'title', a.title));
       li.appendChild(el('div', 'message', a.message));
-      const node = state.labels.get(a.nodeId) || 'node ' + String(a.nodeId).slice(0, 8);
+      const node = state.labels.get(a.nodeId) || a.nodeLabel || 'node ' + String(a.nodeId).slice(0, 8);
       const meta = a.severity + ' · ' + node + ' · ' + (a.status === 'acknowledged' ? 'acknowledged · ' : '') + 'since ' + ago(a.triggeredAt);
       li.appendChild(el('div', 'meta', meta));
       list.appendChild(li);
