@@ -121,7 +121,7 @@ const envSchema = z.object({
   CIRCUIT_PROBE_MAX_MS: intFrom(300_000, 100),
   /** Window over which polls parked by an outage are spread after recovery, so they do not stampede. */
   CIRCUIT_RAMP_MS: intFrom(30_000, 0),
-  /** How often each worker checks the breaker (probe due, queue pause agrees with the state). */
+  /** How often each worker checks the breaker (probe due, queue pause agrees with the state) and that its queues' job schedulers exist in Redis. */
   CIRCUIT_CHECK_MS: intFrom(1_000, 50, 60_000),
   /** Alerts raised from data older than this are marked catch-up and page nobody (backfills, outages). */
   ALERT_CATCHUP_AGE_MS: intFrom(3_600_000, 0),

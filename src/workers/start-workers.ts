@@ -7,52 +7,46 @@ import { createProcessors } from './handlers';
 import { runWorker } from './run-worker';
 import { startBreakerWatch } from './breaker-watch';
 import { QUEUE_CONCURRENCY } from '../shared/queues/worker-sizing';
+import { schedulersFor } from './job-schedulers';
+import { createSchedulerKeeper } from './scheduler-keeper';
 
-export const POLL_TICK_SCHEDULER_ID = 'poll-tick';
-export const SWEEP_CONDITIONS_SCHEDULER_ID = 'sweep-conditions';
-export const RELAY_NOTIFICATIONS_SCHEDULER_ID = 'relay-notifications';
-export const RETENTION_SCHEDULER_ID = 'apply-retention';
-export const ENSURE_PARTITIONS_SCHEDULER_ID = 'ensure-partitions';
-const ENSURE_PARTITIONS_EVERY_MS = 3_600_000;
+// Re-exported: tests and tools know the scheduler ids from here.
+export { ENSURE_PARTITIONS_SCHEDULER_ID, POLL_TICK_SCHEDULER_ID, RELAY_NOTIFICATIONS_SCHEDULER_ID, RETENTION_SCHEDULER_ID, SWEEP_CONDITIONS_SCHEDULER_ID } from './job-schedulers';
 
 export interface RunningWorkers {
   workers: Map<QueueName, Worker>;
   /** One breaker check now (tests; the watch also runs on its own timer). */
   checkBreaker(): Promise<void>;
+  /** One job scheduler check now; the ids this process re-created (tests; the keeper also runs on its own). */
+  checkSchedulers(): Promise<string[]>;
   /** Waits for active jobs to finish (graceful) or hands them back to the queue (force). */
   close(force?: boolean): Promise<void>;
 }
 
 /**
- * Starts one BullMQ Worker per queue in `config.worker.queues`. Redis on our machines keeps nothing
- * on disk, so the process that runs poll-control (re)creates the tick scheduler on every start;
- * upsert makes that safe when several processes do it.
+ * Starts one BullMQ Worker per queue in `config.worker.queues`, and the job schedulers of those
+ * queues. Redis on our machines keeps nothing on disk, and a Redis that restarts empty in
+ * production loses them too: the scheduler keeper creates them at start (applying a changed
+ * interval) and restores them whenever they go missing (scheduler-keeper.ts), safely when several
+ * processes do it at once.
  */
 export async function startWorkers(core: Core): Promise<RunningWorkers> {
   const { config, log } = core;
   const processors = createProcessors(core);
-  if (config.worker.queues.includes('poll-control')) {
-    await core.queues['poll-control'].upsertJobScheduler(
-      POLL_TICK_SCHEDULER_ID,
-      { every: config.poll.intervalMs },
-      { name: 'poll-tick', data: {} },
-    );
-  }
-  if (config.worker.queues.includes('alerts')) {
-    if (config.alerts.sweepMs > 0) {
-      await core.queues.alerts.upsertJobScheduler(SWEEP_CONDITIONS_SCHEDULER_ID, { every: config.alerts.sweepMs }, { name: 'sweep-conditions', data: {} });
-    } else {
-      await core.queues.alerts.removeJobScheduler(SWEEP_CONDITIONS_SCHEDULER_ID);
-    }
-  }
-  if (config.worker.queues.includes('notifications')) {
-    await core.queues.notifications.upsertJobScheduler(RELAY_NOTIFICATIONS_SCHEDULER_ID, { every: config.notifications.relayMs }, { name: 'relay-notifications', data: {} });
-  }
+  const { wanted, unwanted } = schedulersFor(config);
+  const schedulerKeeper = createSchedulerKeeper({
+    queues: core.queues,
+    redis: core.redis,
+    prefix: config.queues.prefix,
+    log: log.child({ module: 'scheduler-keeper' }),
+    specs: wanted,
+    unwanted,
+    checkMs: config.circuit.checkMs,
+  });
+  await schedulerKeeper.ensure({ applyChanges: true });
   if (config.worker.queues.includes('maintenance')) {
-    await core.queues.maintenance.upsertJobScheduler(RETENTION_SCHEDULER_ID, { pattern: config.retention.cron, tz: 'UTC' }, { name: 'apply-retention', data: {} });
-    // Hourly, so a day's partition exists long before midnight; and at once, so a worker that was
-    // down for days (or a fresh database) does not send a day's readings to the default partition.
-    await core.queues.maintenance.upsertJobScheduler(ENSURE_PARTITIONS_SCHEDULER_ID, { every: ENSURE_PARTITIONS_EVERY_MS }, { name: 'ensure-partitions', data: {} });
+    // At once, besides the hourly scheduler: a worker that was down for days (or a fresh database)
+    // must not send a day's readings to the default partition.
     await core.producers.enqueueEnsurePartitions();
   }
   const workers = new Map<QueueName, Worker>();
@@ -77,11 +71,13 @@ export async function startWorkers(core: Core): Promise<RunningWorkers> {
   if (pollWorker) recordWatchedPollOutcomes(pollWorker, core.pollJobRecords, log);
   await Promise.all([...workers.values()].map((w) => w.waitUntilReady()));
   const breakerWatch = startBreakerWatch(core);
+  schedulerKeeper.start();
   return {
     workers,
     checkBreaker: () => breakerWatch.check(),
+    checkSchedulers: () => schedulerKeeper.ensure(),
     async close(force = false) {
-      await breakerWatch.stop();
+      await Promise.all([breakerWatch.stop(), schedulerKeeper.stop()]);
       await Promise.all([...workers.values()].map((w) => w.close(force)));
     },
   };

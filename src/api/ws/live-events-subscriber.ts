@@ -31,9 +31,19 @@ export function breakerTransitionEvent(raw: string): LiveEvent | undefined {
  * API-key revocations, which empty the process's key cache). It is a
  * connection of its own (a subscribed connection can run no other command) that reconnects and
  * resubscribes by itself; `subscribed` resolves once Redis confirmed the subscription.
+ * Messages published while the connection was down are gone for good (pub/sub keeps nothing), so
+ * `onConnected` runs on every (re)connection: the caller re-reads what a lost message could
+ * have changed (the revocations: the key cache is emptied and open sockets' keys rechecked).
  */
-export function createLiveEventsSubscriber(config: Config, log: Logger, onEvent: (event: LiveEvent) => void, onApiKeyRevoked: (keyId: string) => void = () => undefined) {
+export function createLiveEventsSubscriber(
+  config: Config,
+  log: Logger,
+  onEvent: (event: LiveEvent) => void,
+  onApiKeyRevoked: (keyId: string) => void = () => undefined,
+  onConnected: () => void = () => undefined,
+) {
   const redis = createRedis(config, log, 'worker');
+  redis.on('ready', onConnected);
   const liveChannel = liveEventsChannel(config.queues.prefix);
   const systemChannel = `${config.queues.prefix}:events`;
   const revocations = apiKeyRevocationsChannel(config.queues.prefix);

@@ -80,6 +80,11 @@ export function createLiveHub(server: Server, core: Core, opts: LiveHubOptions =
       for (const client of clients) if (canSee(client.identity.scope, event.audience)) client.deliver(event);
     },
     (keyId) => apiKeyCache.invalidate(keyId),
+    () => {
+      // Revocations announced while Redis was away (or lost with it) were never heard here.
+      apiKeyCache.forgetAll();
+      void keyWatch.recheck();
+    },
   );
 
   const heartbeat = setInterval(() => {

@@ -19,9 +19,14 @@ redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return {1, open + 1}`;
 
-/** KEYS[1] the key's set; ARGV: lease ms, slot ids. XX: a slot released meanwhile stays released. */
+/**
+ * KEYS[1] the key's set; ARGV: lease ms, slot ids. Adds as well as extends (no XX): a Redis that
+ * restarted empty has forgotten the open sockets, and they count again from the next renewal.
+ * A slot released meanwhile stays released: renewals only name open sockets, and a release goes
+ * out on the same connection after the renewal that still named it.
+ */
 const RENEW = `${NOW_MS}
-for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[i]) end
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[i]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 0`;
 

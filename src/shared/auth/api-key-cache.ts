@@ -16,6 +16,8 @@ export interface ApiKeyCache {
   authenticate(key: string): Promise<ApiKeyRecord | undefined>;
   /** Forgets a key at once (its revocation, here or announced by another process) and tells the listeners. */
   invalidate(keyId: string): void;
+  /** Forgets every key: the process may have missed revocations (its Redis subscription was down), so each key is asked of the database again. */
+  forgetAll(): void;
   /** Calls `listener` with every key id given to invalidate (the live hub closes its sockets); returns the unsubscribe. */
   onInvalidate(listener: (keyId: string) => void): () => void;
 }
@@ -66,6 +68,9 @@ export function createApiKeyCache(apiKeys: Pick<ApiKeysRepository, 'findByKey' |
     invalidate(keyId) {
       for (const [hash, entry] of byHash) if (entry.record.id === keyId) byHash.delete(hash);
       for (const listener of listeners) listener(keyId);
+    },
+    forgetAll() {
+      byHash.clear();
     },
     onInvalidate(listener) {
       listeners.add(listener);

@@ -56,6 +56,17 @@ describe('API key cache', () => {
     expect(heard).toEqual(['one']);
   });
 
+  test('when the cache forgets everything (revocations may have been missed while Redis was away), then every key is asked of the database again', async () => {
+    const f = fixture(60_000);
+    await f.cache.authenticate('evk_key-one');
+    await f.cache.authenticate('evk_key-two');
+    f.known.delete('evk_key-two'); // revoked elsewhere; the announcement never arrived
+    f.cache.forgetAll();
+    expect(await f.cache.authenticate('evk_key-one')).toMatchObject({ id: 'one' });
+    expect(await f.cache.authenticate('evk_key-two')).toBeUndefined();
+    expect(f.lookups).toEqual(['evk_key-one', 'evk_key-two', 'evk_key-one', 'evk_key-two']);
+  });
+
   test('when a key is unknown, then it is never cached: every attempt asks the database', async () => {
     const f = fixture(60_000);
     expect(await f.cache.authenticate('evk_unknown')).toBeUndefined();
