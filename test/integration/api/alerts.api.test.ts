@@ -11,7 +11,7 @@ describe('API /api/v1 alert rules, alerts and maintenance windows', () => {
   let communityB: string;
   let customerA: string;
   let customerB: string;
-  let nodeA: { id: string };
+  let nodeA: { id: string; label: string };
   let nodeB: { id: string };
 
   const ruleBody = (overrides: Record<string, unknown> = {}) => ({
