@@ -7,6 +7,11 @@ import { createProcessors } from './handlers';
 import { runWorker } from './run-worker';
 import { startBreakerWatch } from './breaker-watch';
 import { QUEUE_CONCURRENCY } from '../shared/queues/worker-sizing';
+import { createPollRate } from '../shared/polling/poll-rate';
+import { pollRateRule } from '../shared/polling/poll-rate-rule';
+import { createThingSpeakOutageMonitor } from '../shared/thingspeak/outage-monitor';
+import { createDatabaseBusyNote } from '../shared/health/db-busy';
+import { startPollWatch, type MutableLimiter } from './poll-watch';
 
 export const POLL_TICK_SCHEDULER_ID = 'poll-tick';
 export const SWEEP_CONDITIONS_SCHEDULER_ID = 'sweep-conditions';
@@ -19,6 +24,10 @@ export interface RunningWorkers {
   workers: Map<QueueName, Worker>;
   /** One breaker check now (tests; the watch also runs on its own timer). */
   checkBreaker(): Promise<void>;
+  /** One poll-rate and ThingSpeak-outage check now (tests; it also runs on its own timer). */
+  checkPolling(): Promise<void>;
+  /** Poll jobs per second this process's limiter allows now (POLL_MAX_PER_SECOND unless throttled). */
+  pollRateLimit(): number;
   /** Waits for active jobs to finish (graceful) or hands them back to the queue (force). */
   close(force?: boolean): Promise<void>;
 }
@@ -30,7 +39,23 @@ export interface RunningWorkers {
  */
 export async function startWorkers(core: Core): Promise<RunningWorkers> {
   const { config, log } = core;
-  const processors = createProcessors(core);
+  const prefix = config.queues.prefix;
+  const pollRate = createPollRate(core.redis, prefix, pollRateRule(config.poll.maxPerSecond, config.poll.rateRecoveryMs));
+  // The limiter is global per queue in BullMQ (N workers together stay under the rate); poll-watch
+  // lowers and raises `max` with the poll rate, and BullMQ reads it on every fetch.
+  const limiter: MutableLimiter = { max: config.poll.maxPerSecond, duration: 1_000 };
+  const outage = createThingSpeakOutageMonitor(core.redis, prefix, { ratio: config.thingspeak.outageRatio, outageMs: config.thingspeak.outageMs });
+  const pollWatch = startPollWatch(core, { pollRate, limiter, outage });
+  const busyNote = createDatabaseBusyNote(core.redis, prefix, `worker (${config.worker.queues.join(',')})`);
+  const processors = createProcessors(core, {
+    outcomes: outage,
+    onRateLimited: (err) => {
+      pollRate
+        .slowDownEverywhere(`ThingSpeak 429 on channel ${err.channelId ?? '?'}`)
+        .then((lowered) => (lowered ? pollWatch.check() : undefined))
+        .catch((e: unknown) => log.warn({ err: e }, 'poll rate not lowered after a 429'));
+    },
+  });
   if (config.worker.queues.includes('poll-control')) {
     await core.queues['poll-control'].upsertJobScheduler(
       POLL_TICK_SCHEDULER_ID,
@@ -66,9 +91,19 @@ export async function startWorkers(core: Core): Promise<RunningWorkers> {
         processors,
         log,
         lockMs: config.worker.lockMs,
-        parking: { breaker: core.breaker, parkMs: config.worker.parkMs, rampMs: config.circuit.rampMs },
-        // The limiter is global per queue in BullMQ, so N workers together stay under the rate.
-        limiter: queue === 'poll' ? { max: config.poll.maxPerSecond, duration: 1_000 } : undefined,
+        parking: {
+          breaker: core.breaker,
+          parkMs: config.worker.parkMs,
+          rampMs: config.circuit.rampMs,
+          pool: {
+            classify: (err) => core.poolPressure.classify(err),
+            onBusy: () => {
+              busyNote.note();
+              pollWatch.slowDownHere();
+            },
+          },
+        },
+        limiter: queue === 'poll' ? limiter : undefined,
         concurrency: queue === 'poll' ? config.poll.concurrency : QUEUE_CONCURRENCY[queue],
       }),
     );
@@ -80,8 +115,11 @@ export async function startWorkers(core: Core): Promise<RunningWorkers> {
   return {
     workers,
     checkBreaker: () => breakerWatch.check(),
+    checkPolling: () => pollWatch.check(),
+    pollRateLimit: () => limiter.max,
     async close(force = false) {
       await breakerWatch.stop();
+      await pollWatch.stop();
       await Promise.all([...workers.values()].map((w) => w.close(force)));
     },
   };
