@@ -60,7 +60,7 @@ describe('database pool sizing', () => {
   test('when a worker is given fewer connections than its queues use, then it starts and says why that slows polling', () => {
     const c = loadConfig({ ...base, DATABASE_POOL_MAX: '8' }, 'worker');
     expect(c.db.poolMax).toBe(8);
-    expect(c.warnings.join('\n')).toMatch(/DATABASE_POOL_MAX=8 is below the 24 connections .* busy .* raise DATABASE_POOL_MAX to 24/);
+    expect(c.warnings.join('\n')).toMatch(/DATABASE_POOL_MAX=8 is below the 24 connections .*busy.*raise DATABASE_POOL_MAX to 24/);
     expect(loadConfig({ ...base, DATABASE_POOL_MAX: '30' }, 'worker').warnings.join('\n')).not.toContain('DATABASE_POOL_MAX');
   });
 
