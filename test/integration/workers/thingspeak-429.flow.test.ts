@@ -71,4 +71,21 @@ describe('ThingSpeak rate limiting (429)', () => {
     // One request answered 429, one after Retry-After: no retries in between.
     expect(sim.stats().requests[String(channel.channelId)]).toBe(2);
   });
+
+  test('when the poll rate is lowered, then BullMQ starts no more polls per second than it allows, across both workers', async () => {
+    // What the AIMD state says after several halvings: 2 polls/s, climbing back over an hour.
+    await a.redis.hset(`${a.prefix}:poll-rate:shared`, 'base', '2', 'at', String(Date.now()));
+    await Promise.all([runA.checkPolling(), runB.checkPolling()]);
+    expect([runA.pollRateLimit(), runB.pollRateLimit()]).toEqual([2, 2]);
+    const nodes = await Promise.all(Array.from({ length: 8 }, () => createNode(a)));
+    for (const { channel } of nodes) sim.createChannel({ id: channel.channelId });
+
+    const jobs = await Promise.all(nodes.map(({ channel }) => a.producers.enqueuePoll({ nodeChannelId: channel.id, reason: 'on-demand' })));
+    await waitFor(async () => (await Promise.all(jobs.map((j) => a.queues.poll.getJobState(j.id!)))).every((s) => s === 'completed'), { what: 'all 8 polls done', timeoutMs: 20_000 });
+
+    const starts = (await Promise.all(jobs.map(async (j) => (await a.queues.poll.getJob(j.id!))!.processedOn!))).sort((x, y) => x - y);
+    // 2 per one-second limiter window: 8 starts span at least three windows (at 100/s they would take a few ms).
+    expect(starts[7]! - starts[0]!).toBeGreaterThanOrEqual(2_500);
+    await a.redis.del(`${a.prefix}:poll-rate:shared`);
+  });
 });
