@@ -217,7 +217,10 @@ export const webhookSchema = z.object({
   communityId: uuid.nullable(),
   distributorId: uuid.nullable(),
   url: z.string(),
-  events: z.array(z.enum(NOTIFICATION_EVENTS)),
+  events: z.array(z.enum(NOTIFICATION_EVENTS)).meta({
+    description:
+      'alert.* carry the alert; system.degraded / system.recovered carry `{dependency, at, reason}`, dependency `database` (the DB breaker opened / closed) or `thingspeak` (a ThingSpeak-wide outage began / ended)',
+  }),
   description: z.string().nullable(),
   active: z.boolean(),
   createdAt: timestamp,
