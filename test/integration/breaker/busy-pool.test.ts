@@ -3,7 +3,7 @@ import { startWorkers, type RunningWorkers } from '../../../src/workers/start-wo
 import { createThingSpeakSimulator } from '../../../src/simulator/thingspeak-simulator';
 import { createCoreMetricsRegistry } from '../../../src/shared/metrics/core-metrics';
 import { poolStats } from '../../../src/shared/db/db-status';
-import { createTestCore, type TestCore } from '../../helpers/test-core';
+import { createTestCore } from '../../helpers/test-core';
 import { createNode } from '../../helpers/factories';
 import { apiClient } from '../../helpers/http';
 import { sampleValue } from '../../helpers/prometheus-text';
