@@ -421,6 +421,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
       poolerMode: config.db.poolerMode,
       ssl: config.db.ssl === false ? 'off' : config.db.ssl.rejectUnauthorized === false ? 'on (not verified)' : 'on (verified)',
       poolMax: config.db.poolMax,
+      statementTimeoutMs: config.db.statementTimeoutMs,
     },
     redis: maskUrl(config.redis.url),
     thingspeak: config.thingspeak.baseUrl,

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     log.warn('starting degraded: database unavailable, circuit open until a probe succeeds');
   }
   const running = await startWorkers(core);
-  const metricsServer = await startWorkerMetrics(core, running.workers);
+  const metricsServer = await startWorkerMetrics(core, running.workers, running.workers.has('poll') ? running.pollRateLimit : undefined);
   log.info({ config: describeConfig(config), queues: config.worker.queues, pid: process.pid }, 'worker started');
   // Loud on purpose: a pool smaller than the queues' concurrency makes jobs queue for connections.
   const shortfall = poolShortfall(config.worker.queues, config.db.poolMax);
