@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   const log = createLogger({ service: 'demo', version: 'dev', level: 'warn' });
   out(`Database: ${config.db.host}:${config.db.port}/${config.db.database}  Redis: ${new URL(config.redis.url).host}`);
   await ensureDatabaseExists(config, log);
-  const db = createDb(config, log, { poolMax: 1 });
+  const db = createDb(config, log, { poolMax: 1, statementTimeoutMs: 0 });
   const applied = await runMigrations(db, 'latest').finally(() => db.destroy());
   out(`Migrations: ${applied.length > 0 ? `applied ${applied.join(', ')}` : 'up to date'}`);
 

@@ -6,7 +6,7 @@ import { createKeyring, type SecretKeyring } from './crypto/secret-keyring';
 import { resolveWorkerMetricsHost } from './metrics/worker-metrics-bind';
 import { QUEUE_NAMES, type QueueName } from './queues/queue-names';
 import { formatCidr, parseCidrList, type Cidr } from './net/cidr-list';
-import { databaseConnectionsNeeded } from './queues/worker-sizing';
+import { databaseConnectionsNeeded, poolShortfall } from './queues/worker-sizing';
 
 /**
  * The only reader of process.env. `loadConfig` is pure: it validates every variable, reports all
@@ -46,6 +46,8 @@ const envSchema = z.object({
   // A worker's default is what its queues can use at once (worker-sizing.ts), so jobs never queue for a connection.
   /** Largest number of pooled database connections per process (default: 10 for the API, 24 for a worker running every queue). */
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).optional(),
+  /** Server-side statement_timeout of every pooled connection (API and workers; migrations have none); 0 leaves the server's setting. */
+  DATABASE_STATEMENT_TIMEOUT_MS: intFrom(30_000, 0, 3_600_000),
   /** Redis URL for queues, locks and pub/sub. */
   REDIS_URL: z.string().min(1).default(DEFAULT_REDIS_URL),
   /** HTTP port of the API. */
@@ -54,6 +56,10 @@ const envSchema = z.object({
   THINGSPEAK_BASE_URL: z.string().url().default(DEFAULT_THINGSPEAK_BASE_URL),
   /** Timeout of one ThingSpeak HTTP request. */
   THINGSPEAK_TIMEOUT_MS: intFrom(10_000, 100, 120_000),
+  /** Share of polls failing with ThingSpeak 5xx, timeouts or network errors above which ThingSpeak counts as out (system.degraded, dependency thingspeak). */
+  THINGSPEAK_OUTAGE_RATIO: z.coerce.number().gt(0).lt(1).default(0.5),
+  /** How long that share must stay above THINGSPEAK_OUTAGE_RATIO before the outage is announced. */
+  THINGSPEAK_OUTAGE_MS: intFrom(300_000, 500, 3_600_000),
   /** Bootstraps a superadmin API key with this value at API start. Required in production. */
   ADMIN_API_KEY: optionalSecret,
   // Revocation reaches every API process at once through Redis pub/sub; the TTL bounds staleness if Redis cannot tell them.
@@ -97,6 +103,8 @@ const envSchema = z.object({
   // 10k channels a minute is 167 polls/s; the cap leaves headroom and still protects ThingSpeak from a stampede.
   /** Poll jobs started per second across all workers (BullMQ's global limiter): politeness to ThingSpeak. */
   POLL_MAX_PER_SECOND: intFrom(1_000, 1, 10_000),
+  /** After ThingSpeak's 429s or a busy database pool halve the poll rate, how long it takes to climb back from 0 to POLL_MAX_PER_SECOND. */
+  POLL_RATE_RECOVERY_MS: intFrom(60_000, 100, 3_600_000),
   /** How far before the previous fetch a poll looks again, to catch entries written late. */
   POLL_OVERLAP_MS: intFrom(300_000, 0),
   /** /health turns degraded when the poll queue holds more failed jobs than this. */
@@ -192,12 +200,12 @@ export interface Config {
   readonly env: 'development' | 'test' | 'production';
   readonly version: string;
   readonly logLevel: string;
-  readonly db: NormalisedDatabaseUrl & { readonly url: string; readonly poolMax: number };
+  readonly db: NormalisedDatabaseUrl & { readonly url: string; readonly poolMax: number; readonly statementTimeoutMs: number };
   readonly redis: { readonly url: string };
   /** trustProxy: what Express's 'trust proxy' gets (a hop count, or the proxies' addresses). */
   readonly api: { readonly port: number; readonly adminApiKey?: string; readonly keyCacheMs: number; readonly trustProxy: number | readonly string[] };
-  readonly thingspeak: { readonly baseUrl: string; readonly timeoutMs: number };
-  readonly poll: { readonly intervalMs: number; readonly concurrency: number; readonly overlapMs: number; readonly maxPerSecond: number };
+  readonly thingspeak: { readonly baseUrl: string; readonly timeoutMs: number; readonly outageRatio: number; readonly outageMs: number };
+  readonly poll: { readonly intervalMs: number; readonly concurrency: number; readonly overlapMs: number; readonly maxPerSecond: number; readonly rateRecoveryMs: number };
   readonly queues: { readonly prefix: string };
   readonly health: { readonly failedPollsDegraded: number };
   readonly worker: { readonly queues: readonly QueueName[]; readonly lockMs: number; readonly parkMs: number };
@@ -331,22 +339,19 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
 
   const poolNeeded = role === 'worker' ? databaseConnectionsNeeded(queues.queues) : 10;
   const poolMax = e.DATABASE_POOL_MAX ?? poolNeeded;
-  if (role === 'worker' && poolMax < poolNeeded) {
-    warnings.push(
-      `DATABASE_POOL_MAX=${poolMax} is below the ${poolNeeded} connections WORKER_QUEUES=${queues.queues.join(',')} can use at once: jobs may wait for a connection and trip the database breaker`,
-    );
-  }
+  const shortfall = role === 'worker' ? poolShortfall(queues.queues, poolMax) : undefined;
+  if (shortfall) warnings.push(shortfall);
 
   return Object.freeze({
     role,
     env: e.NODE_ENV,
     version: e.APP_VERSION ?? e.RENDER_GIT_COMMIT?.slice(0, 12) ?? 'dev',
     logLevel: e.LOG_LEVEL,
-    db: Object.freeze({ ...db, url: e.DATABASE_URL, poolMax }),
+    db: Object.freeze({ ...db, url: e.DATABASE_URL, poolMax, statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS }),
     redis: Object.freeze({ url: e.REDIS_URL }),
     api: Object.freeze({ port: e.PORT, adminApiKey: e.ADMIN_API_KEY, keyCacheMs: e.API_KEY_CACHE_MS, trustProxy: parseTrustProxy(e.TRUST_PROXY) }),
-    thingspeak: Object.freeze({ baseUrl: e.THINGSPEAK_BASE_URL.replace(/\/+$/, ''), timeoutMs: e.THINGSPEAK_TIMEOUT_MS }),
-    poll: Object.freeze({ intervalMs: e.POLL_INTERVAL_MS, concurrency: e.POLL_CONCURRENCY, overlapMs: e.POLL_OVERLAP_MS, maxPerSecond: e.POLL_MAX_PER_SECOND }),
+    thingspeak: Object.freeze({ baseUrl: e.THINGSPEAK_BASE_URL.replace(/\/+$/, ''), timeoutMs: e.THINGSPEAK_TIMEOUT_MS, outageRatio: e.THINGSPEAK_OUTAGE_RATIO, outageMs: e.THINGSPEAK_OUTAGE_MS }),
+    poll: Object.freeze({ intervalMs: e.POLL_INTERVAL_MS, concurrency: e.POLL_CONCURRENCY, overlapMs: e.POLL_OVERLAP_MS, maxPerSecond: e.POLL_MAX_PER_SECOND, rateRecoveryMs: e.POLL_RATE_RECOVERY_MS }),
     queues: Object.freeze({ prefix: e.QUEUE_PREFIX }),
     health: Object.freeze({ failedPollsDegraded: e.HEALTH_FAILED_POLLS_DEGRADED }),
     worker: Object.freeze({ queues: Object.freeze(queues.queues), lockMs: e.WORKER_LOCK_MS, parkMs: e.WORKER_PARK_MS }),
@@ -421,6 +426,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
       poolerMode: config.db.poolerMode,
       ssl: config.db.ssl === false ? 'off' : config.db.ssl.rejectUnauthorized === false ? 'on (not verified)' : 'on (verified)',
       poolMax: config.db.poolMax,
+      statementTimeoutMs: config.db.statementTimeoutMs,
     },
     redis: maskUrl(config.redis.url),
     thingspeak: config.thingspeak.baseUrl,

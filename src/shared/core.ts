@@ -1,6 +1,7 @@
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { createDb, type Db } from './db/knex';
+import { createPoolPressure } from './db/pool-pressure';
 import { createRedis, type Redis } from './redis';
 import { createQueues, type Queues } from './queues/queues';
 import { createProducers, type Producers } from './queues/producers';
@@ -28,6 +29,8 @@ import { createWebhookSubscriptionsRepository } from './notifications/webhook-su
 /** Everything both processes share, built once per process; close() releases it in reverse order. */
 export function createCore(config: Config, log: Logger, opts: { redisKind: 'producer' | 'worker' }) {
   const db: Db = createDb(config, log.child({ module: 'db' }));
+  // Tells a busy pool from a dead database, on a reserved connection of its own (opened only when asked).
+  const poolPressure = createPoolPressure(db, { connectionString: config.db.connectionString, ssl: config.db.ssl }, `evara-${config.role}`);
   const redis: Redis = createRedis(config, log.child({ module: 'redis' }), opts.redisKind);
   const queues: Queues = createQueues(config, redis, log.child({ module: 'queues' }));
   const pollJobRecords = createPollJobRecords(redis, config.queues.prefix);
@@ -44,6 +47,7 @@ export function createCore(config: Config, log: Logger, opts: { redisKind: 'prod
     log,
     breaker,
     db,
+    poolPressure,
     redis,
     queues,
     producers,
@@ -71,6 +75,7 @@ export function createCore(config: Config, log: Logger, opts: { redisKind: 'prod
     async close(): Promise<void> {
       await queues.close().catch(() => undefined);
       redis.disconnect();
+      await poolPressure.close();
       await db.destroy().catch(() => undefined);
     },
   };

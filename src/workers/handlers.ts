@@ -13,12 +13,16 @@ import { createNotifySystemEventProcessor } from './notify-system-event.processo
 import { createApplyRetentionProcessor } from './apply-retention.processor';
 import { createEnsurePartitionsProcessor } from './ensure-partitions.processor';
 import { partitionWindow } from '../shared/readings/maintain-reading-partitions';
+import type { PollChannelJobDeps } from '../shared/polling/poll-channel-job';
+
+/** What the worker's watches need to hear from polls: 429s (the poll rate) and outcomes (ThingSpeak outages). */
+export type PollSignals = Pick<PollChannelJobDeps, 'onRateLimited' | 'outcomes'>;
 
 /**
  * The worker's composition root for jobs: one processor per job name, each given only the
  * dependencies its use case takes.
  */
-export function createProcessors(core: Core): Processors {
+export function createProcessors(core: Core, pollSignals: PollSignals = {}): Processors {
   const { config, repos } = core;
   const handOff = { producers: core.producers, outbox: repos.outbox };
   const alertEffects = { alerts: repos.alerts, outbox: repos.outbox, nodeStatus: repos.nodeStatus, flush: { ...handOff, events: core.events } };
@@ -40,6 +44,7 @@ export function createProcessors(core: Core): Processors {
       prefix: config.queues.prefix,
       lockTtlMs: config.worker.lockMs,
       locks: createBatchedLocks(core.redis, config.worker.lockMs),
+      ...pollSignals,
     }),
     'evaluate-node': createEvaluateNodeProcessor({
       ...alertEffects,

@@ -5,6 +5,7 @@ import { onShutdown } from '../shared/shutdown';
 import { startWorkers } from './start-workers';
 import { startWorkerMetrics } from './metrics/worker-metrics';
 import { waitForDatabase } from '../shared/db/wait-for-database';
+import { databaseConnectionsNeeded, poolShortfall } from '../shared/queues/worker-sizing';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, 'worker');
@@ -16,9 +17,12 @@ async function main(): Promise<void> {
     log.warn('starting degraded: database unavailable, circuit open until a probe succeeds');
   }
   const running = await startWorkers(core);
-  const metricsServer = await startWorkerMetrics(core, running.workers);
+  const metricsServer = await startWorkerMetrics(core, running.workers, running.workers.has('poll') ? running.pollRateLimit : undefined);
   log.info({ config: describeConfig(config), queues: config.worker.queues, pid: process.pid }, 'worker started');
-  for (const w of config.warnings) log.warn(w);
+  // Loud on purpose: a pool smaller than the queues' concurrency makes jobs queue for connections.
+  const shortfall = poolShortfall(config.worker.queues, config.db.poolMax);
+  if (shortfall) log.error({ poolMax: config.db.poolMax, needed: databaseConnectionsNeeded(config.worker.queues) }, shortfall);
+  for (const w of config.warnings) if (w !== shortfall) log.warn(w);
 
   let forceTimer: NodeJS.Timeout | undefined;
   onShutdown(

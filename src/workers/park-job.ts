@@ -1,6 +1,7 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { DbBreaker } from '../shared/breaker/db-breaker';
 import type { Logger } from '../shared/logger';
+import type { PoolWaitVerdict } from '../shared/db/pool-pressure';
 
 const MAX_PARK_MS = 5 * 60_000;
 
@@ -10,6 +11,16 @@ export interface ParkingPolicy {
   parkMs: number;
   /** Random spread after the wait (CIRCUIT_RAMP_MS), so a recovered database is not met by every parked job at once. */
   rampMs: number;
+  /** Tells a busy pool from a dead database (pool-pressure.ts), and what to do when it is busy. */
+  pool: { classify(err: unknown): Promise<PoolWaitVerdict>; onBusy(): void };
+}
+
+/**
+ * THE wait of a job that found the pool busy: about WORKER_PARK_MS, spread by as much again so the
+ * waiting jobs do not all come back at once. No doubling: the database answers, the pool drains.
+ */
+export function busyDelayMs(policy: Pick<ParkingPolicy, 'parkMs'>, random = Math.random): number {
+  return policy.parkMs + Math.floor(random() * policy.parkMs);
 }
 
 /**

@@ -2,11 +2,11 @@ import { DelayedError, UnrecoverableError, Worker, type Job, type WorkerOptions 
 import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger';
 import { isAppError, RetryLaterError } from '../shared/errors';
-import { isDatabaseUnavailable } from '../shared/db/db-errors';
+import { isDatabaseUnavailable, isPoolWaitTimeout } from '../shared/db/db-errors';
 import { jobNamesOf, jobs, type JobName } from '../shared/queues/jobs';
 import type { QueueName } from '../shared/queues/queue-names';
 import type { Processors } from './processor';
-import { deferJob, parkJob, type ParkingPolicy } from './park-job';
+import { busyDelayMs, deferJob, parkJob, type ParkingPolicy } from './park-job';
 
 export interface RunWorkerOptions {
   queue: QueueName;
@@ -26,7 +26,8 @@ export interface RunWorkerOptions {
  * Wraps a BullMQ Worker: parses the payload with the contract schema, gives the processor a
  * logger carrying the job's ids, and maps errors to job outcomes. This file and the API's error
  * handler are the only places error kinds are interpreted; the job contract's `whenDatabaseDown`
- * (park, count towards the breaker) is applied here and nowhere else.
+ * (park, count towards the breaker) is applied here and nowhere else, and so is the difference
+ * between a busy pool (waits, not counted) and an unreachable database (parked, counted).
  */
 export function runWorker(opts: RunWorkerOptions): Worker {
   const names = new Set<string>(jobNamesOf(opts.queue));
@@ -55,6 +56,16 @@ export function runWorker(opts: RunWorkerOptions): Worker {
       } catch (err) {
         if (err instanceof DelayedError) throw err;
         if (err instanceof RetryLaterError) return deferJob(job, token, err.retryAfterMs);
+        // A full pool while the server answers is load, not an outage: never counted towards the
+        // breaker; the job waits its turn (no attempt used) and this process polls slower.
+        if (isPoolWaitTimeout(err) && (await opts.parking.pool.classify(err)) === 'busy') {
+          opts.parking.pool.onBusy();
+          if (whenDatabaseDown !== 'fail') {
+            const waitMs = busyDelayMs(opts.parking);
+            log.info({ waitMs }, 'database pool busy (the database answers): job waits, not counted towards the breaker');
+            return deferJob(job, token, waitMs);
+          }
+        }
         if (whenDatabaseDown !== 'fail' && isDatabaseUnavailable(err)) {
           let failures: number | undefined;
           if (whenDatabaseDown === 'park-and-count') {

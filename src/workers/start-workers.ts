@@ -9,6 +9,11 @@ import { startBreakerWatch } from './breaker-watch';
 import { QUEUE_CONCURRENCY } from '../shared/queues/worker-sizing';
 import { schedulersFor } from './job-schedulers';
 import { createSchedulerKeeper } from './scheduler-keeper';
+import { createPollRate } from '../shared/polling/poll-rate';
+import { pollRateRule } from '../shared/polling/poll-rate-rule';
+import { createThingSpeakOutageMonitor } from '../shared/thingspeak/outage-monitor';
+import { createDatabaseBusyNote } from '../shared/health/db-busy';
+import { startPollWatch, type MutableLimiter } from './poll-watch';
 
 // Re-exported: tests and tools know the scheduler ids from here.
 export { ENSURE_PARTITIONS_SCHEDULER_ID, POLL_TICK_SCHEDULER_ID, RELAY_NOTIFICATIONS_SCHEDULER_ID, RETENTION_SCHEDULER_ID, SWEEP_CONDITIONS_SCHEDULER_ID } from './job-schedulers';
@@ -19,6 +24,10 @@ export interface RunningWorkers {
   checkBreaker(): Promise<void>;
   /** One job scheduler check now; the ids this process re-created (tests; the keeper also runs on its own). */
   checkSchedulers(): Promise<string[]>;
+  /** One poll-rate and ThingSpeak-outage check now (tests; it also runs on its own timer). */
+  checkPolling(): Promise<void>;
+  /** Poll jobs per second this process's limiter allows now (POLL_MAX_PER_SECOND unless throttled). */
+  pollRateLimit(): number;
   /** Waits for active jobs to finish (graceful) or hands them back to the queue (force). */
   close(force?: boolean): Promise<void>;
 }
@@ -32,7 +41,23 @@ export interface RunningWorkers {
  */
 export async function startWorkers(core: Core): Promise<RunningWorkers> {
   const { config, log } = core;
-  const processors = createProcessors(core);
+  const prefix = config.queues.prefix;
+  const pollRate = createPollRate(core.redis, prefix, pollRateRule(config.poll.maxPerSecond, config.poll.rateRecoveryMs));
+  // The limiter is global per queue in BullMQ (N workers together stay under the rate); poll-watch
+  // lowers and raises `max` with the poll rate, and BullMQ reads it on every fetch.
+  const limiter: MutableLimiter = { max: config.poll.maxPerSecond, duration: 1_000 };
+  const outage = createThingSpeakOutageMonitor(core.redis, prefix, { ratio: config.thingspeak.outageRatio, outageMs: config.thingspeak.outageMs });
+  const pollWatch = startPollWatch(core, { pollRate, limiter, outage });
+  const busyNote = createDatabaseBusyNote(core.redis, prefix, `worker (${config.worker.queues.join(',')})`);
+  const processors = createProcessors(core, {
+    outcomes: outage,
+    onRateLimited: (err) => {
+      pollRate
+        .slowDownEverywhere(`ThingSpeak 429 on channel ${err.channelId ?? '?'}`)
+        .then((lowered) => (lowered ? pollWatch.check() : undefined))
+        .catch((e: unknown) => log.warn({ err: e }, 'poll rate not lowered after a 429'));
+    },
+  });
   const { wanted, unwanted } = schedulersFor(config);
   const schedulerKeeper = createSchedulerKeeper({
     queues: core.queues,
@@ -60,9 +85,19 @@ export async function startWorkers(core: Core): Promise<RunningWorkers> {
         processors,
         log,
         lockMs: config.worker.lockMs,
-        parking: { breaker: core.breaker, parkMs: config.worker.parkMs, rampMs: config.circuit.rampMs },
-        // The limiter is global per queue in BullMQ, so N workers together stay under the rate.
-        limiter: queue === 'poll' ? { max: config.poll.maxPerSecond, duration: 1_000 } : undefined,
+        parking: {
+          breaker: core.breaker,
+          parkMs: config.worker.parkMs,
+          rampMs: config.circuit.rampMs,
+          pool: {
+            classify: (err) => core.poolPressure.classify(err),
+            onBusy: () => {
+              busyNote.note();
+              pollWatch.slowDownHere();
+            },
+          },
+        },
+        limiter: queue === 'poll' ? limiter : undefined,
         concurrency: queue === 'poll' ? config.poll.concurrency : QUEUE_CONCURRENCY[queue],
       }),
     );
@@ -76,8 +111,10 @@ export async function startWorkers(core: Core): Promise<RunningWorkers> {
     workers,
     checkBreaker: () => breakerWatch.check(),
     checkSchedulers: () => schedulerKeeper.ensure(),
+    checkPolling: () => pollWatch.check(),
+    pollRateLimit: () => limiter.max,
     async close(force = false) {
-      await Promise.all([breakerWatch.stop(), schedulerKeeper.stop()]);
+      await Promise.all([breakerWatch.stop(), schedulerKeeper.stop(), pollWatch.stop()]);
       await Promise.all([...workers.values()].map((w) => w.close(force)));
     },
   };

@@ -58,7 +58,7 @@ export default async function globalSetup(): Promise<void> {
   }
   const url = withDatabase(baseDb, name);
   const config = loadConfig({ DATABASE_URL: url, REDIS_URL: redisUrl, NODE_ENV: 'test' }, 'tool');
-  const db = createDb(config, createLogger({ service: 'test-setup', version: 'test', level: 'silent' }), { poolMax: 1 });
+  const db = createDb(config, createLogger({ service: 'test-setup', version: 'test', level: 'silent' }), { poolMax: 1, statementTimeoutMs: 0 });
   try {
     await runMigrations(db, 'latest');
   } finally {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { AppError, DependencyUnavailableError, isAppError, ValidationError } from '../../shared/errors';
-import { constraintViolation, isDatabaseUnavailable } from '../../shared/db/db-errors';
+import { constraintViolation, isDatabaseUnavailable, isPoolWaitTimeout } from '../../shared/db/db-errors';
 import { RouteNotFoundError, type RouteHints } from './route-not-found';
 
 export interface ErrorBody {
@@ -37,7 +37,9 @@ export function errorHandler() {
     const requestId = String(req.id ?? '');
     let appErr: AppError | undefined = isAppError(err) ? err : bodyParserError(err);
     if (!appErr && isDatabaseUnavailable(err)) {
-      appErr = new DependencyUnavailableError('database', 'The database is unavailable right now; try again shortly', err);
+      // A pool-wait timeout is usually load, not an outage; both are a 503 the caller retries.
+      const text = isPoolWaitTimeout(err) ? 'The database is busy or unavailable right now (no connection came free in time); try again shortly' : 'The database is unavailable right now; try again shortly';
+      appErr = new DependencyUnavailableError('database', text, err);
     } else if (!appErr && isRedisUnavailable(err)) {
       appErr = new DependencyUnavailableError('redis', 'The job queue (Redis) is unavailable right now; try again shortly', err);
     } else if (!appErr && constraintViolation(err)) {

@@ -219,7 +219,10 @@ export const webhookSchema = z.object({
   communityId: uuid.nullable(),
   distributorId: uuid.nullable(),
   url: z.string(),
-  events: z.array(z.enum(NOTIFICATION_EVENTS)),
+  events: z.array(z.enum(NOTIFICATION_EVENTS)).meta({
+    description:
+      'alert.* carry the alert; system.degraded / system.recovered carry `{dependency, at, reason}`, dependency `database` (the DB breaker opened / closed) or `thingspeak` (a ThingSpeak-wide outage began / ended)',
+  }),
   description: z.string().nullable(),
   active: z.boolean(),
   createdAt: timestamp,
@@ -260,9 +263,14 @@ const queueHealth = z.union([
 export const healthReportSchema = z.object({
   status: z.enum(['ok', 'degraded', 'down']),
   services: z.object({
-    database: dependencySchema,
+    database: dependencySchema.extend({
+      status: z.enum(['up', 'busy', 'down']).meta({ description: 'busy: the database answers but a process\'s connection pool is full (jobs wait, polling slows; the breaker does not count it)' }),
+    }),
     redis: dependencySchema,
-    thingspeak: z.object({ status: z.enum(['up', 'stale', 'unknown']), lastSuccessAt: timestamp.nullable() }),
+    thingspeak: z.object({
+      status: z.enum(['up', 'stale', 'outage', 'unknown']).meta({ description: 'outage: more than THINGSPEAK_OUTAGE_RATIO of polls fail with 5xx, timeouts or network errors for THINGSPEAK_OUTAGE_MS' }),
+      lastSuccessAt: timestamp.nullable(),
+    }),
     circuit: z.object({
       state: z.enum(['closed', 'open', 'half_open', 'unknown']),
       failures: z.number().int().nullable(),

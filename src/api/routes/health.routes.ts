@@ -25,7 +25,7 @@ const DOCS = {
   health: {
     summary: 'Dependency report: database, Redis, ThingSpeak, circuit breaker, poll queue',
     description:
-      'Cached for 2 s. ok: all fine; degraded: usable but something is wrong (also when the poll queue holds more failed jobs than HEALTH_FAILED_POLLS_DEGRADED); down: neither database nor Redis answers. `reasons` says why in short words. ' +
+      'Cached for 2 s. ok: all fine; degraded: usable but something is wrong (also when the poll queue holds more failed jobs than HEALTH_FAILED_POLLS_DEGRADED, a process\'s database pool is busy, or ThingSpeak is in an outage); down: neither database nor Redis answers. `reasons` says why in short words. ' +
       'Anonymous callers get states only; with a superadmin key (`Authorization: Bearer <key>`; while the database is down, ADMIN_API_KEY) the database and Redis entries add `latencyMs` and the driver `error`.',
     tag: 'health',
     auth: 'public',

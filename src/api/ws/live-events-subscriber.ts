@@ -2,26 +2,27 @@ import type { Config } from '../../shared/config';
 import type { Logger } from '../../shared/logger';
 import { createRedis } from '../../shared/redis';
 import { liveEventsChannel, parseLiveEvent, type LiveEvent } from '../../shared/events/live-events';
-import type { BreakerTransition } from '../../shared/breaker/db-breaker';
 import { apiKeyRevocationsChannel } from '../../shared/auth/api-key-cache';
 
 /**
- * A DB breaker transition, as db-breaker.ts publishes it on `<prefix>:events`, told to clients as
- * SYSTEM_DEGRADED (opened) or SYSTEM_RECOVERED (closed) with {dependency, at, reason}.
+ * A dependency's transition, as published on `<prefix>:events`: the DB breaker's (db-breaker.ts,
+ * opened / closed) and ThingSpeak's (outage-monitor.ts, outage / up), told to clients as
+ * SYSTEM_DEGRADED or SYSTEM_RECOVERED with {dependency, at, reason}.
  */
-export function breakerTransitionEvent(raw: string): LiveEvent | undefined {
-  let message: { type?: unknown; transition?: Partial<BreakerTransition> };
+export function systemTransitionEvent(raw: string): LiveEvent | undefined {
+  let message: { type?: unknown; transition?: { to?: unknown; at?: unknown; reason?: unknown } };
   try {
     message = JSON.parse(raw) as typeof message;
   } catch {
     return undefined;
   }
   const t = message.transition;
-  if (message.type !== 'breaker' || !t || (t.to !== 'open' && t.to !== 'closed') || typeof t.at !== 'number') return undefined;
+  const kind = message.type === 'breaker' ? { dependency: 'database', degraded: 'open', recovered: 'closed' } : message.type === 'thingspeak' ? { dependency: 'thingspeak', degraded: 'outage', recovered: 'up' } : undefined;
+  if (!kind || !t || (t.to !== kind.degraded && t.to !== kind.recovered) || typeof t.at !== 'number') return undefined;
   return {
-    event: t.to === 'open' ? 'SYSTEM_DEGRADED' : 'SYSTEM_RECOVERED',
+    event: t.to === kind.degraded ? 'SYSTEM_DEGRADED' : 'SYSTEM_RECOVERED',
     audience: { kind: 'all' },
-    data: { dependency: 'database', at: new Date(t.at).toISOString(), reason: t.reason ?? null },
+    data: { dependency: kind.dependency, at: new Date(t.at).toISOString(), reason: typeof t.reason === 'string' ? t.reason : null },
     at: new Date().toISOString(),
   };
 }
@@ -49,7 +50,7 @@ export function createLiveEventsSubscriber(
   const revocations = apiKeyRevocationsChannel(config.queues.prefix);
   redis.on('message', (channel: string, raw: string) => {
     if (channel === revocations) return onApiKeyRevoked(raw);
-    const event = channel === liveChannel ? parseLiveEvent(raw) : channel === systemChannel ? breakerTransitionEvent(raw) : undefined;
+    const event = channel === liveChannel ? parseLiveEvent(raw) : channel === systemChannel ? systemTransitionEvent(raw) : undefined;
     if (event) onEvent(event);
     else if (channel === liveChannel) log.warn({ channel }, 'malformed live event dropped');
   });

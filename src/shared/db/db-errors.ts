@@ -2,6 +2,8 @@
  * Errors that mean "the database cannot be reached right now", as opposed to a bug or bad data.
  * Only these may turn into a 503 or, later, count towards opening the circuit breaker.
  */
+const POOL_WAIT_TIMEOUT = 'Timeout acquiring a connection';
+
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -27,12 +29,22 @@ const UNAVAILABLE_MESSAGES = [
   'Connection terminated due to connection timeout',
   'timeout expired', // pg's connectionTimeoutMillis against a host that accepts and never answers
   'timeout exceeded when trying to connect',
-  'Timeout acquiring a connection',
+  POOL_WAIT_TIMEOUT, // until shown to be a busy pool (isPoolWaitTimeout)
   'Client has encountered a connection error',
   'the database system is starting up',
   'the database system is shutting down',
   'Query read timeout',
 ];
+
+/**
+ * knex's KnexTimeoutError "Timeout acquiring a connection": no pooled connection came free in time.
+ * Also what a dead server looks like (creating connections keeps failing until the deadline), so
+ * it is unavailable until pool-pressure.ts finds the server answering: then the pool is only busy.
+ */
+export function isPoolWaitTimeout(err: unknown): boolean {
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && message.includes(POOL_WAIT_TIMEOUT);
+}
 
 export function isDatabaseUnavailable(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {

@@ -8,6 +8,8 @@ export interface DbOptions {
   /** Overrides for tests and tools (a different database on the same server). */
   connectionString?: string;
   poolMax?: number;
+  /** Server-side statement_timeout in ms; 0 sends none. Default: DATABASE_STATEMENT_TIMEOUT_MS (migrations pass 0). */
+  statementTimeoutMs?: number;
 }
 
 /**
@@ -17,6 +19,9 @@ export interface DbOptions {
 export function createDb(config: Config, log: Logger, opts: DbOptions = {}): Db {
   // A request must answer fast (503) when the database is unreachable; a job can afford to wait longer.
   const isApi = config.role === 'api';
+  // Sent with the connection's start-up packet, so every pooled connection has it without a SET
+  // round trip (and without relying on session state a transaction-mode pooler would not keep).
+  const statementTimeoutMs = opts.statementTimeoutMs ?? config.db.statementTimeoutMs;
   const db = knex({
     client: 'pg',
     connection: {
@@ -25,6 +30,9 @@ export function createDb(config: Config, log: Logger, opts: DbOptions = {}): Db 
       connectionTimeoutMillis: isApi ? 2_000 : 5_000,
       // Queries that hang on a half-dead server must fail so jobs and requests can answer.
       query_timeout: 30_000,
+      // The server cancels a statement running this long (a runaway query frees its connection
+      // and its locks); query_timeout above only stops this process from waiting.
+      ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
       keepAlive: true,
       application_name: `evara-${config.role}`,
     },

@@ -91,7 +91,8 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env, 'tool');
   const log = createLogger({ service: 'migrate', version: config.version, level: config.logLevel });
   if (command === 'latest' && config.env !== 'production') await ensureDatabaseExists(config, log);
-  const db = createDb(config, log, { poolMax: 1 });
+  // A migration may rewrite a big table: no server-side statement timeout here.
+  const db = createDb(config, log, { poolMax: 1, statementTimeoutMs: 0 });
   try {
     const files = await runMigrations(db, command);
     log.info({ command, files, database: config.db.database, host: config.db.host }, 'migrations done');

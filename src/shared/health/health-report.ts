@@ -2,6 +2,9 @@ import type { Core } from '../core';
 import { checkDatabase, checkRedis, type DependencyStatus } from './dependency-checks';
 import { thingspeakLastSuccessKey } from './health-keys';
 import { QUEUE_NAMES, type QueueName } from '../queues/queue-names';
+import { poolStats } from '../db/db-status';
+import { readDatabaseBusy } from './db-busy';
+import { readThingSpeakStatus } from '../thingspeak/outage-monitor';
 
 const CHECK_TIMEOUT_MS = 1_500;
 
@@ -14,9 +17,11 @@ export interface HealthReport {
   /** Why the status is not ok, in short words free of driver text (e.g. "poll queue: 123 failed jobs (threshold 100)"); empty when ok. */
   reasons: string[];
   services: {
-    database: DependencyStatus;
+    /** busy: the server answers but a process's connection pool is full (jobs wait; not an outage). */
+    database: Omit<DependencyStatus, 'status'> & { status: 'up' | 'busy' | 'down' };
     redis: DependencyStatus;
-    thingspeak: { status: 'up' | 'stale' | 'unknown'; lastSuccessAt: string | null };
+    /** outage: most polls fail with 5xx, timeouts or network errors (THINGSPEAK_OUTAGE_*). */
+    thingspeak: { status: 'up' | 'stale' | 'outage' | 'unknown'; lastSuccessAt: string | null };
     circuit: { state: 'closed' | 'open' | 'half_open' | 'unknown'; failures: number | null; openedAt: string | null; nextProbeAt: string | null };
     /** Depths of every queue (poll-control holds only the tick). */
     queues: Record<QueueName, QueueHealth>;
@@ -45,18 +50,25 @@ const iso = (ms: number | null | undefined) => (ms ? new Date(ms).toISOString() 
  * ok: all fine. degraded: usable but something is wrong. down: neither database nor Redis answers.
  */
 export async function buildHealthReport(core: Core, startedAt: number): Promise<HealthReport> {
-  const [database, redis, circuit, queueList, lastTs] = await Promise.all([
+  const prefix = core.config.queues.prefix;
+  const [dbCheck, redis, circuit, queueList, lastTs, busyElsewhere, outage] = await Promise.all([
     checkDatabase(core.db, CHECK_TIMEOUT_MS),
     checkRedis(core.redis, CHECK_TIMEOUT_MS),
     orUndefined(core.breaker.publicState()),
     Promise.all(QUEUE_NAMES.map((name) => queueHealth(core, name))),
-    orUndefined(core.redis.get(thingspeakLastSuccessKey(core.config.queues.prefix))),
+    orUndefined(core.redis.get(thingspeakLastSuccessKey(prefix))),
+    orUndefined(readDatabaseBusy(core.redis, prefix)),
+    orUndefined(readThingSpeakStatus(core.redis, prefix)),
   ]);
+  // This process's own check may fail only because its pool is full: ask the server directly.
+  const busyHere = dbCheck.status === 'down' && poolStats(core.db).waiting > 0 && (await orUndefined(core.poolPressure.serverAnswers())) === true;
+  const busy = busyHere ? core.config.role : busyElsewhere?.service;
+  const database: HealthReport['services']['database'] = busy !== undefined ? { ...dbCheck, status: 'busy' } : dbCheck;
   const queues = Object.fromEntries(QUEUE_NAMES.map((name, i) => [name, queueList[i]!])) as Record<QueueName, QueueHealth>;
   const lastSuccess = lastTs ? Number(lastTs) : null;
   const staleAfterMs = core.config.poll.intervalMs * 3;
   const thingspeak = {
-    status: lastSuccess === null ? ('unknown' as const) : Date.now() - lastSuccess <= staleAfterMs ? ('up' as const) : ('stale' as const),
+    status: outage === 'outage' ? ('outage' as const) : lastSuccess === null ? ('unknown' as const) : Date.now() - lastSuccess <= staleAfterMs ? ('up' as const) : ('stale' as const),
     lastSuccessAt: iso(lastSuccess),
   };
   const circuitView = circuit
@@ -65,9 +77,11 @@ export async function buildHealthReport(core: Core, startedAt: number): Promise<
 
   const reasons: string[] = [];
   if (database.status === 'down') reasons.push('database down');
+  if (database.status === 'busy') reasons.push(`database busy: the ${busy} connection pool is full (the database answers; jobs wait, polling slows)`);
   if (redis.status === 'down') reasons.push('Redis down');
   if (circuitView.state !== 'closed') reasons.push(`circuit breaker ${circuitView.state}`);
   if (thingspeak.status === 'stale') reasons.push('ThingSpeak data stale');
+  if (thingspeak.status === 'outage') reasons.push('ThingSpeak outage: most polls fail (5xx, timeouts, network)');
   // Failed poll jobs pile up when channels keep failing past their retries (or workers crash on them).
   const failedPolls = queueFailed(queues.poll);
   const failedThreshold = core.config.health.failedPollsDegraded;
@@ -76,7 +90,7 @@ export async function buildHealthReport(core: Core, startedAt: number): Promise<
 
   let status: OverallStatus = 'ok';
   if (database.status === 'down' && redis.status === 'down') status = 'down';
-  else if (database.status === 'down' || redis.status === 'down' || circuitView.state !== 'closed' || thingspeak.status === 'stale' || tooManyFailedPolls) status = 'degraded';
+  else if (database.status !== 'up' || redis.status === 'down' || circuitView.state !== 'closed' || thingspeak.status === 'stale' || thingspeak.status === 'outage' || tooManyFailedPolls) status = 'degraded';
 
   return {
     status,

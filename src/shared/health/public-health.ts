@@ -1,10 +1,10 @@
 import type { HealthReport } from './health-report';
 
-type DependencyState = Pick<HealthReport['services']['database'], 'status'>;
+type DependencyState<K extends 'database' | 'redis'> = Pick<HealthReport['services'][K], 'status'>;
 
 /** The report without what only operators should read: driver error texts and check latencies. */
 export type PublicHealthReport = Omit<HealthReport, 'services'> & {
-  services: Omit<HealthReport['services'], 'database' | 'redis'> & { database: DependencyState; redis: DependencyState };
+  services: Omit<HealthReport['services'], 'database' | 'redis'> & { database: DependencyState<'database'>; redis: DependencyState<'redis'> };
 };
 
 /**

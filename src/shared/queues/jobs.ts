@@ -19,6 +19,9 @@ const meta = z.object({ requestId: z.string().max(200).optional() }).optional();
  */
 export type WhenDatabaseDown = 'fail' | 'park' | 'park-and-count';
 
+/** The dependencies whose trouble is announced as system.degraded / system.recovered. */
+export type SystemDependency = 'database' | 'thingspeak';
+
 export const jobs = {
   'poll-tick': { queue: 'poll-control', whenDatabaseDown: 'fail', payload: z.object({ meta }) },
   'poll-channel': {
@@ -49,7 +52,7 @@ export const jobs = {
   'deliver-notification': { queue: 'notifications', whenDatabaseDown: 'park', payload: z.object({ notificationId: z.string().uuid(), meta }) },
   /** Periodic: queues deliveries whose outbox row was written but never enqueued (a crash in between). */
   'relay-notifications': { queue: 'notifications', whenDatabaseDown: 'fail', payload: z.object({ meta }) },
-  /** A breaker transition (degraded mode entered or left), fanned out to subscribers of system events. */
+  /** A dependency degraded or recovered (DB breaker opened / closed, ThingSpeak outage began / ended), fanned out to subscribers of system events. */
   'notify-system-event': {
     queue: 'notifications',
     whenDatabaseDown: 'park',
@@ -58,6 +61,8 @@ export const jobs = {
       /** Time of the breaker transition (ms); with the event it names the notification. */
       at: z.number().int().min(0),
       reason: z.string().max(500),
+      /** What is degraded or recovered; jobs queued before ThingSpeak outages were watched carry none (the database). */
+      dependency: z.enum(['database', 'thingspeak']).default('database'),
       meta,
     }),
   },
@@ -101,9 +106,9 @@ export function deliverJobId(notificationId: string): string {
   return `deliver-${notificationId}`;
 }
 
-/** One fan-out per breaker transition, however many workers notice it. */
-export function systemEventJobId(event: string, at: number): string {
-  return `system-${event}-${at}`;
+/** One fan-out per transition, however many workers notice it (database ids keep their original form). */
+export function systemEventJobId(event: string, at: number, dependency: SystemDependency = 'database'): string {
+  return dependency === 'database' ? `system-${event}-${at}` : `system-${event}-${dependency}-${at}`;
 }
 
 /** Deduplication id: workers starting together queue one partition check between them. */

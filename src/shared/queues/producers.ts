@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import type { z } from 'zod';
 import { DependencyUnavailableError } from '../errors';
 import type { Queues } from './queues';
 import type { PollJobRecords } from './poll-job-records';
@@ -122,9 +123,9 @@ export function createProducers(queues: Queues, { pollJobRecords, deadlineMs = E
       return withDeadline(queues.maintenance.add('ensure-partitions', {}, { deduplication: { id: ENSURE_PARTITIONS_DEDUPLICATION_ID } }), deadlineMs);
     },
 
-    async enqueueSystemEvent(data: JobData<'notify-system-event'>): Promise<Job> {
+    async enqueueSystemEvent(data: z.input<(typeof jobs)['notify-system-event']['payload']>): Promise<Job> {
       const payload = jobs['notify-system-event'].payload.parse(data);
-      return withDeadline(queues.notifications.add('notify-system-event', payload, { jobId: systemEventJobId(payload.event, payload.at) }), deadlineMs);
+      return withDeadline(queues.notifications.add('notify-system-event', payload, { jobId: systemEventJobId(payload.event, payload.at, payload.dependency) }), deadlineMs);
     },
   };
 }

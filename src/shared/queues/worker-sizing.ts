@@ -31,3 +31,14 @@ export function databaseConnectionsNeeded(queues: readonly QueueName[]): number 
   for (const q of queues) needed += q === 'poll' ? POLL_BATCHES_IN_FLIGHT * POLL_BATCH_KINDS + POLL_UNBATCHED_CONNECTIONS : QUEUE_CONCURRENCY[q];
   return needed;
 }
+
+/**
+ * The start-up check: what is wrong when a worker's pool is smaller than what its queues use at
+ * once, or undefined. Jobs past the pool wait for a connection; the runner counts such a wait as
+ * "busy" (never an outage), but polling slows down, so the worker logs it as an error at start.
+ */
+export function poolShortfall(queues: readonly QueueName[], poolMax: number): string | undefined {
+  const needed = databaseConnectionsNeeded(queues);
+  if (poolMax >= needed) return undefined;
+  return `DATABASE_POOL_MAX=${poolMax} is below the ${needed} connections WORKER_QUEUES=${queues.join(',')} can use at once: jobs will wait for a connection, the pool will report busy and polling will slow down (raise DATABASE_POOL_MAX to ${needed} or split the queues over more processes)`;
+}

@@ -87,6 +87,10 @@ describe('worker /metrics', () => {
     // A worker's pool defaults to what its queues can use at once.
     expect(sampleValue(text, 'evara_db_pool_max_connections')).toBe(databaseConnectionsNeeded(['poll', 'alerts']));
     expect(sampleValue(text, 'evara_thingspeak_errors_total', { kind: 'access_denied' })).toBe(0);
+    // Every query waited for a pooled connection and got one; nothing throttled the poll rate.
+    expect(sampleValue(text, 'evara_db_pool_wait_seconds_count', { outcome: 'acquired' })).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(text, 'evara_db_pool_wait_seconds_count', { outcome: 'failed' })).toBe(0);
+    expect(sampleValue(text, 'evara_poll_rate_limit_per_second')).toBe(1_000);
     // The poll stored readings, so their alert evaluation follows.
     await waitFor(async () => sampleValue(await scrape(), 'evara_alert_evaluations_total') === 1, { what: 'one alert evaluation counted' });
   });

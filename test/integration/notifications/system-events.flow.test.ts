@@ -7,11 +7,16 @@ import { waitFor } from '../../helpers/wait-for';
 import { itDatabaseUrl } from '../../setup/test-env';
 import { subscribe } from './notification-fixtures';
 import { startWebhookReceiver } from './webhook-receiver';
+import { createThingSpeakSimulator } from '../../../src/simulator/thingspeak-simulator';
+import { buildHealthReport } from '../../../src/shared/health/health-report';
+import { createNode } from '../../helpers/factories';
+import { storedEntries } from '../../helpers/readings';
 
 /**
- * Breaker transitions (degraded mode entered and left) become webhook notifications. Every worker
- * reconciles the breaker; however many notice a transition, it is notified once. These tests own
- * the only subscriptions to system events in the database (system events go to every subscriber).
+ * Breaker transitions (degraded mode entered and left) and ThingSpeak outages become webhook
+ * notifications. Every worker watches both; however many notice a transition, it is notified once.
+ * These tests own the only subscriptions to system events in the database (system events go to
+ * every subscriber), so they stay in this one file.
  */
 describe('system event notifications', () => {
   const quiet = { WORKER_QUEUES: 'notifications', CIRCUIT_CHECK_MS: '60000', CIRCUIT_PROBE_BASE_MS: '600000', NOTIFY_RELAY_MS: '3600000', NOTIFY_BACKOFF_MS: '100', CIRCUIT_RAMP_MS: '0' };
@@ -105,6 +110,67 @@ describe('system event notifications', () => {
       await worker.close();
       await direct.close();
       await proxy.cut();
+    }
+  });
+
+  test('when most polls fail with ThingSpeak 5xx for THINGSPEAK_OUTAGE_MS, then two workers raise one system.degraded for thingspeak, and one system.recovered once polls succeed', async () => {
+    const sim = createThingSpeakSimulator();
+    const { url } = await sim.listen(0);
+    const env = {
+      ...quiet,
+      QUEUE_PREFIX: `h-pool-${Math.random().toString(36).slice(2, 10)}`,
+      WORKER_QUEUES: 'poll,notifications',
+      THINGSPEAK_BASE_URL: url,
+      THINGSPEAK_OUTAGE_MS: '1500',
+      THINGSPEAK_OUTAGE_RATIO: '0.5',
+      CIRCUIT_CHECK_MS: '100',
+      POLL_INTERVAL_MS: '3600000',
+    };
+    const a = createTestCore(env);
+    const b = createTestCore(env);
+    const receiver = await startWebhookReceiver();
+    const { subscription } = await subscribe(a, { url: receiver.url, events: ['system.degraded', 'system.recovered'], communityId: null });
+    const runs: RunningWorkers[] = [];
+    const thingspeakEvents = () =>
+      receiver.requests
+        .map((r) => JSON.parse(r.body.toString('utf8')) as { event: string; data: { dependency: string; reason: string } })
+        .filter((body) => body.data.dependency === 'thingspeak');
+    try {
+      const nodes = await Promise.all([1, 2, 3, 4, 5, 6].map(() => createNode(a)));
+      for (const { channel } of nodes) {
+        sim.createChannel({ id: channel.channelId });
+        sim.appendGenerated(channel.channelId, 2, { start: new Date(Date.now() - 120_000), stepMs: 60_000 });
+      }
+      sim.setFault('*', { kind: 'http500' });
+      runs.push(await startWorkers(a), await startWorkers(b));
+      await Promise.all(nodes.map(({ channel }) => a.producers.enqueuePoll({ nodeChannelId: channel.id, reason: 'on-demand' })));
+
+      // The first failures start the clock; the retries (5 s backoff) still fail, past 1.5 s.
+      await waitFor(() => thingspeakEvents().some((e) => e.event === 'system.degraded'), { what: 'system.degraded (thingspeak) delivered', timeoutMs: 30_000 });
+      const report = await buildHealthReport(a, Date.now());
+      expect(report).toMatchObject({ status: 'degraded', services: { thingspeak: { status: 'outage' }, circuit: { state: 'closed' } } });
+      expect(report.reasons).toContain('ThingSpeak outage: most polls fail (5xx, timeouts, network)');
+
+      sim.setFault('*', null);
+      await waitFor(() => thingspeakEvents().some((e) => e.event === 'system.recovered'), { what: 'system.recovered (thingspeak) delivered', timeoutMs: 40_000 });
+      // Polling kept its backoff: every channel is mirrored in the end, nothing lost.
+      await waitFor(async () => (await Promise.all(nodes.map(({ channel }) => storedEntries(a, channel.id)))).every((e) => e.length === 2), { what: 'every channel stored', timeoutMs: 40_000 });
+      await Promise.all(runs.map((r) => r.checkPolling()));
+
+      expect(thingspeakEvents().map((e) => e.event)).toEqual(['system.degraded', 'system.recovered']);
+      expect(thingspeakEvents()[0]!.data.reason).toMatch(/^ThingSpeak failing: \d+ of \d+ recent polls failed/);
+      const jobs = (await systemJobs(a)).map((j) => j.data as { event: string; dependency: string });
+      expect(jobs.map((j) => `${j.event}/${j.dependency}`).sort()).toEqual(['system.degraded/thingspeak', 'system.recovered/thingspeak']);
+      expect((await systemRows(a, subscription.id, 'system.degraded')).map((r) => r.event_key)).toEqual([expect.stringMatching(/^system\.degraded:thingspeak:\d+$/)]);
+      expect((await buildHealthReport(a, Date.now())).services.thingspeak.status).toBe('up');
+      expect(await a.breaker.snapshot()).toMatchObject({ state: 'closed', failures: 0 });
+    } finally {
+      await a.db('webhook_subscriptions').where({ id: subscription.id }).delete();
+      for (const r of runs) await r.close(true);
+      await receiver.close();
+      await b.close();
+      await a.close();
+      await sim.close();
     }
   });
 });

@@ -57,10 +57,16 @@ describe('database pool sizing', () => {
     expect(loadConfig({ ...base, WORKER_QUEUES: 'alerts,notifications,maintenance' }, 'worker').db.poolMax).toBe(13);
   });
 
-  test('when a worker is given fewer connections than its queues use, then it starts and says why that can trip the breaker', () => {
+  test('when a worker is given fewer connections than its queues use, then it starts and says why that slows polling', () => {
     const c = loadConfig({ ...base, DATABASE_POOL_MAX: '8' }, 'worker');
     expect(c.db.poolMax).toBe(8);
-    expect(c.warnings.join('\n')).toMatch(/DATABASE_POOL_MAX=8 is below the 24 connections .* breaker/);
+    expect(c.warnings.join('\n')).toMatch(/DATABASE_POOL_MAX=8 is below the 24 connections .*busy.*raise DATABASE_POOL_MAX to 24/);
     expect(loadConfig({ ...base, DATABASE_POOL_MAX: '30' }, 'worker').warnings.join('\n')).not.toContain('DATABASE_POOL_MAX');
+  });
+
+  test('when the statement timeout is not set, then connections get 30 s; 0 leaves the server alone', () => {
+    expect(loadConfig(base, 'api').db.statementTimeoutMs).toBe(30_000);
+    expect(loadConfig({ ...base, DATABASE_STATEMENT_TIMEOUT_MS: '0' }, 'api').db.statementTimeoutMs).toBe(0);
+    expect(() => loadConfig({ ...base, THINGSPEAK_OUTAGE_RATIO: '1.5' }, 'worker')).toThrow(/THINGSPEAK_OUTAGE_RATIO/);
   });
 });

@@ -1,4 +1,4 @@
-import { constraintViolation, isDatabaseUnavailable } from '../../../src/shared/db/db-errors';
+import { constraintViolation, isDatabaseUnavailable, isPoolWaitTimeout } from '../../../src/shared/db/db-errors';
 
 describe('isDatabaseUnavailable', () => {
   test.each([
@@ -22,5 +22,19 @@ describe('isDatabaseUnavailable', () => {
 
   test('when a unique constraint fails, then it is recognised as a constraint violation', () => {
     expect(constraintViolation({ code: '23505', constraint: 'x' })).toEqual({ code: '23505', constraint: 'x' });
+  });
+});
+
+describe('isPoolWaitTimeout', () => {
+  test('when knex gave up waiting for a pooled connection, then it is a pool-wait timeout (still unavailable until shown busy)', () => {
+    const err = Object.assign(new Error('Knex: Timeout acquiring a connection. The pool is probably full. Are you missing a .transacting(trx) call?'), { name: 'KnexTimeoutError' });
+    expect(isPoolWaitTimeout(err)).toBe(true);
+    expect(isDatabaseUnavailable(err)).toBe(true);
+  });
+
+  test('when the connection was refused or a query failed, then it is not a pool-wait timeout', () => {
+    expect(isPoolWaitTimeout({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:5432' })).toBe(false);
+    expect(isPoolWaitTimeout(new Error('canceling statement due to statement timeout'))).toBe(false);
+    expect(isPoolWaitTimeout(undefined)).toBe(false);
   });
 });

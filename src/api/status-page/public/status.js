@@ -184,6 +184,7 @@
     if (s.redis.status !== 'up') reasons.push('Redis ' + s.redis.status);
     if (s.circuit.state !== 'closed') reasons.push('circuit breaker ' + s.circuit.state.replace('_', '-'));
     if (s.thingspeak.status === 'stale') reasons.push('ThingSpeak data stale');
+    if (s.thingspeak.status === 'outage') reasons.push('ThingSpeak outage');
     if (s.queues.poll && s.queues.poll.paused) reasons.push('polling paused');
     // The API's own words for what only it can judge (the failed-poll threshold is its setting).
     (Array.isArray(report.reasons) ? report.reasons : []).forEach(function (r) {
@@ -193,7 +194,7 @@
 
     setFact('health-database', s.database.status + (s.database.latencyMs !== undefined && s.database.status === 'up' ? ' (' + s.database.latencyMs + ' ms)' : ''), s.database.status !== 'up');
     setFact('health-redis', s.redis.status, s.redis.status !== 'up');
-    setFact('health-thingspeak', s.thingspeak.status + (s.thingspeak.lastSuccessAt ? ', last data ' + ago(s.thingspeak.lastSuccessAt) : ''), s.thingspeak.status === 'stale');
+    setFact('health-thingspeak', s.thingspeak.status + (s.thingspeak.lastSuccessAt ? ', last data ' + ago(s.thingspeak.lastSuccessAt) : ''), s.thingspeak.status === 'stale' || s.thingspeak.status === 'outage');
     let circuit = s.circuit.state.replace('_', '-');
     if (s.circuit.state !== 'closed' && s.circuit.openedAt) circuit += ' since ' + clock(new Date(s.circuit.openedAt));
     if (s.circuit.failures) circuit += ' (' + s.circuit.failures + ' failures)';
