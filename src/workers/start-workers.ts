@@ -7,6 +7,7 @@ import { createProcessors } from './handlers';
 import { runWorker } from './run-worker';
 import { startBreakerWatch } from './breaker-watch';
 import { QUEUE_CONCURRENCY } from '../shared/queues/worker-sizing';
+import { UNTRACED } from '../shared/queues/queue-telemetry';
 
 export const POLL_TICK_SCHEDULER_ID = 'poll-tick';
 export const SWEEP_CONDITIONS_SCHEDULER_ID = 'sweep-conditions';
@@ -35,24 +36,24 @@ export async function startWorkers(core: Core): Promise<RunningWorkers> {
     await core.queues['poll-control'].upsertJobScheduler(
       POLL_TICK_SCHEDULER_ID,
       { every: config.poll.intervalMs },
-      { name: 'poll-tick', data: {} },
+      { name: 'poll-tick', data: {}, opts: UNTRACED },
     );
   }
   if (config.worker.queues.includes('alerts')) {
     if (config.alerts.sweepMs > 0) {
-      await core.queues.alerts.upsertJobScheduler(SWEEP_CONDITIONS_SCHEDULER_ID, { every: config.alerts.sweepMs }, { name: 'sweep-conditions', data: {} });
+      await core.queues.alerts.upsertJobScheduler(SWEEP_CONDITIONS_SCHEDULER_ID, { every: config.alerts.sweepMs }, { name: 'sweep-conditions', data: {}, opts: UNTRACED });
     } else {
       await core.queues.alerts.removeJobScheduler(SWEEP_CONDITIONS_SCHEDULER_ID);
     }
   }
   if (config.worker.queues.includes('notifications')) {
-    await core.queues.notifications.upsertJobScheduler(RELAY_NOTIFICATIONS_SCHEDULER_ID, { every: config.notifications.relayMs }, { name: 'relay-notifications', data: {} });
+    await core.queues.notifications.upsertJobScheduler(RELAY_NOTIFICATIONS_SCHEDULER_ID, { every: config.notifications.relayMs }, { name: 'relay-notifications', data: {}, opts: UNTRACED });
   }
   if (config.worker.queues.includes('maintenance')) {
-    await core.queues.maintenance.upsertJobScheduler(RETENTION_SCHEDULER_ID, { pattern: config.retention.cron, tz: 'UTC' }, { name: 'apply-retention', data: {} });
+    await core.queues.maintenance.upsertJobScheduler(RETENTION_SCHEDULER_ID, { pattern: config.retention.cron, tz: 'UTC' }, { name: 'apply-retention', data: {}, opts: UNTRACED });
     // Hourly, so a day's partition exists long before midnight; and at once, so a worker that was
     // down for days (or a fresh database) does not send a day's readings to the default partition.
-    await core.queues.maintenance.upsertJobScheduler(ENSURE_PARTITIONS_SCHEDULER_ID, { every: ENSURE_PARTITIONS_EVERY_MS }, { name: 'ensure-partitions', data: {} });
+    await core.queues.maintenance.upsertJobScheduler(ENSURE_PARTITIONS_SCHEDULER_ID, { every: ENSURE_PARTITIONS_EVERY_MS }, { name: 'ensure-partitions', data: {}, opts: UNTRACED });
     await core.producers.enqueueEnsurePartitions();
   }
   const workers = new Map<QueueName, Worker>();
