@@ -21,9 +21,22 @@ export function isTracingStarted(): boolean {
   return sdk !== undefined;
 }
 
-/** Exports the spans still buffered; the last shutdown step, after the work that made them. */
+// An unreachable collector would otherwise hold the exit for the exporter's 10 s timeout (and
+// more with retries), eating the shutdown deadline that draining jobs need.
+const FLUSH_LIMIT_MS = 3_000;
+
+/** Exports the spans still buffered, for at most 3 s; the last shutdown step, after the work that made them. */
 export async function stopTracing(): Promise<void> {
   const running = sdk;
   sdk = undefined;
-  await running?.shutdown();
+  if (!running) return;
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, FLUSH_LIMIT_MS);
+  });
+  try {
+    await Promise.race([running.shutdown(), limit]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
