@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createThingSpeakSimulator } from '../../../src/simulator/thingspeak-simulator';
 import { createTestCore, testEnv, type TestCore } from '../../helpers/test-core';
-import { createNode } from '../../helpers/factories';
+import { createNode, nextChannelId } from '../../helpers/factories';
 import { issueKey } from '../../helpers/http';
 import { startProcess, stopProcess, type RunningProcess } from '../../helpers/processes';
 import { createOtlpReceiver, SPAN_KIND, type ReceivedSpan } from '../../helpers/otlp-receiver';
@@ -59,8 +59,11 @@ describe('tracing across the API and a worker', () => {
   }
 
   test('when a poll is asked for with a traceparent, then the request, the enqueue, the job, the ThingSpeak fetch, the SQL and the alert evaluation are one trace', async () => {
-    const { node, channel } = await createNode(core);
-    sim.createChannel({ id: channel.channelId });
+    // A private channel: its read key travels in the query string and must not reach a span.
+    const readKey = `TRACEKEY${randomBytes(6).toString('hex').toUpperCase()}`;
+    const channelId = nextChannelId();
+    const { node, channel } = await createNode(core, { channels: [{ channelId, readKey, active: true, fieldMapping: { field1: 'temperature', field2: 'distance_cm' } }] });
+    sim.createChannel({ id: channel.channelId, readKey });
     sim.appendGenerated(channel.channelId, 5, { start: new Date(Date.now() - 600_000), stepMs: 60_000 });
     const key = await issueKey(core, { role: 'superadmin' });
     const traceId = randomBytes(16).toString('hex');
@@ -91,6 +94,9 @@ describe('tracing across the API and a worker', () => {
     // The ThingSpeak fetch to the simulator, without the read key in its URL.
     const fetchSpan = spans.find((s) => s.service === 'evara-worker' && s.kind === SPAN_KIND.client && s.attributes['server.port'] === SIMULATOR_PORT);
     expect(String(fetchSpan?.attributes['url.full'])).toContain(`/channels/${channel.channelId}/feeds.json`);
+    expect(String(fetchSpan?.attributes['url.full'])).toContain('api_key=REDACTED');
+    expect(fetchSpan?.attributes['http.response.status_code']).toBe(200);
+    expect(JSON.stringify(receiver.spans)).not.toContain(readKey);
     // SQL in both processes.
     const sql = spans.filter((s) => s.scope === '@opentelemetry/instrumentation-pg' && s.kind === SPAN_KIND.client);
     expect(new Set(sql.map((s) => s.service))).toEqual(new Set(['evara-api', 'evara-worker']));
