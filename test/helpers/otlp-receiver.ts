@@ -12,6 +12,8 @@ export interface ReceivedSpan {
   /** OTLP SpanKind: 1 internal, 2 server, 3 client, 4 producer, 5 consumer. */
   kind: number;
   attributes: Record<string, unknown>;
+  /** Span links: other spans (often of other traces) this one relates to. */
+  links: Array<{ traceId: string; spanId: string }>;
 }
 
 export const SPAN_KIND = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 } as const;
@@ -32,7 +34,15 @@ interface ExportTraceServiceRequest {
     resource?: { attributes?: KeyValue[] };
     scopeSpans?: Array<{
       scope?: { name?: string };
-      spans?: Array<{ traceId: string; spanId: string; parentSpanId?: string; name: string; kind?: number; attributes?: KeyValue[] }>;
+      spans?: Array<{
+        traceId: string;
+        spanId: string;
+        parentSpanId?: string;
+        name: string;
+        kind?: number;
+        attributes?: KeyValue[];
+        links?: Array<{ traceId: string; spanId: string }>;
+      }>;
     }>;
   }>;
 }
@@ -75,6 +85,7 @@ export function createOtlpReceiver() {
                 name: s.name,
                 kind: s.kind ?? 0,
                 attributes: toRecord(s.attributes),
+                links: (s.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId })),
               });
             }
           }
