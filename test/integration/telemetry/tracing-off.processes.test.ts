@@ -1,15 +1,21 @@
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { testEnv } from '../../helpers/test-core';
+import { itRedisUrl } from '../../setup/test-env';
 import { startProcess, stopProcess } from '../../helpers/processes';
 
 const REPORTER = path.join(__dirname, '..', '..', 'fixtures', 'telemetry', 'report-loaded-packages.cjs');
 // Nothing listens here: the enabled case only has to load the SDK, not export.
 const UNUSED_OTLP_PORT = 47306;
 
+const prefixes: string[] = [];
+
 /** Starts a process, waits until it has started, stops it and returns the telemetry packages it had loaded. */
 async function loadedTelemetryPackages(entry: 'api/main.ts' | 'workers/main.ts', env: Record<string, string>): Promise<string[]> {
-  const p = startProcess(entry, testEnv({ QUEUE_PREFIX: `h-otel-${randomUUID().slice(0, 8)}`, NODE_OPTIONS: `--require ${REPORTER}`, ...env }));
+  const prefix = `h-otel-${randomUUID().slice(0, 8)}`;
+  prefixes.push(prefix);
+  const p = startProcess(entry, testEnv({ QUEUE_PREFIX: prefix, NODE_OPTIONS: `--require ${REPORTER}`, ...env }));
   try {
     await p.waitForLine(entry === 'api/main.ts' ? /api started/ : /worker started/);
   } finally {
@@ -25,6 +31,19 @@ async function loadedTelemetryPackages(entry: 'api/main.ts' | 'workers/main.ts',
 const addedByTracing = (packages: string[]) => packages.filter((p) => p !== '@opentelemetry/api');
 
 describe('tracing switched off', () => {
+  afterAll(async () => {
+    // The processes made queues and schedulers under their prefixes; the shared Redis keeps nothing of them.
+    const redis = new Redis(itRedisUrl());
+    try {
+      for (const prefix of prefixes) {
+        const keys = await redis.keys(`${prefix}:*`);
+        if (keys.length > 0) await redis.del(...keys);
+      }
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   test.each([
     ['api/main.ts', { PORT: '47307' }],
     ['workers/main.ts', { WORKER_METRICS_PORT: '47308', POLL_INTERVAL_MS: '3600000' }],
