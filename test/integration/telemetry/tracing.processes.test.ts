@@ -58,6 +58,18 @@ describe('tracing across the API and a worker', () => {
     return spans.map((s) => `${s.service} ${s.kind} ${s.name} [${s.scope}]`).join('\n');
   }
 
+  const inTrace = (traceId: string) => receiver.spans.filter((s) => s.traceId === traceId);
+  const isJob = (name: string) => (s: ReceivedSpan) => s.service === 'evara-worker' && s.kind === SPAN_KIND.consumer && s.attributes['bullmq.job.name'] === name;
+  const isEvaluation = isJob('evaluate-node');
+
+  /** Waits until the trace holds the evaluate-node job (its last part) and returns its spans. */
+  async function completeTrace(traceId: string): Promise<ReceivedSpan[]> {
+    await waitFor(() => inTrace(traceId).some(isEvaluation), { timeoutMs: 30_000, what: `the evaluate-node job span in trace ${traceId}` }).catch((err: Error) => {
+      throw new Error(`${err.message}\nspans in the trace:\n${describeTrace(inTrace(traceId))}\nreceiver problems: ${receiver.problems.join('; ')}`);
+    });
+    return inTrace(traceId);
+  }
+
   test('when a poll is asked for with a traceparent, then the request, the enqueue, the job, the ThingSpeak fetch, the SQL and the alert evaluation are one trace', async () => {
     // A private channel: its read key travels in the query string and must not reach a span.
     const readKey = `TRACEKEY${randomBytes(6).toString('hex').toUpperCase()}`;
@@ -75,12 +87,7 @@ describe('tracing across the API and a worker', () => {
     });
     expect(res.status).toBe(202);
 
-    const inTrace = () => receiver.spans.filter((s) => s.traceId === traceId);
-    const isEvaluation = (s: ReceivedSpan) => s.service === 'evara-worker' && s.kind === SPAN_KIND.consumer && s.attributes['bullmq.job.name'] === 'evaluate-node';
-    await waitFor(() => inTrace().some(isEvaluation), { timeoutMs: 30_000, what: `the evaluate-node job span in trace ${traceId}` }).catch((err: Error) => {
-      throw new Error(`${err.message}\nspans in the trace:\n${describeTrace(inTrace())}\nreceiver problems: ${receiver.problems.join('; ')}`);
-    });
-    const spans = inTrace();
+    const spans = await completeTrace(traceId);
 
     // The API's server span continues the caller's span.
     const server = spans.find((s) => s.service === 'evara-api' && s.kind === SPAN_KIND.server);
@@ -89,7 +96,7 @@ describe('tracing across the API and a worker', () => {
     // The enqueue (BullMQ producer span) in the API, the job in the worker.
     const enqueue = spans.find((s) => s.service === 'evara-api' && s.kind === SPAN_KIND.producer && s.name.startsWith('add poll'));
     expect(enqueue).toBeDefined();
-    const pollJob = spans.find((s) => s.service === 'evara-worker' && s.kind === SPAN_KIND.consumer && s.attributes['bullmq.job.name'] === 'poll-channel');
+    const pollJob = spans.find(isJob('poll-channel'));
     expect(pollJob?.parentSpanId).toBe(enqueue?.spanId);
     // The ThingSpeak fetch to the simulator, without the read key in its URL.
     const fetchSpan = spans.find((s) => s.service === 'evara-worker' && s.kind === SPAN_KIND.client && s.attributes['server.port'] === SIMULATOR_PORT);
@@ -111,6 +118,31 @@ describe('tracing across the API and a worker', () => {
     expect(receiver.problems).toEqual([]);
   });
 
+  test('when a poll is asked for without a traceparent, then the API starts the trace and the worker continues it', async () => {
+    const { node, channel } = await createNode(core);
+    sim.createChannel({ id: channel.channelId });
+    sim.appendGenerated(channel.channelId, 2, { start: new Date(Date.now() - 120_000), stepMs: 60_000 });
+    const key = await issueKey(core, { role: 'superadmin' });
+    const path = `/api/v1/nodes/${node.id}/poll`;
+
+    const res = await fetch(`http://127.0.0.1:${API_PORT}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}` } });
+    expect(res.status).toBe(202);
+
+    // The trace id the API chose, read from its request log line.
+    const requestLine = await waitFor(() => api.output.map(parseLine).find((l) => l?.msg === 'request completed' && (l.req as { path?: string } | undefined)?.path === path), {
+      what: `the API's log line for ${path}`,
+    });
+    const traceId = String(requestLine!.trace_id);
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    const spans = await completeTrace(traceId);
+    const server = spans.find((s) => s.service === 'evara-api' && s.kind === SPAN_KIND.server);
+    expect(server).toMatchObject({ parentSpanId: '' });
+    const enqueue = spans.find((s) => s.service === 'evara-api' && s.kind === SPAN_KIND.producer && s.name.startsWith('add poll'));
+    expect(spans.find(isJob('poll-channel'))?.parentSpanId).toBe(enqueue?.spanId);
+    const fetchSpan = spans.find((s) => s.kind === SPAN_KIND.client && s.attributes['server.port'] === SIMULATOR_PORT);
+    expect(fetchSpan?.attributes['url.path']).toBe(`/channels/${channel.channelId}/feeds.json`);
+  });
+
   test('when polls are scheduled, then each tick is a trace of its own and so is each poll it fans out, with its SQL and evaluation', async () => {
     const { channel } = await createNode(core);
     sim.createChannel({ id: channel.channelId });
@@ -122,7 +154,7 @@ describe('tracing across the API and a worker', () => {
     extra.push(ticking);
     await ticking.waitForLine(/worker started/);
 
-    const isTick = (s: ReceivedSpan) => s.kind === SPAN_KIND.consumer && s.attributes['bullmq.job.name'] === 'poll-tick';
+    const isTick = isJob('poll-tick');
     const tickTraces = () => new Set(receiver.spans.filter(isTick).map((s) => s.traceId));
     await waitFor(() => tickTraces().size >= 2, { timeoutMs: 20_000, what: 'two ticks traced' });
     // The poll of this channel, found through its log line's trace id.
@@ -133,14 +165,8 @@ describe('tracing across the API and a worker', () => {
       throw new Error(`${err.message}\n${ticking.output.slice(-10).join('\n')}`);
     });
     const traceId = String(polledLine!.trace_id);
-    const inTrace = () => receiver.spans.filter((s) => s.traceId === traceId);
-    await waitFor(() => inTrace().some((s) => s.kind === SPAN_KIND.consumer && s.attributes['bullmq.job.name'] === 'evaluate-node'), {
-      what: 'the evaluation in the poll trace',
-    }).catch((err: Error) => {
-      throw new Error(`${err.message}\nspans in the trace:\n${describeTrace(inTrace())}`);
-    });
-    const spans = inTrace();
-    const pollJob = spans.find((s) => s.kind === SPAN_KIND.consumer && s.attributes['bullmq.job.name'] === 'poll-channel');
+    const spans = await completeTrace(traceId);
+    const pollJob = spans.find(isJob('poll-channel'));
     // The root of its own trace: not a child of the tick that enqueued it, nor of any other job.
     expect(pollJob).toMatchObject({ parentSpanId: '' });
     expect(tickTraces().has(traceId)).toBe(false);
