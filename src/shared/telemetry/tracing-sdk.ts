@@ -46,9 +46,12 @@ export function startTracingSdk(defaultServiceName: string, env: Record<string, 
       // fetch() (ThingSpeak) and undici.request (webhooks): Node's bundled undici and the package both publish here.
       new UndiciInstrumentation({
         requireParentforSpans: true,
+        // Replaces the URL attributes the instrumentation set (a ThingSpeak read key is a query parameter).
+        // Must not throw: a throwing hook is skipped, and the unredacted URL would stay.
         startSpanHook: (request) => {
           const full = redactUrl(`${request.origin}${request.path}`);
-          return { 'url.full': full, 'url.query': new URL(full).search };
+          const query = full.indexOf('?');
+          return { 'url.full': full, 'url.query': query < 0 ? '' : full.slice(query) };
         },
       }),
       // trace_id / span_id on every log line written inside a span; the lines themselves stay on stdout.
