@@ -1,3 +1,5 @@
+// Must stay the first import (see tracing.ts).
+import './tracing';
 import type { Server } from 'node:http';
 import { createApiKeyCache } from '../shared/auth/api-key-cache';
 import { ConfigError, describeConfig, loadConfig } from '../shared/config';
@@ -5,6 +7,7 @@ import { createLogger } from '../shared/logger';
 import { createCore } from '../shared/core';
 import { waitForRedis } from '../shared/redis';
 import { onShutdown } from '../shared/shutdown';
+import { stopTracing } from '../shared/telemetry/start-tracing';
 import { createApp } from './app';
 import { bootstrapAdminKey } from './bootstrap-admin-key';
 import { waitForDatabase } from '../shared/db/wait-for-database';
@@ -63,6 +66,8 @@ async function main(): Promise<void> {
         },
       },
       { name: 'core', run: () => core.close() },
+      // Last: spans of the steps above are exported too.
+      { name: 'tracing', run: () => stopTracing() },
     ],
     config.shutdownTimeoutMs,
   );

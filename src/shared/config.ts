@@ -7,6 +7,7 @@ import { resolveWorkerMetricsHost } from './metrics/worker-metrics-bind';
 import { QUEUE_NAMES, type QueueName } from './queues/queue-names';
 import { formatCidr, parseCidrList, type Cidr } from './net/cidr-list';
 import { databaseConnectionsNeeded, poolShortfall } from './queues/worker-sizing';
+import { isTracingConfigured } from './telemetry/tracing-switch';
 
 /**
  * The only reader of process.env. `loadConfig` is pure: it validates every variable, reports all
@@ -16,6 +17,14 @@ const optionalSecret = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+/** OpenTelemetry's variables are read by its SDK itself; they are checked here so a typo fails at start, and an empty one counts as unset, as the SDK reads it. */
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const optionalUrl = optionalText.refine((v) => v === undefined || (/^https?:\/\//i.test(v) && URL.canParse(v)), 'must be an http(s) URL such as http://collector:4318');
 
 /** Defaults also used by tools that must work when the configuration as a whole is invalid. */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -186,6 +195,29 @@ const envSchema = z.object({
   WORKER_METRICS_PORT: intFrom(9464, 0, 65535),
   /** Address the worker's metrics server binds (default: 0.0.0.0 with METRICS_TOKEN set, else 127.0.0.1); production refuses a non-loopback address without METRICS_TOKEN. */
   WORKER_METRICS_HOST: z.string().trim().min(1).optional(),
+  // Tracing: the standard OpenTelemetry variables (README "Tracing"); NodeSDK reads them, and any other OTEL_* it knows.
+  /** OTLP base URL of a collector or tracing vendor (http://collector:4318 for OTLP/HTTP); unset: tracing off and the OpenTelemetry SDK not even loaded. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  /** Full URL for traces only (…/v1/traces), instead of OTEL_EXPORTER_OTLP_ENDPOINT; setting it also turns tracing on. */
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalUrl,
+  /** http/protobuf (the SDK's default), http/json or grpc (gRPC wants port 4317). */
+  OTEL_EXPORTER_OTLP_PROTOCOL: optionalText.pipe(z.enum(['http/protobuf', 'http/json', 'grpc']).optional()),
+  /** Headers sent with every export, comma-separated key=value (a vendor's API key); a secret, never logged. */
+  OTEL_EXPORTER_OTLP_HEADERS: optionalSecret,
+  /** service.name of the spans (default: evara-api for the API, evara-worker for workers). */
+  OTEL_SERVICE_NAME: optionalText,
+  /** Extra resource attributes, comma-separated key=value (deployment.environment.name=production,service.version=...). */
+  OTEL_RESOURCE_ATTRIBUTES: optionalText,
+  /** Which traces are kept: parentbased_always_on (default), parentbased_traceidratio, traceidratio, always_on, always_off, parentbased_always_off. */
+  OTEL_TRACES_SAMPLER: optionalText.pipe(
+    z.enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio']).optional(),
+  ),
+  /** Fraction of traces the *traceidratio samplers keep, 0..1 (e.g. 0.1). */
+  OTEL_TRACES_SAMPLER_ARG: optionalText.refine((v) => v === undefined || (Number.isFinite(Number(v)) && Number(v) >= 0 && Number(v) <= 1), 'must be a number from 0 to 1'),
+  /** Longest wait in ms before buffered spans are exported (the SDK's default: 5000). */
+  OTEL_BSP_SCHEDULE_DELAY: optionalText.refine((v) => v === undefined || /^\d+$/.test(v), 'must be a whole number of milliseconds'),
+  /** "true" turns tracing off even with an endpoint set. */
+  OTEL_SDK_DISABLED: optionalText.pipe(z.enum(['true', 'false']).optional()),
   /** pino level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Deploy version shown in logs and /health (Render sets RENDER_GIT_COMMIT). */
@@ -234,6 +266,8 @@ export interface Config {
     /** Milliseconds counts may wait in a process before they reach Redis (0: none). */
     readonly syncMs: number;
   };
+  /** OpenTelemetry tracing (src/shared/telemetry/): on when an OTLP endpoint is set. The SDK reads its OTEL_* variables itself. */
+  readonly tracing: { readonly enabled: boolean; readonly endpoint?: string; readonly protocol: string; readonly serviceName: string; readonly sampler: string; readonly headers: boolean };
   /** Advice found while loading (insecure defaults, Supabase host problems). */
   readonly warnings: readonly string[];
 }
@@ -408,6 +442,14 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
       keyCreation: e.RATE_LIMIT_KEY_CREATION_PER_MINUTE,
       syncMs: e.RATE_LIMIT_SYNC_MS,
     }),
+    tracing: Object.freeze({
+      enabled: isTracingConfigured(env),
+      endpoint: e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? e.OTEL_EXPORTER_OTLP_ENDPOINT,
+      protocol: e.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
+      serviceName: e.OTEL_SERVICE_NAME ?? `evara-${role}`,
+      sampler: e.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on',
+      headers: e.OTEL_EXPORTER_OTLP_HEADERS !== undefined,
+    }),
     warnings: Object.freeze(warnings),
   });
 }
@@ -440,5 +482,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
     trustProxy: config.api.trustProxy,
     rateLimit: config.rateLimit,
     tenantLimits: config.tenantLimits,
+    tracing: config.tracing.enabled
+      ? { ...config.tracing, endpoint: config.tracing.endpoint && maskUrl(config.tracing.endpoint), headers: config.tracing.headers ? 'set' : 'not set' }
+      : { enabled: false },
   };
 }

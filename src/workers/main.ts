@@ -1,7 +1,10 @@
+// Must stay the first import (see tracing.ts).
+import './tracing';
 import { ConfigError, describeConfig, loadConfig } from '../shared/config';
 import { createLogger } from '../shared/logger';
 import { createCore } from '../shared/core';
 import { onShutdown } from '../shared/shutdown';
+import { stopTracing } from '../shared/telemetry/start-tracing';
 import { startWorkers } from './start-workers';
 import { startWorkerMetrics } from './metrics/worker-metrics';
 import { waitForDatabase } from '../shared/db/wait-for-database';
@@ -40,6 +43,8 @@ async function main(): Promise<void> {
       // After the workers: the last jobs' outcomes stay scrapeable while they drain.
       { name: 'metrics', run: async () => metricsServer?.close() },
       { name: 'core', run: () => core.close() },
+      // Last: spans of the steps above are exported too.
+      { name: 'tracing', run: () => stopTracing() },
     ],
     config.shutdownTimeoutMs,
   );

@@ -5,6 +5,7 @@ import { isAppError, RetryLaterError } from '../shared/errors';
 import { isDatabaseUnavailable, isPoolWaitTimeout } from '../shared/db/db-errors';
 import { jobNamesOf, jobs, type JobName } from '../shared/queues/jobs';
 import type { QueueName } from '../shared/queues/queue-names';
+import { queueTelemetry } from '../shared/queues/queue-telemetry';
 import type { Processors } from './processor';
 import { busyDelayMs, deferJob, parkJob, type ParkingPolicy } from './park-job';
 
@@ -92,6 +93,7 @@ export function runWorker(opts: RunWorkerOptions): Worker {
       lockDuration: opts.lockMs,
       stalledInterval: opts.lockMs,
       autorun: true,
+      telemetry: queueTelemetry(),
     },
   );
   worker.on('error', (err) => opts.log.error({ err, queue: opts.queue }, 'worker error'));

@@ -4,6 +4,7 @@ import { tryLock } from '../shared/locks/redis-lock';
 import type { Queues } from '../shared/queues/queues';
 import type { QueueName } from '../shared/queues/queue-names';
 import type { SchedulerRepeat, SchedulerSpec } from './job-schedulers';
+import { UNTRACED } from '../shared/queues/queue-telemetry';
 
 // Long enough for a few upserts; a holder that dies frees it within this.
 const REPAIR_LOCK_MS = 10_000;
@@ -60,7 +61,8 @@ export function createSchedulerKeeper(deps: SchedulerKeeperDeps): SchedulerKeepe
     const queue = queues[spec.queue];
     const found = await queue.getJobScheduler(spec.id);
     if (!found || found.next === null || found.next === undefined) return false;
-    if (applyChanges && !sameRepeat(found, spec.repeat)) return false;
+    // At start a changed interval, or a template from before tracing (ticks must start their own traces), is rewritten.
+    if (applyChanges && (!sameRepeat(found, spec.repeat) || !found.template?.opts?.telemetry?.omitContext)) return false;
     return LIVE_JOB_STATES.has(await queue.getJobState(`repeat:${spec.id}:${found.next}`));
   }
 
@@ -71,7 +73,7 @@ export function createSchedulerKeeper(deps: SchedulerKeeperDeps): SchedulerKeepe
     try {
       // Again under the lock: the process that held it before us may just have repaired it.
       if (await healthy(spec, applyChanges)) return false;
-      await queues[spec.queue].upsertJobScheduler(spec.id, spec.repeat, { name: spec.jobName, data: {} });
+      await queues[spec.queue].upsertJobScheduler(spec.id, spec.repeat, { name: spec.jobName, data: {}, opts: UNTRACED });
       return true;
     } finally {
       await lock.release().catch(() => undefined);

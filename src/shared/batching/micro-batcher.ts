@@ -1,3 +1,5 @@
+import { captureTraceContext, runSharedWork } from '../telemetry/shared-work-trace';
+
 /**
  * Natural batching for work that is much cheaper per item in bulk (one transaction or one Redis
  * round trip for many polls). The first item is flushed at once; items submitted while
@@ -7,6 +9,8 @@
  * `run` answers one settled result per item, in order, so one bad item fails alone.
  */
 export interface MicroBatcherOptions<I, O> {
+  /** Names the batch's span when a batch serves several traced callers. */
+  name?: string;
   maxItems: number;
   maxInFlight: number;
   run(items: I[]): Promise<Array<PromiseSettledResult<O>>>;
@@ -18,6 +22,8 @@ export interface MicroBatcher<I, O> {
 
 interface Waiting<I, O> {
   item: I;
+  /** The submitter's trace context: the batch's SQL belongs to the traces it serves. */
+  traceContext: unknown;
   resolve(value: O): void;
   reject(reason: unknown): void;
 }
@@ -40,7 +46,8 @@ export function createMicroBatcher<I, O>(opts: MicroBatcherOptions<I, O>): Micro
 
   async function flush(batch: Array<Waiting<I, O>>): Promise<void> {
     try {
-      const results = await opts.run(batch.map((w) => w.item));
+      const items = batch.map((w) => w.item);
+      const results = await runSharedWork(opts.name ?? 'micro-batch', batch.map((w) => w.traceContext), () => opts.run(items));
       batch.forEach((w, i) => {
         const r = results[i];
         if (!r) w.reject(new Error('batch run returned fewer results than items'));
@@ -55,7 +62,7 @@ export function createMicroBatcher<I, O>(opts: MicroBatcherOptions<I, O>): Micro
   return {
     submit(item) {
       return new Promise<O>((resolve, reject) => {
-        queue.push({ item, resolve, reject });
+        queue.push({ item, traceContext: captureTraceContext(), resolve, reject });
         // Deferred by a microtask so items submitted in the same tick share the first flush.
         queueMicrotask(pump);
       });

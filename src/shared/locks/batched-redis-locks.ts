@@ -21,6 +21,7 @@ export function createBatchedLocks(redis: Redis, ttlMs: number): BatchedLocks {
   const held = new Map<string, string>();
 
   const acquire = createMicroBatcher<{ key: string; token: string }, boolean>({
+    name: 'take locks',
     maxItems: MAX_KEYS_PER_ROUND_TRIP,
     maxInFlight: 1,
     async run(items) {
@@ -35,6 +36,7 @@ export function createBatchedLocks(redis: Redis, ttlMs: number): BatchedLocks {
   });
 
   const release = createMicroBatcher<{ key: string; token: string }, void>({
+    name: 'release locks',
     maxItems: MAX_KEYS_PER_ROUND_TRIP,
     maxInFlight: 1,
     async run(items) {

@@ -56,10 +56,11 @@ export function createPollBatches(deps: PollBatchDeps, opts: PollBatchOptions = 
   const imports = createSemaphore(opts.maxImports);
   const targets = createMicroBatcher<string, PollTarget | undefined>({
     ...opts,
+    name: 'load poll targets',
     run: (ids) => settle(ids, deps.repo.loadTargets(ids).then((found) => ids.map((id) => found.get(id)))),
   });
-  const commits = createMicroBatcher<CommitInput, CommitResult>({ ...opts, run: (inputs) => commitPolls(deps, inputs) });
-  const handOffs = createMicroBatcher<EvaluationHandOff, void>({ ...opts, run: (items) => settle(items, handOffEvaluations(deps, items)) });
+  const commits = createMicroBatcher<CommitInput, CommitResult>({ ...opts, name: 'commit polls', run: (inputs) => commitPolls(deps, inputs) });
+  const handOffs = createMicroBatcher<EvaluationHandOff, void>({ ...opts, name: 'hand off evaluations', run: (items) => settle(items, handOffEvaluations(deps, items)) });
   return {
     loadTarget: (id) => targets.submit(id),
     commit: (input) => commits.submit(input),

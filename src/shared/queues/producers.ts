@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { DependencyUnavailableError } from '../errors';
 import type { Queues } from './queues';
 import type { PollJobRecords } from './poll-job-records';
+import { UNTRACED } from './queue-telemetry';
 import { deliverJobId, ENSURE_PARTITIONS_DEDUPLICATION_ID, evaluateJobId, jobs, pollDeduplicationId, systemEventJobId, type JobData } from './jobs';
 
 export interface PollTarget {
@@ -78,7 +79,8 @@ export function createProducers(queues: Queues, { pollJobRecords, deadlineMs = E
           targets.slice(i, i + CHUNK).map((t) => ({
             name: 'poll-channel',
             data: { nodeChannelId: t.nodeChannelId, reason, meta: requestId ? { requestId } : undefined },
-            opts: pollOptions(t.nodeChannelId, t.delayMs, reason),
+            // A scheduled poll is a trace of its own, not one of thousands inside the tick's.
+            opts: reason === 'tick' ? { ...pollOptions(t.nodeChannelId, t.delayMs, reason), ...UNTRACED } : pollOptions(t.nodeChannelId, t.delayMs, reason),
           })),
         ), deadlineMs);
       }

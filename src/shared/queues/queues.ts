@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { defaultJobOptions } from './jobs';
 import { QUEUE_NAMES, type QueueName } from './queue-names';
+import { queueTelemetry } from './queue-telemetry';
 
 export type Queues = Record<QueueName, Queue> & { close(): Promise<void> };
 
@@ -19,7 +20,7 @@ function jobOptionsFor(name: QueueName, config: Config): DefaultJobOptions {
 export function createQueues(config: Config, connection: Redis, log: Logger): Queues {
   let lastErrorLogAt = 0;
   const entries = QUEUE_NAMES.map((name) => {
-    const queue = new Queue(name, { connection, prefix: config.queues.prefix, defaultJobOptions: jobOptionsFor(name, config) });
+    const queue = new Queue(name, { connection, prefix: config.queues.prefix, defaultJobOptions: jobOptionsFor(name, config), telemetry: queueTelemetry() });
     // Without a listener BullMQ prints every reconnect failure to the console; the Redis client
     // already logs outages, so these are kept to one line per 10 s.
     queue.on('error', (err: Error) => {
