@@ -62,9 +62,14 @@ describe('tracing across the API and a worker', () => {
   const isJob = (name: string) => (s: ReceivedSpan) => s.service === 'evara-worker' && s.kind === SPAN_KIND.consumer && s.attributes['bullmq.job.name'] === name;
   const isEvaluation = isJob('evaluate-node');
 
-  /** Waits until the trace holds the evaluate-node job (its last part) and returns its spans. */
-  async function completeTrace(traceId: string): Promise<ReceivedSpan[]> {
-    await waitFor(() => inTrace(traceId).some(isEvaluation), { timeoutMs: 30_000, what: `the evaluate-node job span in trace ${traceId}` }).catch((err: Error) => {
+  /**
+   * Waits until the trace holds the evaluate-node job (its last part) and, when the API began it,
+   * the API's server span: each process exports on its own schedule, so the worker's last span can
+   * arrive before the API's batch.
+   */
+  async function completeTrace(traceId: string, { fromApi = true } = {}): Promise<ReceivedSpan[]> {
+    const apiServerSpan = (s: ReceivedSpan) => s.service === 'evara-api' && s.kind === SPAN_KIND.server;
+    await waitFor(() => inTrace(traceId).some(isEvaluation) && (!fromApi || inTrace(traceId).some(apiServerSpan)), { timeoutMs: 30_000, what: `the evaluate-node job span in trace ${traceId}` }).catch((err: Error) => {
       throw new Error(`${err.message}\nspans in the trace:\n${describeTrace(inTrace(traceId))}\nreceiver problems: ${receiver.problems.join('; ')}`);
     });
     return inTrace(traceId);
@@ -165,7 +170,7 @@ describe('tracing across the API and a worker', () => {
       throw new Error(`${err.message}\n${ticking.output.slice(-10).join('\n')}`);
     });
     const traceId = String(polledLine!.trace_id);
-    const spans = await completeTrace(traceId);
+    const spans = await completeTrace(traceId, { fromApi: false });
     const pollJob = spans.find(isJob('poll-channel'));
     // The root of its own trace: not a child of the tick that enqueued it, nor of any other job.
     expect(pollJob).toMatchObject({ parentSpanId: '' });
