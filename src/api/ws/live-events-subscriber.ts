@@ -4,6 +4,7 @@ import { createRedis } from '../../shared/redis';
 import { liveEventsChannel, parseLiveEvent, type LiveEvent } from '../../shared/events/live-events';
 import type { BreakerTransition } from '../../shared/breaker/db-breaker';
 import { apiKeyRevocationsChannel } from '../../shared/auth/api-key-cache';
+import { userChangesChannel } from '../../shared/auth/user-changes';
 
 /**
  * A DB breaker transition, as db-breaker.ts publishes it on `<prefix>:events`, told to clients as
@@ -28,22 +29,31 @@ export function breakerTransitionEvent(raw: string): LiveEvent | undefined {
 
 /**
  * The process's one subscriber connection to the live-events and system-events channels (and the
- * API-key revocations, which empty the process's key cache). It is a
+ * API-key revocations, which empty the process's key cache, and the user changes, which close a
+ * user's sockets). It is a
  * connection of its own (a subscribed connection can run no other command) that reconnects and
  * resubscribes by itself; `subscribed` resolves once Redis confirmed the subscription.
  */
-export function createLiveEventsSubscriber(config: Config, log: Logger, onEvent: (event: LiveEvent) => void, onApiKeyRevoked: (keyId: string) => void = () => undefined) {
+export function createLiveEventsSubscriber(
+  config: Config,
+  log: Logger,
+  onEvent: (event: LiveEvent) => void,
+  onApiKeyRevoked: (keyId: string) => void = () => undefined,
+  onUserChanged: (userId: string) => void = () => undefined,
+) {
   const redis = createRedis(config, log, 'worker');
   const liveChannel = liveEventsChannel(config.queues.prefix);
   const systemChannel = `${config.queues.prefix}:events`;
   const revocations = apiKeyRevocationsChannel(config.queues.prefix);
+  const userChanges = userChangesChannel(config.queues.prefix);
   redis.on('message', (channel: string, raw: string) => {
     if (channel === revocations) return onApiKeyRevoked(raw);
+    if (channel === userChanges) return onUserChanged(raw);
     const event = channel === liveChannel ? parseLiveEvent(raw) : channel === systemChannel ? breakerTransitionEvent(raw) : undefined;
     if (event) onEvent(event);
     else if (channel === liveChannel) log.warn({ channel }, 'malformed live event dropped');
   });
-  const subscribed = redis.subscribe(liveChannel, systemChannel, revocations).then(() => undefined);
+  const subscribed = redis.subscribe(liveChannel, systemChannel, revocations, userChanges).then(() => undefined);
   subscribed.catch(() => undefined); // a caller that never awaits it must not see an unhandled rejection
   return {
     subscribed,
