@@ -344,7 +344,7 @@ function parseCorsOrigins(raw: string): { origins: string[]; problems: string[] 
       url = undefined;
     }
     // A browser sends the origin exactly as URL.origin spells it: anything more (a path, "*") would never match.
-    const exact = url && (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === item.replace(/\/$/, '').toLowerCase();
+    const exact = url && !item.includes('*') && (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === item.replace(/\/$/, '').toLowerCase();
     if (!url || !exact) {
       problems.push(`CORS_ORIGINS: "${item}" is not an exact origin (scheme://host[:port], no path, no wildcard)`);
       continue;
