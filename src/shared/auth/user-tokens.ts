@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWSHeaderParameters, type FlattenedJWSInput, type KeyLike } from 'jose';
 import type { UserAuthConfig } from '../config';
 import type { Logger } from '../logger';
@@ -33,11 +32,6 @@ export interface VerifiedUserToken {
 export interface UserTokenVerifier {
   /** The token's claims, or throws TokenRefusedError (401, with a code that says why) or SigningKeysUnavailableError (503). */
   verify(token: string): Promise<VerifiedUserToken>;
-}
-
-/** A short, non-reversible tag of a token for logs (the token itself is never logged). */
-export function tokenTag(token: string): string {
-  return createHash('sha256').update(token).digest('hex').slice(0, 12);
 }
 
 function refusalOf(err: unknown): TokenRefusedError | undefined {
