@@ -5,7 +5,7 @@ import type { Scope } from '../../shared/auth/scope';
 import type { UserRecord } from '../../shared/auth/users.repository';
 import { TokenRefusedError, UserDisabledError } from '../../shared/auth/user-token-errors';
 import { isDatabaseUnavailable } from '../../shared/db/db-errors';
-import { DependencyUnavailableError, UnauthorizedError } from '../../shared/errors';
+import { DependencyUnavailableError, isAppError, UnauthorizedError } from '../../shared/errors';
 import { authenticateHeader, type Authenticators } from '../middleware/auth';
 import type { WsTicketStore } from './ws-tickets';
 
@@ -29,6 +29,8 @@ async function fromDatabase<T>(step: () => Promise<T>): Promise<T> {
   try {
     return await step();
   } catch (err) {
+    // Already an answer (a token refusal, or the JWKS's 503, whose cause may look like a refused connection).
+    if (isAppError(err)) throw err;
     if (isDatabaseUnavailable(err)) throw new DependencyUnavailableError('database', 'The database is unavailable right now; try again shortly', err);
     throw err;
   }

@@ -6,6 +6,7 @@ import { issueKey } from '../../helpers/http';
 import { createTestCore, type TestCore } from '../../helpers/test-core';
 import { FakeSupabase, type FakeSigningKey } from '../../helpers/fake-supabase';
 import { distributorCommunity } from '../api/tenant-fixtures';
+import { refusedUpgrade, startLiveServer } from '../ws/live-test-client';
 
 const PORT = 47402;
 
@@ -77,6 +78,27 @@ describe('user provisioning and sign-in settings', () => {
     await me(app, await supabase.mint(sub, key)).expect(200);
     const res = await me(app, await supabase.mint(sub, { secret: 'some-secret-that-is-long-enough-0123456789' })).expect(401);
     expect(res.body.code).toBe('TOKEN_ALGORITHM_NOT_ALLOWED');
+  });
+
+  test('a JWKS never fetched and unreachable is dependency trouble: 503 AUTH_KEYS_UNAVAILABLE with Retry-After, quickly, REST and live socket alike', async () => {
+    // Nothing listens on this port: the project's JWKS cannot be fetched and no key was fetched before.
+    const { core, app } = appWith({ SUPABASE_URL: 'http://127.0.0.1:47404' });
+    const sub = randomUUID();
+    await core.repos.users.create({ id: sub, email: null, label: null, role: 'superadmin', distributorId: null, communityId: null });
+    const token = await supabase.mint(sub, key);
+    const started = Date.now();
+    const res = await me(app, token).expect(503);
+    expect(res.body.code).toBe('AUTH_KEYS_UNAVAILABLE');
+    expect(res.headers['retry-after']).toMatch(/^\d+$/);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    const live = await startLiveServer(core);
+    try {
+      const refused = await refusedUpgrade(live.url, { Authorization: `Bearer ${token}` });
+      expect(refused).toMatchObject({ status: 503, body: { code: 'AUTH_KEYS_UNAVAILABLE' } });
+      expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+    } finally {
+      await live.close();
+    }
   });
 
   test('with neither variable set nothing changes: a token is just an unknown API key, keys work as before', async () => {
