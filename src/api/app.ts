@@ -24,6 +24,11 @@ import { ADMIN_QUEUES_PATH, adminQueuesRoutes } from './admin/bull-board';
 import { statusPageRoutes } from './status-page/status-page.routes';
 import { createApiKeyCache, type ApiKeyCache } from '../shared/auth/api-key-cache';
 import { createRateLimits } from './rate-limit/rate-limits';
+import { corsPolicy } from './middleware/cors-policy';
+import { usersRoutes } from './routes/users.routes';
+import { meRoutes } from './routes/me.routes';
+import { createUserSignInOf } from './user-sign-in-setup';
+import type { UserSignIn } from '../shared/auth/user-sign-in';
 
 export const BODY_LIMIT = '256kb';
 
@@ -31,11 +36,14 @@ export const BODY_LIMIT = '256kb';
 export interface AppOptions extends ApiMetricsOptions {
   /** Shared with the process's revocation subscriber (main.ts); a private one when absent (tests). */
   apiKeyCache?: ApiKeyCache;
+  /** The process's Supabase sign-in, shared with the live hub (main.ts); built here when absent (tests). Null: sign-in is off. */
+  userSignIn?: UserSignIn | null;
 }
 
 export function createApp(core: Core, lifecycle: Lifecycle = { ready: true }, options: AppOptions = {}): Express {
   const app = express();
   const apiKeyCache = options.apiKeyCache ?? createApiKeyCache(core.repos.apiKeys, core.config.api.keyCacheMs);
+  const userSignIn = options.userSignIn === undefined ? createUserSignInOf(core) : (options.userSignIn ?? undefined);
   const metrics = createApiMetrics(core, options, (key) => apiKeyCache.authenticate(key));
   app.disable('x-powered-by');
   // req.ip is the client named by the proxies we trust (TRUST_PROXY: one hop on Render): rate limits key on it.
@@ -43,6 +51,9 @@ export function createApp(core: Core, lifecycle: Lifecycle = { ready: true }, op
   const rateLimits = createRateLimits(core);
   app.use(requestContext(core.log));
   app.use(metrics.recordRequests);
+  // Before health, docs, rate limits and authentication: a preflight never needs more (CORS_ORIGINS).
+  const cors = corsPolicy(core.config.corsOrigins);
+  if (cors) app.use(cors);
   app.use(healthRoutes(core, lifecycle));
   app.use(docsRoutes(app, core.config.version));
   // Before any authentication, on /api/v1, /admin/queues and /metrics only (everything above stays unlimited).
@@ -51,11 +62,13 @@ export function createApp(core: Core, lifecycle: Lifecycle = { ready: true }, op
   const v1 = express.Router();
   v1.use(rejectUnknownRoutes(app));
   v1.use(express.json({ limit: BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
-  v1.use(authenticate((key) => apiKeyCache.authenticate(key)));
+  v1.use(authenticate({ apiKey: (key) => apiKeyCache.authenticate(key), userToken: userSignIn }));
   v1.use(rateLimits.perKey);
   v1.use(distributorsRoutes(core));
   v1.use(communitiesRoutes(core));
   v1.use(apiKeysRoutes(core, apiKeyCache));
+  v1.use(usersRoutes(core));
+  v1.use(meRoutes());
   v1.use(nodesRoutes(core));
   v1.use(readingsRoutes(core));
   v1.use(jobsRoutes(core));

@@ -12,6 +12,7 @@ import { createApp } from './app';
 import { bootstrapAdminKey } from './bootstrap-admin-key';
 import { waitForDatabase } from '../shared/db/wait-for-database';
 import { createLiveHub, LIVE_PATH } from './ws/live-hub';
+import { createUserSignInOf } from './user-sign-in-setup';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, 'api');
@@ -22,7 +23,9 @@ async function main(): Promise<void> {
   let liveClients = () => 0;
   // One key cache per process: the app, the admin and metrics pages and the live hub all check keys through it.
   const apiKeyCache = createApiKeyCache(core.repos.apiKeys, config.api.keyCacheMs);
-  const app = createApp(core, lifecycle, { wsClients: () => liveClients(), apiKeyCache });
+  // One Supabase sign-in per process (one JWKS cache), shared by REST and the live socket; null when not configured.
+  const userSignIn = createUserSignInOf(core) ?? null;
+  const app = createApp(core, lifecycle, { wsClients: () => liveClients(), apiKeyCache, userSignIn });
   if (!(await waitForDatabase(core.db, log, config.dbInit))) {
     // Start anyway: health and non-database routes answer, database routes give a fast 503, and
     // the pool reconnects by itself when the database returns.
@@ -39,7 +42,7 @@ async function main(): Promise<void> {
   });
   // Longer than a load balancer's idle timeout, so it never reuses a socket we just closed.
   server.keepAliveTimeout = 65_000;
-  const liveHub = createLiveHub(server, core, { apiKeyCache });
+  const liveHub = createLiveHub(server, core, { apiKeyCache, userSignIn });
   liveClients = () => liveHub.clientCount();
   // Not awaited: with Redis down at start the subscriber connects (and subscribes) when Redis returns.
   liveHub.subscribed.then(

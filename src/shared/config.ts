@@ -8,6 +8,7 @@ import { QUEUE_NAMES, type QueueName } from './queues/queue-names';
 import { formatCidr, parseCidrList, type Cidr } from './net/cidr-list';
 import { databaseConnectionsNeeded, poolShortfall } from './queues/worker-sizing';
 import { isTracingConfigured } from './telemetry/tracing-switch';
+import { isLoopbackHost } from './loopback-host';
 
 /**
  * The only reader of process.env. `loadConfig` is pure: it validates every variable, reports all
@@ -177,6 +178,20 @@ const envSchema = z.object({
   TENANT_MAX_WEBHOOKS_PER_COMMUNITY: intFrom(20, 1, 1_000_000),
   /** Open live WebSockets per API key, counted across every API process through Redis; one more upgrade is refused with 409 TENANT_LIMIT_REACHED. */
   TENANT_MAX_LIVE_SOCKETS_PER_KEY: intFrom(20, 1, 1_000_000),
+  /** Supabase project URL (https://<ref>.supabase.co; http only on loopback): its access tokens are accepted as users, verified against ${SUPABASE_URL}/auth/v1/.well-known/jwks.json; empty: API keys only. */
+  SUPABASE_URL: z.string().trim().optional(),
+  /** Legacy Supabase JWT secret: HS256 access tokens are accepted too when set (needs SUPABASE_URL for the issuer). */
+  SUPABASE_JWT_SECRET: optionalSecret,
+  /** The `aud` an accepted access token must carry. */
+  SUPABASE_JWT_AUDIENCE: z.string().trim().min(1).default('authenticated'),
+  /** Least time between two fetches of the JWKS that a token with an unknown key id may trigger (rate limit of refetches). */
+  SUPABASE_JWKS_COOLDOWN_MS: intFrom(30_000, 0, 3_600_000),
+  /** "true": a signed-in user unknown here is provisioned from the token's app_metadata.evara {role, distributorId | communityId} (only Supabase's service role can write it). */
+  AUTH_TRUST_APP_METADATA: z.enum(['true', 'false']).default('false'),
+  /** How often each API process re-reads the users of its open live sockets, closing those deleted, disabled or re-scoped (at most 15 s). */
+  LIVE_USER_RECHECK_MS: intFrom(10_000, 100, 15_000),
+  /** Comma-separated browser origins (scheme://host[:port], exact) allowed to call the API cross-origin (CORS); empty: none. */
+  CORS_ORIGINS: z.string().default(''),
   /** Readings older than this many days are deleted by the daily retention job. */
   RETENTION_READINGS_DAYS: intFrom(30, 1),
   /** Resolved alerts (and their notifications) older than this many days are deleted. */
@@ -244,7 +259,11 @@ export interface Config {
   readonly circuit: { readonly failureThreshold: number; readonly probeBaseMs: number; readonly probeMaxMs: number; readonly checkMs: number; readonly rampMs: number };
   readonly alerts: { readonly catchUpAgeMs: number; readonly sweepMs: number; readonly accessLostAfter: number; readonly dataQualityMs: number };
   readonly notifications: { readonly relayMs: number; readonly webhookTimeoutMs: number; readonly backoffMs: number; readonly webhookAllowedPrivateCidrs: readonly Cidr[] };
-  readonly ws: { readonly heartbeatMs: number; readonly maxBufferedBytes: number; readonly batchMs: number; readonly keyRecheckMs: number; readonly maxAgeMs: number };
+  readonly ws: { readonly heartbeatMs: number; readonly maxBufferedBytes: number; readonly batchMs: number; readonly keyRecheckMs: number; readonly userRecheckMs: number; readonly maxAgeMs: number };
+  /** Supabase sign-in (auth/user-tokens.ts); undefined when neither SUPABASE_URL nor SUPABASE_JWT_SECRET is set. */
+  readonly userAuth?: UserAuthConfig;
+  /** Browser origins allowed by CORS (exact, normalised); empty: CORS off. */
+  readonly corsOrigins: readonly string[];
   /** Per-tenant caps (TENANT_MAX_*; see src/shared/tenancy/tenant-limits.ts). */
   readonly tenantLimits: { readonly alertRulesPerCommunity: number; readonly maintenanceWindowsPerCommunity: number; readonly webhooksPerCommunity: number; readonly liveSocketsPerKey: number };
   readonly retention: { readonly readingsDays: number; readonly alertsDays: number; readonly auditDays: number; readonly batchSize: number; readonly cron: string };
@@ -305,6 +324,80 @@ function parseQueues(raw: string): { queues?: QueueName[]; problem?: string } {
     return { problem: `WORKER_QUEUES: unknown queue(s) ${unknown.join(', ')}; known: ${QUEUE_NAMES.join(', ')} or "all"` };
   }
   return { queues: [...new Set(names)] as QueueName[] };
+}
+
+export interface UserAuthConfig {
+  /** The project URL without a trailing slash; undefined only with SUPABASE_JWT_SECRET alone (refused: the issuer is needed). */
+  readonly supabaseUrl: string;
+  /** `${supabaseUrl}/auth/v1`: the iss every token must carry. */
+  readonly issuer: string;
+  readonly jwksUrl: string;
+  readonly audience: string;
+  readonly jwtSecret?: string;
+  readonly jwksCooldownMs: number;
+  readonly trustAppMetadata: boolean;
+}
+
+/** SUPABASE_URL must be https (http only on loopback: the Supabase CLI serves http://127.0.0.1:54321), with no path, query or credentials. */
+export function supabaseUrlProblem(raw: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'SUPABASE_URL: is not a valid URL (expected https://<project-ref>.supabase.co)';
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    return 'SUPABASE_URL: must be https:// (plain http is accepted only for loopback hosts such as the Supabase CLI on http://127.0.0.1:54321)';
+  }
+  if (url.username || url.password) return 'SUPABASE_URL: must not contain credentials';
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) return 'SUPABASE_URL: must be the project URL only (no path such as /auth/v1, no query)';
+  return undefined;
+}
+
+function parseUserAuth(e: z.infer<typeof envSchema>, problems: string[]): UserAuthConfig | undefined {
+  const raw = e.SUPABASE_URL && e.SUPABASE_URL !== '' ? e.SUPABASE_URL : undefined;
+  if (!raw) {
+    if (e.SUPABASE_JWT_SECRET) problems.push('SUPABASE_URL: is required with SUPABASE_JWT_SECRET (tokens are checked against its issuer, <SUPABASE_URL>/auth/v1)');
+    return undefined;
+  }
+  const problem = supabaseUrlProblem(raw);
+  if (problem) {
+    problems.push(problem);
+    return undefined;
+  }
+  if (e.SUPABASE_JWT_SECRET && e.SUPABASE_JWT_SECRET.length < 32) problems.push('SUPABASE_JWT_SECRET: must be at least 32 characters (Supabase\'s JWT secret is 40 or more)');
+  const supabaseUrl = new URL(raw).origin;
+  return Object.freeze({
+    supabaseUrl,
+    issuer: `${supabaseUrl}/auth/v1`,
+    jwksUrl: `${supabaseUrl}/auth/v1/.well-known/jwks.json`,
+    audience: e.SUPABASE_JWT_AUDIENCE,
+    jwtSecret: e.SUPABASE_JWT_SECRET,
+    jwksCooldownMs: e.SUPABASE_JWKS_COOLDOWN_MS,
+    trustAppMetadata: e.AUTH_TRUST_APP_METADATA === 'true',
+  });
+}
+
+/** "https://app.example.com, http://localhost:5173" -> exact origins; a path, wildcard or "null" is a problem. */
+function parseCorsOrigins(raw: string): { origins: string[]; problems: string[] } {
+  const origins: string[] = [];
+  const problems: string[] = [];
+  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    let url: URL | undefined;
+    try {
+      url = new URL(item);
+    } catch {
+      url = undefined;
+    }
+    // A browser sends the origin exactly as URL.origin spells it: anything more (a path, "*") would never match.
+    const exact = url && !item.includes('*') && (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === item.replace(/\/$/, '').toLowerCase();
+    if (!url || !exact) {
+      problems.push(`CORS_ORIGINS: "${item}" is not an exact origin (scheme://host[:port], no path, no wildcard)`);
+      continue;
+    }
+    origins.push(url.origin);
+  }
+  return { origins: [...new Set(origins)], problems };
 }
 
 export function loadConfig(env: Record<string, string | undefined>, role: ProcessRole): Config {
@@ -369,6 +462,10 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
   if (metricsBind.problem) problems.push(metricsBind.problem);
   if (metricsBind.warning) warnings.push(metricsBind.warning);
 
+  const userAuth = parseUserAuth(e, problems);
+  const cors = parseCorsOrigins(e.CORS_ORIGINS);
+  problems.push(...cors.problems);
+
   if (problems.length > 0 || !db || !queues.queues) throw new ConfigError(problems);
 
   const poolNeeded = role === 'worker' ? databaseConnectionsNeeded(queues.queues) : 10;
@@ -413,6 +510,7 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
       batchMs: e.WS_BATCH_MS,
       keyRecheckMs: e.LIVE_KEY_RECHECK_MS,
+      userRecheckMs: e.LIVE_USER_RECHECK_MS,
       maxAgeMs: e.LIVE_MAX_AGE_MS,
     }),
     tenantLimits: Object.freeze({
@@ -428,6 +526,8 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
       batchSize: e.RETENTION_BATCH_SIZE,
       cron: e.RETENTION_CRON,
     }),
+    userAuth,
+    corsOrigins: Object.freeze(cors.origins),
     encryptionKey: createKeyring(encryptionKey, previousKeys as Buffer[]),
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     dbInit: Object.freeze({ attempts: e.DB_INIT_ATTEMPTS, backoffMs: e.DB_INIT_BACKOFF_MS }),
@@ -485,5 +585,9 @@ export function describeConfig(config: Config): Record<string, unknown> {
     tracing: config.tracing.enabled
       ? { ...config.tracing, endpoint: config.tracing.endpoint && maskUrl(config.tracing.endpoint), headers: config.tracing.headers ? 'set' : 'not set' }
       : { enabled: false },
+    userAuth: config.userAuth
+      ? { issuer: config.userAuth.issuer, audience: config.userAuth.audience, legacySecret: config.userAuth.jwtSecret ? 'set' : 'not set', trustAppMetadata: config.userAuth.trustAppMetadata }
+      : 'off (API keys only)',
+    corsOrigins: config.corsOrigins,
   };
 }

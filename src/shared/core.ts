@@ -9,6 +9,7 @@ import { createPollJobRecords } from './queues/poll-job-records';
 import { createNodesRepository } from './nodes/nodes.repository';
 import { createCommunitiesRepository } from './communities/communities.repository';
 import { createApiKeysRepository } from './auth/api-keys.repository';
+import { createUsersRepository } from './auth/users.repository';
 import { createReadingsRepository } from './readings/readings.repository';
 import { createPollRepository } from './polling/poll.repository';
 import { createPollCommitRepository } from './polling/poll-commit.repository';
@@ -58,6 +59,7 @@ export function createCore(config: Config, log: Logger, opts: { redisKind: 'prod
       nodes: createNodesRepository(db, config.encryptionKey),
       communities: createCommunitiesRepository(db),
       apiKeys: createApiKeysRepository(db),
+      users: createUsersRepository(db),
       readings: createReadingsRepository(db),
       poll: createPollRepository(db),
       pollCommits: createPollCommitRepository(db),

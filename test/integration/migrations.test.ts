@@ -61,6 +61,7 @@ describe('migrations', () => {
         'nodes',
         'notifications',
         'readings',
+        'users',
         'webhook_subscriptions',
       ]);
       expect(await db('communities').where({ slug: 'default' }).first('slug')).toEqual({ slug: 'default' });

@@ -50,7 +50,8 @@ export function adminAuth(authenticateKey: (key: string) => Promise<ApiKeyRecord
       challenge(res);
       throw new UnauthorizedError('An API key is required: sign in with any user name and the API key as the password, or send "Authorization: Bearer <key>"');
     }
-    req.auth = { key: record, scope: scopeOf(record) };
+    // API keys only: a signed-in user's token never opens the board (README, Security model).
+    req.auth = { kind: 'api_key', key: record, scope: scopeOf(record) };
     next();
   };
 }

@@ -63,7 +63,8 @@ export function adminQueuesRoutes(core: Core, authenticateKey: Parameters<typeof
   router.use(sameOriginWrites());
   router.use(adminAuth(authenticateKey, core.config.api.adminApiKey));
   router.use((req, res, next) => {
-    const auth = req.auth!;
+    const auth = req.auth;
+    if (auth?.kind !== 'api_key') throw new ForbiddenError('The queue board needs a superadmin API key');
     // Clickjacking: the board's buttons must not work inside someone else's frame.
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Content-Security-Policy', "frame-ancestors 'none'");

@@ -54,6 +54,8 @@ export function errorHandler() {
         res.setHeader('Retry-After', String(appErr.retryAfterSeconds));
         req.log.warn({ err: appErr.cause ?? appErr, code: appErr.code }, 'dependency unavailable');
       } else if (appErr.httpStatus >= 500) {
+        const retryAfter = (appErr as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+        if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
         req.log.warn({ err: appErr, code: appErr.code }, 'request failed');
       }
       res.status(appErr.httpStatus).json(body);

@@ -118,7 +118,8 @@ function operation(method: HttpMethod, path: string, doc: RouteDoc | undefined):
     ...base,
     summary: doc.summary,
     description: [doc.description, `**${who}**`].filter(Boolean).join('\n\n'),
-    security: doc.auth === 'public' ? [] : [{ apiKey: [] }],
+    // Signed-in users reach /api/v1 only; /metrics, /admin/queues and /health details stay API-key only.
+    security: doc.auth === 'public' ? [] : path.startsWith('/api/v1/') ? [{ apiKey: [] }, { supabaseJwt: [] }] : [{ apiKey: [] }],
     'x-roles': doc.auth === 'public' ? [] : [...doc.auth],
     parameters: parameters(path, doc),
     responses: responses(doc),
@@ -131,7 +132,7 @@ function operation(method: HttpMethod, path: string, doc: RouteDoc | undefined):
 
 const INTRO = [
   'Evara mirrors ThingSpeak channels into Postgres, derives tank levels and status, and serves them here.',
-  'Routes under `/api/v1` need `Authorization: Bearer <api key>`; each operation names the roles that may call it',
+  'Routes under `/api/v1` need `Authorization: Bearer <api key>` or, when Supabase sign-in is configured, `Bearer <Supabase access token>` of a user provisioned with `POST /api/v1/users`; each operation names the roles that may call it',
   '(superadmin: everything; distributor: its communities; customer: its community). Resources outside the key\'s scope answer 404.',
   'Errors are `{ "status": "error", "code", "message", "requestId" }` with the HTTP status; dependency trouble is a 503 with Retry-After.',
   'Live events: see `POST /api/v1/ws/tickets`. This document is generated from the schemas that validate requests.',
@@ -142,6 +143,8 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   distributors: 'Distributors: the organisations that run communities (superadmin only)',
   communities: 'Communities: groups of nodes that customers see together',
   'api-keys': 'API keys: issue, list and revoke the keys that call this API',
+  users: 'Users: people who sign in with Supabase, and the role and scope this API gives them',
+  me: 'Who the caller is: a signed-in user or an API key, with its role and scope',
   nodes: 'Nodes: the tanks and meters mirrored from ThingSpeak channels, their latest status and history',
   readings: 'Readings: the raw channel feeds mirrored into Postgres',
   jobs: 'Jobs: the state of background poll and sync jobs',
@@ -183,7 +186,16 @@ export function buildOpenApiDocument(table: RouteTable, opts: { version: string 
     tags: tags.map((name) => ({ name, description: tagDescription(name) })),
     paths,
     components: {
-      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', bearerFormat: 'Evara API key', description: 'An API key issued by POST /api/v1/api-keys (evk_...)' } },
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', bearerFormat: 'Evara API key', description: 'An API key issued by POST /api/v1/api-keys (evk_...)' },
+        supabaseJwt: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'A Supabase Auth access token (ES256/RS256 from the project JWKS, or legacy HS256) of a user provisioned with POST /api/v1/users; its role and scope come from this API, never from the token. Refusals are 401 TOKEN_* codes; an unknown user is 403 USER_NOT_PROVISIONED.',
+        },
+      },
       schemas: { ErrorBody: jsonSchemaOf(errorBodySchema, 'output') },
     },
   };

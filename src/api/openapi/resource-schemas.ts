@@ -16,8 +16,9 @@ const role = z.enum(['superadmin', 'distributor', 'customer']);
 /** Who created an alert rule, maintenance window or webhook: it decides which keys may change it. */
 const createdBySchema = z
   .object({
-    keyId: uuid.nullable().meta({ description: 'The API key; null for rows from before creators were recorded, or once the key is deleted' }),
-    role: role.meta({ description: 'The key\'s role; rows from before creators were recorded count as a superadmin\'s' }),
+    keyId: uuid.nullable().meta({ description: 'The API key; null when a user created it, for rows from before creators were recorded, or once the key is deleted' }),
+    userId: uuid.nullable().meta({ description: 'The signed-in user (Supabase user id); null when a key created it, or once the user is deleted' }),
+    role: role.meta({ description: 'The key\'s or user\'s role; rows from before creators were recorded count as a superadmin\'s' }),
   })
   .meta({ description: 'A customer key may change only what it created; a distributor key what its or its customers\' keys created; a superadmin key anything' });
 
@@ -36,6 +37,28 @@ export const apiKeySchema = z.object({
   expiresAt: timestamp.nullable().meta({ description: 'When the key stops working (401 API_KEY_EXPIRED); null: never' }),
   lastUsedAt: timestamp.nullable().meta({ description: 'Last successful use, written at most once a minute' }),
   revokedAt: timestamp.nullable(),
+});
+
+export const userSchema = z.object({
+  id: uuid.meta({ description: 'The Supabase user id (the access token\'s sub)' }),
+  email: z.string().nullable(),
+  label: z.string().nullable(),
+  role,
+  distributorId: uuid.nullable(),
+  communityId: uuid.nullable(),
+  provisionedVia: z.enum(['api', 'app_metadata']).meta({ description: 'api: POST /users; app_metadata: on first sign-in (AUTH_TRUST_APP_METADATA)' }),
+  disabledAt: timestamp.nullable().meta({ description: 'Set while the user is disabled (refused with 403 USER_DISABLED)' }),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
+export const meSchema = z.object({
+  kind: z.enum(['user', 'api_key']),
+  id: uuid.meta({ description: 'The user id (Supabase sub) or the API key id' }),
+  role,
+  scope: z.object({ distributorId: uuid.optional(), communityId: uuid.optional() }).meta({ description: 'distributorId for a distributor, communityId for a customer, nothing for a superadmin' }),
+  label: z.string().nullable(),
+  email: z.string().nullable().meta({ description: 'A user\'s email (from the token, else as provisioned); null for a key' }),
 });
 
 const channelSyncSchema = z.object({
@@ -187,6 +210,7 @@ export const auditEntrySchema = z.object({
   id: z.number().int(),
   at: timestamp,
   actorKeyId: uuid.nullable(),
+  actorUserId: uuid.nullable().meta({ description: 'The signed-in user who acted (Supabase user id), when it was a user' }),
   actorLabel: z.string().nullable(),
   action: z.string(),
   resourceType: z.string(),

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Core } from '../../shared/core';
 import { isAppError } from '../../shared/errors';
-import { authOf } from '../middleware/auth';
+import { authOf, callerIdOf } from '../middleware/auth';
 import { clientBucketOf } from './client-address';
 import { createLimiter, type Limiter, type Verdict } from './limiter';
 import { advertise, refusal, tooManyRequests } from './rate-limit-headers';
@@ -95,8 +95,8 @@ export function createRateLimits(core: Core): RateLimits {
     },
 
     perKey: async (req, res, next) => {
-      // The key's id, never the key itself, names the bucket.
-      const keyId = authOf(req).key.id;
+      // The key's id (or the user's), never the key or token itself, names the bucket.
+      const keyId = callerIdOf(authOf(req));
       const route = strictRouteOf(req.method, req.path);
       const routeLimiter = route ? strict.get(route.name) : undefined;
       const [general, special] = await Promise.all([perKey.consume(keyId), routeLimiter?.consume(keyId)]);

@@ -6,8 +6,7 @@ import { createRuleSchema, updateRuleSchema } from '../../shared/alerts/alert';
 import type { NodeView } from '../../shared/nodes/node';
 import { NODE_CATEGORIES } from '../../shared/nodes/node';
 import { createAlertRule, deleteAlertRule, updateAlertRule } from '../../shared/alerts/alert-rule-actions';
-import { principalOf } from '../../shared/tenancy/principal';
-import { actorOf, authOf } from '../middleware/auth';
+import { actorOf, authOf, principalOf } from '../middleware/auth';
 import { parse } from '../middleware/validate';
 import { dataOf, offsetPageOf } from '../openapi/envelopes';
 import { alertRuleSchema } from '../openapi/resource-schemas';
@@ -108,7 +107,7 @@ export function alertRulesRoutes(core: Core): Router {
       if (!(await communities.findInScope(auth.scope, requested))) throw new NotFoundError(`Community ${requested} was not found`, 'COMMUNITY_NOT_FOUND');
       communityId = requested;
     }
-    const rule = await createAlertRule(actions, { createdBy: principalOf(auth.key, auth.scope), communityId, rule: input, maxPerCommunity: core.config.tenantLimits.alertRulesPerCommunity });
+    const rule = await createAlertRule(actions, { createdBy: principalOf(auth), communityId, rule: input, maxPerCommunity: core.config.tenantLimits.alertRulesPerCommunity });
     req.log.info({ ruleId: rule.id, nodeId: rule.nodeId, category: rule.category }, 'alert rule created');
     res.status(201).location(`/api/v1/alert-rules/${rule.id}`).json({ data: rule });
   });
@@ -139,7 +138,7 @@ export function alertRulesRoutes(core: Core): Router {
       }
     }
     if (metricProblem) throw new ValidationError(`Invalid body: ${metricProblem}`);
-    const updated = await updateAlertRule(actions, { scope: auth.scope, actor: actorOf(auth), by: principalOf(auth.key, auth.scope), id, change: input }, req.log);
+    const updated = await updateAlertRule(actions, { scope: auth.scope, actor: actorOf(auth), by: principalOf(auth), id, change: input }, req.log);
     if (!updated) throw new NotFoundError(`Alert rule ${id} was not found`, 'ALERT_RULE_NOT_FOUND');
     if ('problem' in updated) throw new ValidationError(`Invalid body: body.clearThreshold: ${updated.problem}`);
     res.json({ data: updated });
@@ -148,7 +147,7 @@ export function alertRulesRoutes(core: Core): Router {
   router.delete('/alert-rules/:id', apiDoc(DOCS.delete), async (req, res) => {
     const { id } = parse(uuidParam, req.params, 'path');
     const auth = authOf(req);
-    if (!(await deleteAlertRule(actions, { scope: auth.scope, actor: actorOf(auth), by: principalOf(auth.key, auth.scope), id }, req.log))) throw new NotFoundError(`Alert rule ${id} was not found`, 'ALERT_RULE_NOT_FOUND');
+    if (!(await deleteAlertRule(actions, { scope: auth.scope, actor: actorOf(auth), by: principalOf(auth), id }, req.log))) throw new NotFoundError(`Alert rule ${id} was not found`, 'ALERT_RULE_NOT_FOUND');
     res.status(204).end();
   });
 

@@ -4,8 +4,7 @@ import type { Core } from '../../shared/core';
 import { NotFoundError, ValidationError } from '../../shared/errors';
 import { deleteMaintenanceWindow, openMaintenanceWindow } from '../../shared/alerts/maintenance-window-actions';
 import { CUSTOMER_MAX_WINDOW_DAYS } from '../../shared/alerts/maintenance-window-policy';
-import { principalOf } from '../../shared/tenancy/principal';
-import { actorOf, authOf } from '../middleware/auth';
+import { actorOf, authOf, principalOf } from '../middleware/auth';
 import { parse } from '../middleware/validate';
 import { dataOf, offsetPageOf } from '../openapi/envelopes';
 import { maintenanceWindowSchema } from '../openapi/resource-schemas';
@@ -95,7 +94,7 @@ export function maintenanceWindowsRoutes(core: Core): Router {
       { db: core.db, maintenance },
       {
         actor: actorOf(auth),
-        by: principalOf(auth.key, auth.scope),
+        by: principalOf(auth),
         communityId,
         nodeId: input.nodeId ?? null,
         startsAt: new Date(input.startsAt),
@@ -123,7 +122,7 @@ export function maintenanceWindowsRoutes(core: Core): Router {
   router.delete('/maintenance-windows/:id', apiDoc(DOCS.delete), async (req, res) => {
     const auth = authOf(req);
     const { id } = parse(uuidParam, req.params, 'path');
-    await deleteMaintenanceWindow({ db: core.db, maintenance }, { actor: actorOf(auth), by: principalOf(auth.key, auth.scope), scope: auth.scope, id });
+    await deleteMaintenanceWindow({ db: core.db, maintenance }, { actor: actorOf(auth), by: principalOf(auth), scope: auth.scope, id });
     res.status(204).end();
   });
 

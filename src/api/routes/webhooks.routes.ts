@@ -10,8 +10,7 @@ import { createWebhookSubscription, deleteWebhookSubscription, hostOf, sendTestP
 import { createNotificationsRepository } from '../../shared/notifications/notifications.repository';
 import { webhookSubscriptionSchemas, type CreateWebhookSubscriptionInput } from '../../shared/notifications/webhook-subscription';
 import { createWebhookSubscriptionsRepository, type SubscriptionTarget } from '../../shared/notifications/webhook-subscriptions.repository';
-import { principalOf } from '../../shared/tenancy/principal';
-import { authOf, type AuthContext } from '../middleware/auth';
+import { actorOf, authOf, principalOf } from '../middleware/auth';
 import { parse } from '../middleware/validate';
 import { dataOf, offsetPageOf, uuid } from '../openapi/envelopes';
 import { webhookDeliverySchema, webhookSchema } from '../openapi/resource-schemas';
@@ -29,7 +28,6 @@ const listQuery = paginationSchema
 
 const deliveriesQuery = paginationSchema.extend({ status: z.enum(NOTIFICATION_STATUSES).optional() }).strict();
 
-const actorOf = (auth: AuthContext) => ({ keyId: auth.key.id, label: `${auth.key.label} (${auth.key.prefix})` });
 
 const WHO_MAY_CHANGE = 'A customer key may change only the subscriptions it created; a distributor key those in its scope not created by a superadmin key; a superadmin key any.';
 
@@ -126,7 +124,7 @@ export function webhooksRoutes(core: Core): Router {
     const target = await targetOf(auth.scope, input);
     const { subscription, secret } = await createWebhookSubscription(actions, {
       actor: actorOf(auth),
-      by: principalOf(auth.key, auth.scope),
+      by: principalOf(auth),
       target,
       subscription: input,
       maxPerTarget: core.config.tenantLimits.webhooksPerCommunity,
@@ -153,7 +151,7 @@ export function webhooksRoutes(core: Core): Router {
     const auth = authOf(req);
     const { id } = parse(uuidParam, req.params, 'path');
     const input = parse(schemas.update, req.body, 'body');
-    const updated = await updateWebhookSubscription(actions, { actor: actorOf(auth), by: principalOf(auth.key, auth.scope), scope: auth.scope, id, change: input });
+    const updated = await updateWebhookSubscription(actions, { actor: actorOf(auth), by: principalOf(auth), scope: auth.scope, id, change: input });
     req.log.info({ subscriptionId: id, changed: Object.keys(input).sort() }, 'webhook subscription updated');
     res.json({ data: updated });
   });
@@ -161,7 +159,7 @@ export function webhooksRoutes(core: Core): Router {
   router.delete('/webhooks/:id', apiDoc(docs.delete), async (req, res) => {
     const auth = authOf(req);
     const { id } = parse(uuidParam, req.params, 'path');
-    await deleteWebhookSubscription(actions, { actor: actorOf(auth), by: principalOf(auth.key, auth.scope), scope: auth.scope, id });
+    await deleteWebhookSubscription(actions, { actor: actorOf(auth), by: principalOf(auth), scope: auth.scope, id });
     req.log.info({ subscriptionId: id }, 'webhook subscription deleted');
     res.status(204).end();
   });

@@ -116,7 +116,7 @@ export class LiveClient {
 
   private drop(reason: string, details: Record<string, unknown>): void {
     this.dispose();
-    this.opts.log.warn({ keyId: this.identity.keyId, role: this.identity.scope.role, reason, ...details }, 'live client dropped');
+    this.opts.log.warn({ caller: this.identity.callerId, role: this.identity.scope.role, reason, ...details }, 'live client dropped');
     this.socket.terminate();
   }
 }

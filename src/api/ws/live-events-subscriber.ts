@@ -3,6 +3,7 @@ import type { Logger } from '../../shared/logger';
 import { createRedis } from '../../shared/redis';
 import { liveEventsChannel, parseLiveEvent, type LiveEvent } from '../../shared/events/live-events';
 import { apiKeyRevocationsChannel } from '../../shared/auth/api-key-cache';
+import { userChangesChannel } from '../../shared/auth/user-changes';
 
 /**
  * A dependency's transition, as published on `<prefix>:events`: the DB breaker's (db-breaker.ts,
@@ -29,7 +30,8 @@ export function systemTransitionEvent(raw: string): LiveEvent | undefined {
 
 /**
  * The process's one subscriber connection to the live-events and system-events channels (and the
- * API-key revocations, which empty the process's key cache). It is a
+ * API-key revocations, which empty the process's key cache, and the user changes, which close a
+ * user's sockets). It is a
  * connection of its own (a subscribed connection can run no other command) that reconnects and
  * resubscribes by itself; `subscribed` resolves once Redis confirmed the subscription.
  * Messages published while the connection was down are gone for good (pub/sub keeps nothing), so
@@ -41,6 +43,7 @@ export function createLiveEventsSubscriber(
   log: Logger,
   onEvent: (event: LiveEvent) => void,
   onApiKeyRevoked: (keyId: string) => void = () => undefined,
+  onUserChanged: (userId: string) => void = () => undefined,
   onConnected: () => void = () => undefined,
 ) {
   const redis = createRedis(config, log, 'worker');
@@ -48,13 +51,15 @@ export function createLiveEventsSubscriber(
   const liveChannel = liveEventsChannel(config.queues.prefix);
   const systemChannel = `${config.queues.prefix}:events`;
   const revocations = apiKeyRevocationsChannel(config.queues.prefix);
+  const userChanges = userChangesChannel(config.queues.prefix);
   redis.on('message', (channel: string, raw: string) => {
     if (channel === revocations) return onApiKeyRevoked(raw);
+    if (channel === userChanges) return onUserChanged(raw);
     const event = channel === liveChannel ? parseLiveEvent(raw) : channel === systemChannel ? systemTransitionEvent(raw) : undefined;
     if (event) onEvent(event);
     else if (channel === liveChannel) log.warn({ channel }, 'malformed live event dropped');
   });
-  const subscribed = redis.subscribe(liveChannel, systemChannel, revocations).then(() => undefined);
+  const subscribed = redis.subscribe(liveChannel, systemChannel, revocations, userChanges).then(() => undefined);
   subscribed.catch(() => undefined); // a caller that never awaits it must not see an unhandled rejection
   return {
     subscribed,

@@ -12,6 +12,9 @@ import { LiveClient } from './live-client';
 import { LIVE_CLOSE } from './live-close-codes';
 import { createLiveEventsSubscriber } from './live-events-subscriber';
 import { createLiveKeyWatch } from './live-key-watch';
+import { createLiveUserWatch } from './live-user-watch';
+import type { UserSignIn } from '../../shared/auth/user-sign-in';
+import { createUserSignInOf } from '../user-sign-in-setup';
 import { createLiveSocketSlots, SLOT_RENEW_MS } from './live-socket-slots';
 import { createUpgradeClientBucket } from './upgrade-client-address';
 import { authenticateUpgrade, type LiveIdentity } from './upgrade-auth';
@@ -37,6 +40,8 @@ export interface LiveHub {
 export interface LiveHubOptions {
   /** The process's key cache, shared with the app (main.ts): a revocation seen by either closes the key's sockets. A private one when absent. */
   apiKeyCache?: ApiKeyCache;
+  /** The process's Supabase sign-in, shared with the app (main.ts); built here when absent (tests). Null: sign-in is off. */
+  userSignIn?: UserSignIn | null;
 }
 
 function pathOf(req: IncomingMessage): string | undefined {
@@ -59,7 +64,7 @@ function pathOf(req: IncomingMessage): string | undefined {
  */
 export function createLiveHub(server: Server, core: Core, opts: LiveHubOptions = {}): LiveHub {
   const log = core.log.child({ module: 'live-hub' });
-  const { heartbeatMs, maxBufferedBytes, batchMs, keyRecheckMs, maxAgeMs } = core.config.ws;
+  const { heartbeatMs, maxBufferedBytes, batchMs, keyRecheckMs, userRecheckMs, maxAgeMs } = core.config.ws;
   const apiKeyCache = opts.apiKeyCache ?? createApiKeyCache(core.repos.apiKeys, core.config.api.keyCacheMs);
   const tickets = createWsTicketStore(core.redis, core.config.queues.prefix);
   const wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: MAX_INCOMING_BYTES });
@@ -71,7 +76,9 @@ export function createLiveHub(server: Server, core: Core, opts: LiveHubOptions =
   const slotOf = new Map<LiveClient, string>();
   let closing = false;
 
+  const userSignIn = opts.userSignIn === undefined ? createUserSignInOf(core) : (opts.userSignIn ?? undefined);
   const keyWatch = createLiveKeyWatch({ clients, findKeys: (ids) => core.repos.apiKeys.findByIds(ids), recheckMs: keyRecheckMs, log });
+  const userWatch = createLiveUserWatch({ clients, findUsers: (ids) => core.repos.users.findByIds(ids), recheckMs: userRecheckMs, log });
   const stopWatchingRevocations = apiKeyCache.onInvalidate((keyId) => keyWatch.closeKey(keyId, LIVE_CLOSE.keyRevoked));
   const subscriber = createLiveEventsSubscriber(
     core.config,
@@ -80,10 +87,12 @@ export function createLiveHub(server: Server, core: Core, opts: LiveHubOptions =
       for (const client of clients) if (canSee(client.identity.scope, event.audience)) client.deliver(event);
     },
     (keyId) => apiKeyCache.invalidate(keyId),
+    (userId) => void userWatch.checkUser(userId),
     () => {
-      // Revocations announced while Redis was away (or lost with it) were never heard here.
+      // Revocations and user changes announced while Redis was away (or lost with it) were never heard here.
       apiKeyCache.forgetAll();
       void keyWatch.recheck();
+      void userWatch.recheck();
     },
   );
 
@@ -95,24 +104,26 @@ export function createLiveHub(server: Server, core: Core, opts: LiveHubOptions =
   const releaseSlot = (keyId: string, slot: string) =>
     void slots.release(keyId, slot).catch((err: unknown) => log.warn({ err, keyId }, 'live socket slot not released: it frees up when its lease ends'));
   const renewal = setInterval(() => {
-    const held = [...slotOf].map(([client, slot]) => ({ keyId: client.identity.keyId, slot }));
+    const held = [...slotOf].map(([client, slot]) => ({ keyId: client.identity.callerId, slot }));
     slots.renew(held).catch((err: unknown) => log.warn({ err, sockets: held.length }, 'live socket slots not renewed: retried at the next renewal'));
   }, SLOT_RENEW_MS);
   renewal.unref();
 
   function accept(socket: WebSocket, identity: LiveIdentity, slot: string): void {
-    const client = new LiveClient(socket, identity, { maxBufferedBytes, batchMs, maxAgeMs, log });
+    // A user's socket lasts no longer than the token that opened it: the client reconnects with a fresh one.
+    const age = identity.closesAtMs === undefined ? maxAgeMs : Math.max(1_000, Math.min(maxAgeMs, identity.closesAtMs - Date.now()));
+    const client = new LiveClient(socket, identity, { maxBufferedBytes, batchMs, maxAgeMs: age, log });
     clients.add(client);
     slotOf.set(client, slot);
-    socket.on('error', (err) => log.debug({ err, keyId: identity.keyId }, 'live socket error'));
+    socket.on('error', (err) => log.debug({ err, caller: identity.callerId }, 'live socket error'));
     socket.on('close', (code) => {
       clients.delete(client);
       slotOf.delete(client);
-      releaseSlot(identity.keyId, slot);
+      releaseSlot(identity.callerId, slot);
       client.dispose();
-      log.info({ keyId: identity.keyId, code, clients: clients.size }, 'live client disconnected');
+      log.info({ caller: identity.callerId, code, clients: clients.size }, 'live client disconnected');
     });
-    log.info({ keyId: identity.keyId, role: identity.scope.role, clients: clients.size }, 'live client connected');
+    log.info({ caller: identity.callerId, role: identity.scope.role, clients: clients.size }, 'live client connected');
     client.send({ event: 'WELCOME', data: { ...identity.scope, heartbeatMs, batchMs }, at: new Date().toISOString() });
   }
 
@@ -123,8 +134,9 @@ export function createLiveHub(server: Server, core: Core, opts: LiveHubOptions =
     await limits.admit(bucket);
     try {
       return await authenticateUpgrade(req, {
-        authenticateKey: (key) => apiKeyCache.authenticate(key),
+        authenticators: { apiKey: (key) => apiKeyCache.authenticate(key), userToken: userSignIn },
         findKeyById: (id) => core.repos.apiKeys.findById(id),
+        findUserById: (id) => core.repos.users.findById(id),
         tickets,
       });
     } catch (err) {
@@ -147,11 +159,11 @@ export function createLiveHub(server: Server, core: Core, opts: LiveHubOptions =
     try {
       if (closing) throw shuttingDown();
       identity = await admitAndAuthenticate(req);
-      const taken = await slots.acquire(identity.keyId);
-      if (!taken.taken) throw socketCapReached(identity.keyId, maxSockets, taken.open);
+      const taken = await slots.acquire(identity.callerId);
+      if (!taken.taken) throw socketCapReached(identity, maxSockets, taken.open);
       slot = taken.slot;
       if (closing) {
-        releaseSlot(identity.keyId, slot);
+        releaseSlot(identity.callerId, slot);
         throw shuttingDown();
       }
     } catch (err) {
@@ -159,7 +171,7 @@ export function createLiveHub(server: Server, core: Core, opts: LiveHubOptions =
       return;
     }
     if (socket.destroyed) {
-      releaseSlot(identity.keyId, slot);
+      releaseSlot(identity.callerId, slot);
       return;
     }
     socket.off('error', onEarlyError);
@@ -178,6 +190,7 @@ export function createLiveHub(server: Server, core: Core, opts: LiveHubOptions =
       clearInterval(heartbeat);
       clearInterval(renewal);
       keyWatch.stop();
+      userWatch.stop();
       stopWatchingRevocations();
       const closed = [...clients].map((c) => new Promise<void>((resolve) => c.socket.once('close', () => resolve())));
       for (const client of clients) client.close(LIVE_CLOSE.shuttingDown);
@@ -191,8 +204,9 @@ export function createLiveHub(server: Server, core: Core, opts: LiveHubOptions =
   };
 }
 
-function socketCapReached(keyId: string, max: number, open: number): TenantLimitReachedError {
-  return new TenantLimitReachedError({ what: 'open live sockets', per: `API key ${keyId}`, max, setting: 'TENANT_MAX_LIVE_SOCKETS_PER_KEY', remedy: 'close one before opening another' }, open);
+function socketCapReached(identity: LiveIdentity, max: number, open: number): TenantLimitReachedError {
+  const per = identity.kind === 'api_key' ? `API key ${identity.id}` : `user ${identity.id}`;
+  return new TenantLimitReachedError({ what: 'open live sockets', per, max, setting: 'TENANT_MAX_LIVE_SOCKETS_PER_KEY', remedy: 'close one before opening another' }, open);
 }
 
 function shuttingDown(): AppError {

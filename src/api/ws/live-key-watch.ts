@@ -13,7 +13,7 @@ export interface LiveKeyWatch {
 }
 
 /**
- * Keeps the live sockets of one process honest about their API keys. A revocation announced over
+ * Keeps the live sockets of one process honest about their API keys (live-user-watch.ts does the same for users). A revocation announced over
  * Redis closes the key's sockets at once (closeKey); every `recheckMs` the keys of all open
  * sockets are read again in one query, which catches a revocation whose announcement was lost and
  * a key that expired while its socket was open. While the database is down sockets stay open
@@ -32,12 +32,12 @@ export function createLiveKeyWatch(deps: {
     for (const client of clients) {
       const why = match(client);
       // A revocation is heard twice in the process that made it (directly and over Redis): log it once.
-      if (why && client.close(why)) log.info({ keyId: client.identity.keyId, code: why.code, reason: why.reason }, 'live client closed: api key no longer valid');
+      if (why && client.close(why)) log.info({ keyId: client.identity.id, code: why.code, reason: why.reason }, 'live client closed: api key no longer valid');
     }
   }
 
   async function recheckOnce(): Promise<void> {
-    const ids = [...new Set([...clients].map((c) => c.identity.keyId))];
+    const ids = [...new Set([...clients].filter((c) => c.identity.kind === 'api_key').map((c) => c.identity.id))];
     if (ids.length === 0) return;
     let keys: Map<string, ApiKeyRecord>;
     try {
@@ -48,7 +48,8 @@ export function createLiveKeyWatch(deps: {
     }
     const now = Date.now();
     closeWhere((client) => {
-      const key = keys.get(client.identity.keyId);
+      if (client.identity.kind !== 'api_key') return undefined;
+      const key = keys.get(client.identity.id);
       if (!key || key.revokedAt) return LIVE_CLOSE.keyRevoked;
       return isExpired(key, now) ? LIVE_CLOSE.keyExpired : undefined;
     });
@@ -60,7 +61,7 @@ export function createLiveKeyWatch(deps: {
   timer.unref();
 
   return {
-    closeKey: (keyId, why) => closeWhere((client) => (client.identity.keyId === keyId ? why : undefined)),
+    closeKey: (keyId, why) => closeWhere((client) => (client.identity.kind === 'api_key' && client.identity.id === keyId ? why : undefined)),
     recheck,
     stop: () => clearInterval(timer),
   };

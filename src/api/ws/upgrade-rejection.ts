@@ -27,6 +27,9 @@ export function rejectUpgrade(req: IncomingMessage, socket: Duplex, err: unknown
       log.warn({ err: err.cause ?? err, code, requestId }, 'live socket refused: dependency unavailable');
     }
     if (err instanceof TooManyRequestsError && err.retryAfterSeconds !== undefined) headers.push(`Retry-After: ${err.retryAfterSeconds}`);
+    // Other 503s that know when to come back (AUTH_KEYS_UNAVAILABLE: Supabase's JWKS cannot be fetched).
+    const retryAfter = (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    if (!(err instanceof DependencyUnavailableError) && !(err instanceof TooManyRequestsError) && err.httpStatus === 503 && typeof retryAfter === 'number') headers.push(`Retry-After: ${retryAfter}`);
   } else {
     const errorId = randomUUID();
     message = `Something went wrong on our side (error id ${errorId})`;

@@ -1,7 +1,9 @@
 import type { Conn } from '../db/transaction';
 
+/** Who acted: an API key (keyId) or a signed-in user (userId), named by label (key label and prefix, or the user's email and id). */
 export interface AuditActor {
   keyId: string | null;
+  userId?: string | null;
   label: string;
 }
 
@@ -9,6 +11,7 @@ export interface AuditEntry {
   id: number;
   at: Date;
   actorKeyId: string | null;
+  actorUserId: string | null;
   actorLabel: string | null;
   action: string;
   resourceType: string;
@@ -22,6 +25,8 @@ interface AuditLogRow {
   id: string;
   at: Date;
   actor_key_id: string | null;
+  /** Absent in rows read before the users migration ran. */
+  actor_user_id?: string | null;
   actor_label: string | null;
   action: string;
   resource_type: string;
@@ -34,6 +39,7 @@ const toAuditEntry = (r: AuditLogRow): AuditEntry => ({
   id: Number(r.id),
   at: r.at,
   actorKeyId: r.actor_key_id,
+  actorUserId: r.actor_user_id ?? null,
   actorLabel: r.actor_label,
   action: r.action,
   resourceType: r.resource_type,
@@ -49,6 +55,7 @@ export async function recordAudit(
   await conn('audit_log').insert({
     at: e.at ?? conn.fn.now(),
     actor_key_id: e.actor.keyId,
+    actor_user_id: e.actor.userId ?? null,
     actor_label: e.actor.label,
     action: e.action,
     resource_type: e.resourceType,

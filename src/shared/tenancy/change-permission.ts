@@ -1,5 +1,5 @@
 import { ForbiddenError } from '../errors';
-import type { Principal } from './principal';
+import { samePrincipal, type Principal } from './principal';
 
 /** How the refusal names the resource: "alert rule" / "alert rules". */
 export interface ResourceNoun {
@@ -11,10 +11,10 @@ export interface ResourceNoun {
  * Why `actor` may not change or delete a resource `creator` made, or undefined when it may. Which
  * communities the actor can reach is the scoped read's job, done before this; this rule adds who
  * within them:
- * - a superadmin key may change anything;
- * - a distributor key anything its keys or its customers' keys created, not a superadmin's;
- * - a customer key only what that very key created (several customers can share a community,
- *   so "my community's" would let one customer undo another's rules).
+ * - a superadmin key (or user) may change anything;
+ * - a distributor anything distributors or customers created, not a superadmin's;
+ * - a customer only what that very key, or that very user, created (several customers can share
+ *   a community, so "my community's" would let one customer undo another's rules).
  */
 export function changeRefusal(noun: ResourceNoun, actor: Principal, creator: Principal): string | undefined {
   switch (actor.role) {
@@ -24,8 +24,15 @@ export function changeRefusal(noun: ResourceNoun, actor: Principal, creator: Pri
       if (creator.role !== 'superadmin') return undefined;
       return `This ${noun.one} was created by a superadmin key; a distributor key may only change ${noun.many} created by distributor or customer keys`;
     case 'customer': {
-      if (creator.role === 'customer' && creator.keyId !== null && creator.keyId === actor.keyId) return undefined;
-      const by = creator.role !== 'customer' ? `a ${creator.role} key` : creator.keyId === null ? 'a customer key that has since been deleted' : 'another customer key';
+      if (creator.role === 'customer' && samePrincipal(actor, creator)) return undefined;
+      const by =
+        creator.role !== 'customer'
+          ? `a ${creator.role} key`
+          : creator.keyId === null && creator.userId === null
+            ? 'a customer key that has since been deleted'
+            : creator.userId !== null
+              ? 'another customer user'
+              : 'another customer key';
       return `This ${noun.one} was created by ${by}; a customer key may only change ${noun.many} it created`;
     }
   }

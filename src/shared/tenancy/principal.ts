@@ -1,22 +1,21 @@
-import { ROLES, type Role, type Scope } from '../auth/scope';
+import { ROLES, type Role } from '../auth/scope';
 
 /**
- * Who acts or who created something: an API key and its role. The key id is null once the key is
- * deleted (the role stays). When users (Supabase JWT) arrive, a `userId` joins these two.
+ * Who acts or who created something: an API key or a signed-in user, and its role. Exactly one of
+ * keyId and userId is set while the key or user exists; both are null once it is deleted (the
+ * role stays).
  */
 export interface Principal {
   keyId: string | null;
+  userId: string | null;
   role: Role;
 }
 
-/** The principal of an authenticated key. */
-export function principalOf(key: { id: string }, scope: Scope): Principal {
-  return { keyId: key.id, role: scope.role };
-}
-
-/** The creator columns (created_by_key_id, created_by_role) every owned table has. */
+/** The creator columns (created_by_key_id, created_by_user_id, created_by_role) every owned table has. */
 export interface CreatorColumns {
   created_by_key_id: string | null;
+  /** Absent in rows read before the users migration ran. */
+  created_by_user_id?: string | null;
   created_by_role: string;
 }
 
@@ -26,9 +25,14 @@ export interface CreatorColumns {
  */
 export function creatorOfRow(r: CreatorColumns): Principal {
   const role = (ROLES as readonly string[]).includes(r.created_by_role) ? (r.created_by_role as Role) : 'superadmin';
-  return { keyId: r.created_by_key_id, role };
+  return { keyId: r.created_by_key_id, userId: r.created_by_user_id ?? null, role };
 }
 
 export function creatorColumns(p: Principal): CreatorColumns {
-  return { created_by_key_id: p.keyId, created_by_role: p.role };
+  return { created_by_key_id: p.keyId, created_by_user_id: p.userId, created_by_role: p.role };
+}
+
+/** The same key, or the same user (never a key and a user, never two deleted ones). */
+export function samePrincipal(a: Principal, b: Principal): boolean {
+  return (a.keyId !== null && a.keyId === b.keyId) || (a.userId !== null && a.userId === b.userId);
 }

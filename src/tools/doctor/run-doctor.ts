@@ -5,6 +5,7 @@ import { checkDatabaseUrl } from './checks/database-url.check';
 import { checkRedisServer } from './checks/redis.check';
 import { checkSecrets } from './checks/secrets.check';
 import { checkThingSpeak } from './checks/thingspeak.check';
+import { checkSupabaseAuth } from './checks/supabase-auth.check';
 import { checkWebhookEgress } from './checks/webhook-egress.check';
 import { errorText } from './error-text';
 import { mustFix, warn, type Finding } from './finding';
@@ -25,7 +26,7 @@ async function withinDeadline(check: string, probe: Promise<Finding[]>, deadline
 
 /**
  * Every finding, in a fixed order: configuration and static checks first (they need no network),
- * then the three dependencies, probed in parallel so the doctor takes one timeout at most.
+ * then the dependencies (database, Redis, ThingSpeak, Supabase's JWKS), probed in parallel so the doctor takes one timeout at most.
  */
 export async function runDoctor(env: Record<string, string | undefined>): Promise<Finding[]> {
   const configResult = checkConfig(env);
@@ -36,10 +37,15 @@ export async function runDoctor(env: Record<string, string | undefined>): Promis
   const database = targets.database
     ? withinDeadline('database', checkDatabaseServer(targets.database, PROBE_TIMEOUT_MS), deadline)
     : Promise.resolve([warn('database', 'not checked: DATABASE_URL is missing or invalid (see the config lines)')]);
-  const [databaseFindings, redisFindings, thingspeakFindings] = await Promise.all([
+  const [databaseFindings, redisFindings, thingspeakFindings, supabaseFindings] = await Promise.all([
     database,
     withinDeadline('redis', checkRedisServer(targets.redisUrl, PROBE_TIMEOUT_MS), deadline),
     withinDeadline('thingspeak', checkThingSpeak(targets.thingspeak), deadline),
+    withinDeadline(
+      'supabase-auth',
+      checkSupabaseAuth({ url: env.SUPABASE_URL?.trim() || undefined, hasLegacySecret: Boolean(env.SUPABASE_JWT_SECRET?.trim()), timeoutMs: PROBE_TIMEOUT_MS }),
+      deadline,
+    ),
   ]);
 
   return [
@@ -57,5 +63,6 @@ export async function runDoctor(env: Record<string, string | undefined>): Promis
     ...databaseFindings,
     ...redisFindings,
     ...thingspeakFindings,
+    ...supabaseFindings,
   ];
 }

@@ -179,6 +179,12 @@ describe('OpenAPI document', () => {
     const key = (await call('post', '/api/v1/api-keys', { label: 'doc check', role: 'customer', communityId: community.id })).data;
     await call('get', '/api/v1/api-keys');
     await call('delete', `/api/v1/api-keys/${key.id}`);
+    const user = (await call('post', '/api/v1/users', { id: randomUUID(), email: `oa-${suffix}@example.test`, role: 'customer', communityId: community.id })).data;
+    await call('get', '/api/v1/users');
+    await call('get', `/api/v1/users/${user.id}`);
+    await call('patch', `/api/v1/users/${user.id}`, { label: 'Documented user', disabled: true });
+    await call('delete', `/api/v1/users/${user.id}`);
+    await call('get', '/api/v1/me');
 
     const node = (
       await call('post', '/api/v1/nodes', {

@@ -65,8 +65,8 @@ describe('tenant ownership of alert rules, maintenance windows and webhooks', ()
     test.each(['superadmin', 'distributor', 'customer'] as const)('when a %s key creates one, then createdBy names that key and its role', async (role) => {
       const made = await create(kind, keys[role]);
 
-      expect(made.createdBy).toEqual({ keyId: keys[role].id, role });
-      expect((await api.get(`${kind.path}/${made.id}`, keys.superadmin.key).expect(200)).body.data.createdBy).toEqual({ keyId: keys[role].id, role });
+      expect(made.createdBy).toEqual({ keyId: keys[role].id, userId: null, role });
+      expect((await api.get(`${kind.path}/${made.id}`, keys.superadmin.key).expect(200)).body.data.createdBy).toEqual({ keyId: keys[role].id, userId: null, role });
     });
 
     test.each(['superadmin', 'distributor'] as const)('when a customer key changes or deletes one a %s key created, then 403 says who created it and it is unchanged', async (creator) => {
@@ -145,7 +145,7 @@ describe('tenant ownership of alert rules, maintenance windows and webhooks', ()
       ];
 
       for (const row of rows) {
-        expect((await api.get(`${row.path}/${row.id}`, keys.customer.key).expect(200)).body.data.createdBy).toEqual({ keyId: null, role: 'superadmin' });
+        expect((await api.get(`${row.path}/${row.id}`, keys.customer.key).expect(200)).body.data.createdBy).toEqual({ keyId: null, userId: null, role: 'superadmin' });
         const refused = await api.del(`${row.path}/${row.id}`, keys.customer.key).expect(403);
         expect(refused.body.message).toContain(`This ${row.noun} was created by a superadmin key`);
         await api.del(`${row.path}/${row.id}`, keys.superadmin.key).expect(204);

@@ -29,6 +29,7 @@ const MAPPED: Record<string, Mapping> = {
   nodes_analytics_type_check: { table: 'nodes', column: 'analytics_type', enumName: 'ANALYTICS_TYPES (src/shared/nodes/node-enums.ts)', values: ANALYTICS_TYPES },
   nodes_status_check: { table: 'nodes', column: 'status', enumName: 'NODE_STATUSES (src/shared/nodes/node-enums.ts)', values: NODE_STATUSES },
   api_keys_role_check: { table: 'api_keys', column: 'role', enumName: 'ROLES (src/shared/auth/scope.ts)', values: ROLES },
+  users_role_check: { table: 'users', column: 'role', enumName: 'ROLES (src/shared/auth/scope.ts)', values: ROLES },
   alert_rules_operator_check: { table: 'alert_rules', column: 'operator', enumName: 'ALERT_OPERATORS (src/shared/alerts/alert-enums.ts)', values: ALERT_OPERATORS },
   alert_rules_severity_check: { table: 'alert_rules', column: 'severity', enumName: 'ALERT_SEVERITIES (src/shared/alerts/alert-enums.ts)', values: ALERT_SEVERITIES },
   alerts_kind_check: { table: 'alerts', column: 'kind', enumName: 'ALERT_KINDS (src/shared/alerts/alert-enums.ts)', values: ALERT_KINDS },

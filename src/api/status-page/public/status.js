@@ -3,8 +3,9 @@
  * that allows only this file, so nothing here may use eval or inline handlers. Every value from
  * the API goes into the page through textContent (node labels are user input).
  *
- * The API key is asked for once and kept in sessionStorage only: it lives as long as the tab,
- * never in localStorage, a cookie or a URL. The live socket is opened with a single-use ticket.
+ * The API key, or a Supabase access token (a signed-in user's JWT), is asked for once and kept in
+ * sessionStorage only: it lives as long as the tab, never in localStorage, a cookie or a URL. Both
+ * are sent the same way (Authorization: Bearer). The live socket is opened with a single-use ticket.
  *
  * Nodes are paged on the server (a fleet has thousands): one page of 50 at a time, by the keyset
  * cursors of GET /api/v1/nodes, with search and filters, and the counts by status from one
@@ -257,8 +258,15 @@
     $('nodes-counts').classList.toggle('stale', Boolean(state.problems.counts));
   }
 
+  // A token expires (401 TOKEN_EXPIRED), a user can be disabled or deleted (403 USER_*): sign in again.
+  const SIGNED_OUT_CODES = ['USER_DISABLED', 'USER_NOT_PROVISIONED'];
+  function refusedCredential(err) {
+    return err.status === 401 || (err.status === 403 && SIGNED_OUT_CODES.indexOf(err.code) >= 0);
+  }
+  const REFUSED = 'The API key or access token was refused (revoked, expired, unknown or disabled): sign in again.';
+
   function failed(what, err) {
-    if (err.status === 401) return signOut('The API key was refused (revoked or unknown): sign in again.');
+    if (refusedCredential(err)) return signOut(REFUSED);
     state.problems[what] = reasonOf(err);
     renderProblems();
   }
@@ -627,7 +635,7 @@
         };
       },
       function (err) {
-        if (err.status === 401) return signOut('The API key was refused (revoked or unknown): sign in again.');
+        if (refusedCredential(err)) return signOut(REFUSED);
         scheduleLive();
       },
     );
@@ -687,19 +695,30 @@
     const input = $('api-key');
     const key = input.value.trim();
     if (!key) return;
-    // Checked before it is kept: a wrong key is refused here, not after the page fills with errors.
-    fetch('/api/v1/alerts/summary', { headers: { Authorization: 'Bearer ' + key }, cache: 'no-store' })
+    // Checked before it is kept: a wrong key or token is refused here, not after the page fills with errors.
+    // An access token is a JWT (three dot-separated parts); API keys have no dots.
+    const isToken = key.split('.').length === 3;
+    fetch('/api/v1/me', { headers: { Authorization: 'Bearer ' + key }, cache: 'no-store' })
       .then(
         function (res) {
-          return res.status;
+          if (res.status !== 401 && res.status !== 403) return { status: res.status };
+          return res.json().then(
+            function (body) {
+              return { status: res.status, message: body && body.message };
+            },
+            function () {
+              return { status: res.status };
+            },
+          );
         },
         function () {
-          return 0;
+          return { status: 0 };
         },
       )
-      .then(function (status) {
-        if (status === 401 || status === 403) {
-          $('key-error').textContent = 'This API key was refused.';
+      .then(function (answer) {
+        if (answer.status === 401 || answer.status === 403) {
+          // For a token the API's reason helps (expired, not provisioned yet); written as text, never markup.
+          $('key-error').textContent = isToken ? 'This access token was refused: ' + (answer.message || 'unknown reason') : 'This API key was refused.';
           $('key-error').hidden = false;
           return;
         }
