@@ -45,14 +45,8 @@ const toRecord = (r: UserRow): UserRecord => ({
   updatedAt: r.updated_at.toISOString(),
 });
 
-export interface NewUser {
-  id: string;
-  email: string | null;
-  label: string | null;
-  role: Role;
-  distributorId: string | null;
-  communityId: string | null;
-}
+/** What POST /users (or a first sight with trusted app_metadata) gives a new user. */
+export type NewUser = Pick<UserRecord, 'id' | 'email' | 'label' | 'role' | 'distributorId' | 'communityId'>;
 
 export interface UserChange {
   email?: string | null;
