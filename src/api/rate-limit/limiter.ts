@@ -43,6 +43,24 @@ export interface LimiterOptions {
   syncMs: number;
 }
 
+/** A counter's standing read with plain commands (the key rate-limiter-flexible writes: `<keyPrefix>:<id>`). */
+async function readCount(redis: Redis, key: string): Promise<Standing | null> {
+  // Like rejectIfRedisNotReady: fail at once rather than queue while disconnected.
+  if (redis.status !== 'ready') throw new Error('Redis connection is not ready');
+  const value = await redis.get(key);
+  if (value === null) return null;
+  const ttl = await redis.pttl(key);
+  return { consumed: Number(value), msBeforeNext: Math.max(ttl, 0) };
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
 /** A fixed-window counter in Redis, shared by every API process that uses the same key prefix. */
 export function createLimiter(opts: LimiterOptions): Limiter {
   const { policy } = opts;
@@ -64,10 +82,10 @@ export function createLimiter(opts: LimiterOptions): Limiter {
         if (rejection instanceof RateLimiterRes) return standingOf(rejection);
         throw rejection;
       }),
-    read: async (id) => {
-      const res = await store.get(id);
-      return res ? standingOf(res) : null;
-    },
+    // Not the library's get(): it sends MULTI GET PTTL, and building an ioredis pipeline for it cost
+    // more API CPU than the rest of the rate limiting. The failed-auth peek runs on every request and
+    // its key rarely exists, so one GET usually answers.
+    read: (id) => withDeadline(readCount(opts.redis, `${opts.keyPrefix}:${id}`), STORE_TIMEOUT_MS),
   };
   const counts =
     opts.syncMs > 0
