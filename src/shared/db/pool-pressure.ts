@@ -45,8 +45,11 @@ export function createPoolPressure(db: Db, target: { connectionString: string; s
   });
   let reserved: Db | undefined;
   let probe: { at: number; answer: Promise<boolean> } | undefined;
+  let closed = false;
 
   function serverAnswers(): Promise<boolean> {
+    // After close (a job that outlived its worker's shutdown) no new connection is opened.
+    if (closed) return Promise.resolve(false);
     if (probe && now() - probe.at < opts.probeCacheMs) return probe.answer;
     reserved ??= openProbeDb(target, opts.probeTimeoutMs, `${applicationName}-reserved`);
     const answer = reserved.raw('select 1').then(() => true, () => false);
@@ -63,6 +66,7 @@ export function createPoolPressure(db: Db, target: { connectionString: string; s
     serverAnswers,
     lastSuccessAt: () => lastSuccess,
     async close() {
+      closed = true;
       await reserved?.destroy().catch(() => undefined);
       reserved = undefined;
     },
