@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Core } from '../shared/core';
 import { checkDatabase } from '../shared/health/dependency-checks';
 import { createBreakerTransitionNotifier } from './breaker-transition-notifier';
+import { startPeriodicCheck } from './periodic-check';
 
 /**
  * Runs in every worker process: keeps the `poll` queue's global pause in agreement with the DB
@@ -15,8 +16,6 @@ export function startBreakerWatch(core: Core): { stop(): Promise<void>; check():
   const flagKey = breaker.keys.pollPausedByBreaker;
   const instance = randomUUID();
   const transitionNotifier = createBreakerTransitionNotifier(core);
-  let running: Promise<void> | undefined;
-  let stopped = false;
 
   async function pauseForBreaker(): Promise<void> {
     const ours = (await redis.exists(flagKey)) === 1;
@@ -66,21 +65,10 @@ export function startBreakerWatch(core: Core): { stop(): Promise<void>; check():
     await transitionNotifier.notifyNew().catch((err: unknown) => log.warn({ err }, 'breaker transition not notified yet: retried on the next check'));
   }
 
-  const timer = setInterval(() => {
-    if (running || stopped) return;
-    running = check()
-      .catch((err: unknown) => log.warn({ err }, 'breaker check failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  }, core.config.circuit.checkMs);
+  const periodic = startPeriodicCheck(check, core.config.circuit.checkMs, log, 'breaker check failed');
 
   return {
     check,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
+    stop: () => periodic.stop(),
   };
 }

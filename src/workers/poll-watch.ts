@@ -2,6 +2,7 @@ import type { Core } from '../shared/core';
 import type { PollRate } from '../shared/polling/poll-rate';
 import type { ThingSpeakOutageMonitor } from '../shared/thingspeak/outage-monitor';
 import { createThingSpeakTransitionNotifier } from './breaker-transition-notifier';
+import { startPeriodicCheck } from './periodic-check';
 
 /** The poll queue's limiter as handed to BullMQ; BullMQ reads `max` on every fetch, so changing it takes effect at once. */
 export interface MutableLimiter {
@@ -18,8 +19,6 @@ export interface MutableLimiter {
 export function startPollWatch(core: Core, deps: { pollRate: PollRate; limiter: MutableLimiter; outage: ThingSpeakOutageMonitor }) {
   const { log } = core;
   const notifier = createThingSpeakTransitionNotifier(core, deps.outage);
-  let running: Promise<void> | undefined;
-  let stopped = false;
 
   async function applyRate(): Promise<void> {
     const rate = await deps.pollRate.current();
@@ -40,14 +39,7 @@ export function startPollWatch(core: Core, deps: { pollRate: PollRate; limiter: 
     await notifier.notifyNew().catch((err: unknown) => log.warn({ err }, 'ThingSpeak transition not notified yet: retried on the next check'));
   }
 
-  const timer = setInterval(() => {
-    if (running || stopped) return;
-    running = check()
-      .catch((err: unknown) => log.warn({ err }, 'poll watch check failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  }, core.config.circuit.checkMs);
+  const periodic = startPeriodicCheck(check, core.config.circuit.checkMs, log, 'poll watch check failed');
 
   return {
     check,
@@ -55,10 +47,6 @@ export function startPollWatch(core: Core, deps: { pollRate: PollRate; limiter: 
     slowDownHere(): void {
       if (deps.pollRate.slowDownHere()) void applyRate().catch(() => undefined);
     },
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
+    stop: () => periodic.stop(),
   };
 }
