@@ -6,13 +6,13 @@ import { createLogger } from '../../src/shared/logger';
 import { createQueues, type Queues } from '../../src/shared/queues/queues';
 import { createProducers, type Producers } from '../../src/shared/queues/producers';
 import { createThingSpeakSimulator, type ThingSpeakSimulator } from '../../src/simulator/thingspeak-simulator';
-import { createPgCountingProxy, type PgCountingProxy } from './pg-counting-proxy';
+import { startPgCountingProxyProcess, type PgCountingProxyProcess } from './pg-counting-proxy-process';
 
 export const DB_NAME = 'evara_bench_poll';
 
 /**
  * Everything one mode needs around the worker under test: a fresh database (direct for the
- * bench, through the counting proxy for the worker), a Redis prefix of its own, the real queues
+ * bench, through the counting proxy, a process of its own, for the worker), a Redis prefix of its own, the real queues
  * and producers on it, and the simulator in this process. `close()` undoes all of it, also after
  * a failure; cleanups registered with `defer` run first, newest first.
  */
@@ -26,7 +26,7 @@ export interface Harness {
   producers: Producers;
   sim: ThingSpeakSimulator;
   simUrl: string;
-  proxy: PgCountingProxy;
+  proxy: PgCountingProxyProcess;
   /** DATABASE_URL for the worker: the bench database through the counting proxy. */
   proxiedDatabaseUrl: string;
   defer(name: string, cleanup: () => Promise<unknown>): void;
@@ -77,12 +77,11 @@ export async function openHarness(tag: string): Promise<Harness> {
     });
 
     const dbUrl = new URL(bench.config.db.url);
-    const proxy = createPgCountingProxy({ host: dbUrl.hostname, port: Number(dbUrl.port || 5432) });
-    const proxyPort = await proxy.listen();
+    const proxy = await startPgCountingProxyProcess({ host: dbUrl.hostname, port: Number(dbUrl.port || 5432) });
     defer('pg proxy', () => proxy.close());
     const proxied = new URL(bench.config.db.url);
     proxied.hostname = '127.0.0.1';
-    proxied.port = String(proxyPort);
+    proxied.port = String(proxy.port);
 
     const config = loadConfig({ ...process.env, DATABASE_URL: bench.config.db.url, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, NODE_ENV: 'development', LOG_LEVEL: 'warn' }, 'tool');
     const queues = createQueues(config, redis, createLogger({ service: 'bench', version: 'bench', level: 'warn' }));

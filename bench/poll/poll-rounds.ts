@@ -30,7 +30,7 @@ interface Snapshot {
 async function snapshot(h: Harness, worker: PollWorker): Promise<Snapshot> {
   return {
     simRequests: h.sim.stats().totalRequests,
-    pgRoundTrips: h.proxy.counts().roundTrips,
+    pgRoundTrips: (await h.proxy.counts()).roundTrips,
     readings: await countReadings(h.db),
     worker: await worker.scrape(),
   };
