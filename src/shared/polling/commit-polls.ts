@@ -57,8 +57,58 @@ async function commitInRounds(deps: CommitPollsDeps, tx: Tx, inputs: CommitInput
   return results;
 }
 
-/** One poll per channel. Lock order: sync rows, node_state rows, nodes rows, each in key order. */
-async function commitRound(deps: CommitPollsDeps, tx: Tx, inputs: CommitInput[]): Promise<CommitResult[]> {
+/**
+ * One page of a history import, overlapped with the page before it (`previous`: that page's
+ * commit, true when it applied). This page's rows go in first, in a transaction of its own, while
+ * the previous page's transaction finishes; its cursor, node state and status are written only
+ * after that page committed and handed off, in the same transaction as its rows. So the database
+ * inserts one page while the worker and the other connection finish the one before, and every
+ * guarantee of a commit holds: if the previous page failed or did not apply, this one rolls back.
+ */
+export async function commitImportPage(deps: CommitPollsDeps, input: CommitInput, previous: Promise<boolean>): Promise<CommitResult> {
+  // A new epoch's id is made by the transaction that starts it: nothing can be inserted ahead.
+  if (input.epoch !== input.target.sync.epoch || input.readings.length === 0) {
+    if (!(await previous)) return notApplied(input);
+    const [result] = await commitPolls(deps, [input]);
+    if (result!.status === 'rejected') throw result!.reason;
+    return result!.value;
+  }
+  try {
+    return await inTransaction(deps.db, async (tx) => {
+      const inserted = await deps.commits.insertReadings(tx, readingsToInsert(input, input.target.channelEpochId));
+      if (!(await previous)) throw new RolledBack(notApplied(input));
+      const [result] = await commitRound(deps, tx, [input], inserted);
+      // Another poll moved the channel to a new epoch meanwhile: the rows inserted ahead go too.
+      if (!result!.applied) throw new RolledBack(result!);
+      return result!;
+    });
+  } catch (err) {
+    if (err instanceof RolledBack) return err.result;
+    throw err;
+  }
+}
+
+/** Thrown inside a transaction to roll it back with a result to report, not a failure. */
+class RolledBack extends Error {
+  constructor(readonly result: CommitResult) {
+    super('rolled back');
+  }
+}
+
+function notApplied(input: CommitInput): CommitResult {
+  return { inserted: 0, insertedRows: [], fromEntryId: null, toEntryId: null, applied: false, pendingEvaluation: null, channelEpochId: null, status: input.target.node.status, statusChanged: false };
+}
+
+function readingsToInsert(input: CommitInput, channelEpochId: number): ReadingToInsert[] {
+  const { nodeChannelId } = input.target;
+  return input.readings.map((r) => ({ channelEpochId, entryId: r.entryId, recordedAt: r.recordedAt, fields: r.raw, parsed: r.parsed, encoded: r.encoded, parsedReading: r.parsed, nodeChannelId }));
+}
+
+/**
+ * One poll per channel. Lock order: sync rows, node_state rows, nodes rows, each in key order.
+ * `preInserted`: the readings of a single input already inserted in this transaction (an import page).
+ */
+async function commitRound(deps: CommitPollsDeps, tx: Tx, inputs: CommitInput[], preInserted?: InsertedReading[]): Promise<CommitResult[]> {
   const locked = await deps.commits.lockSyncRows(tx, inputs.map((i) => i.target.nodeChannelId));
   // Another poll of the channel committed a different epoch meanwhile: let the next poll redo the work.
   const applies = inputs.map((i) => {
@@ -74,11 +124,10 @@ async function commitRound(deps: CommitPollsDeps, tx: Tx, inputs: CommitInput[])
     // A clear starts a new epoch: its id is made in this transaction, with the epoch's first readings.
     const channelEpochId = input.epoch === target.sync.epoch ? target.channelEpochId : await deps.commits.channelEpochId(tx, target.nodeChannelId, input.epoch);
     epochIds.set(input, channelEpochId);
-    for (const r of input.readings) {
-      rows.push({ channelEpochId, entryId: r.entryId, recordedAt: r.recordedAt, fields: r.raw, parsed: r.parsed, encoded: r.encoded, parsedReading: r.parsed, nodeChannelId: target.nodeChannelId });
-    }
+    // A loop, not push(...rows): spreading a large page's rows could overflow the call stack.
+    if (!preInserted) for (const row of readingsToInsert(input, channelEpochId)) rows.push(row);
   }
-  const inserted = await deps.commits.insertReadings(tx, rows);
+  const inserted = preInserted ?? (await deps.commits.insertReadings(tx, rows));
   const insertedByChannel = new Map<string, InsertedReading[]>();
   for (const r of inserted) {
     const list = insertedByChannel.get(r.nodeChannelId);
@@ -107,7 +156,7 @@ async function commitRound(deps: CommitPollsDeps, tx: Tx, inputs: CommitInput[])
 
   return inputs.map((input, i): CommitResult => {
     const store = stores[i];
-    if (!store) return { inserted: 0, insertedRows: [], fromEntryId: null, toEntryId: null, applied: false, pendingEvaluation: null, channelEpochId: null, status: input.target.node.status, statusChanged: false };
+    if (!store) return notApplied(input);
     const change = changes.get(input.target.node.id);
     return { ...store, status: change?.status ?? input.target.node.status, statusChanged: change?.changed ?? false };
   });

@@ -21,7 +21,11 @@ export interface ImportRun {
   resumed: boolean;
   page: FetchPage;
   toReading(e: FeedEntry): CommitInput['readings'][number];
-  commit(input: Omit<CommitInput, 'now'>): Promise<CommittedPoll>;
+  /**
+   * Commits a page. `previous`, the page before's commit (true: applied), lets it insert while that
+   * one finishes; the first page has none and commits like any poll (batched with others).
+   */
+  commit(input: Omit<CommitInput, 'now'>, previous: Promise<boolean> | undefined): Promise<CommittedPoll>;
   log: Logger;
 }
 
@@ -45,7 +49,7 @@ export interface ImportOutcome {
  * Imports a channel's history page by page, newest first, each page committed with the import's
  * progress (`backfill_until`: entries created up to it are still to be read), so memory stays flat
  * for a channel of any size and a crash resumes at the last committed page. While a page commits,
- * the next one is fetched. Every entry of the epoch counts as new: entry ids are not in time order
+ * the next one is fetched, and the one after it already inserts its rows. Every entry of the epoch counts as new: entry ids are not in time order
  * (back-dated writes), so the cursor cannot filter mid-import; the primary key drops what an earlier
  * attempt stored. The last page also completes the import (the ordinary cursor takes over), and the
  * next poll starts from when the import began, so entries written meanwhile are not skipped.
@@ -70,20 +74,26 @@ export async function importHistory(run: ImportRun): Promise<ImportOutcome> {
     }),
   });
 
-  const commitPage = async ({ page, readings }: PreparedPage, final: boolean) => {
+  const commitPage = async ({ page, readings }: PreparedPage, final: boolean, previous: Promise<boolean> | undefined) => {
     for (const e of page.entries) if (e.entryId <= run.remoteLast) seen += 1;
     // A resumed import cannot count what earlier attempts stored, so it reports no gap.
     const missingEntries = final && !run.resumed ? Math.max(0, run.remoteLast - seen) : 0;
-    const result = await run.commit({
-      target,
-      epoch: run.epoch,
-      cleared: run.cleared && pages === 0,
-      readings,
-      remoteLastEntryId: run.remoteLast,
-      fetchedUntil: run.importStartedAt,
-      backfillUntil: final ? null : new Date(page.start.getTime() - 1000),
-      missingEntries,
-    });
+    // Until the first page of a clear has committed, the new epoch has no id to insert under, and
+    // whether this page is that first one is not known: wait for the page before.
+    if (previous && target.sync.epoch !== run.epoch && !(await previous)) return false;
+    const result = await run.commit(
+      {
+        target,
+        epoch: run.epoch,
+        cleared: run.cleared && pages === 0,
+        readings,
+        remoteLastEntryId: run.remoteLast,
+        fetchedUntil: run.importStartedAt,
+        backfillUntil: final ? null : new Date(page.start.getTime() - 1000),
+        missingEntries,
+      },
+      previous,
+    );
     last = result;
     evaluationEnqueued ||= result.evaluationEnqueued;
     // Another poll of the channel committed a different epoch meanwhile: it owns the import now.
@@ -97,26 +107,38 @@ export async function importHistory(run: ImportRun): Promise<ImportOutcome> {
     return true;
   };
 
+  // Two pages' commits overlap: the newer one inserts while the older one writes its cursor,
+  // commits and hands off (commitImportPage); a third waits for the older one to finish.
+  let older: Promise<boolean> = Promise.resolve(true);
+  let newer: Promise<boolean> | undefined;
+  const startCommit = (prepared: PreparedPage, final: boolean) => {
+    const started = commitPage(prepared, final, newer);
+    started.catch(() => undefined); // awaited later; until then a failure is not "unhandled"
+    older = newer ?? older;
+    newer = started;
+  };
+  const stopped = (): ImportOutcome => ({ inserted, missingEntries: 0, last: last!, pages, evaluationEnqueued });
+
   const source = newestFirstPages(run.page, HISTORY_START, run.upTo, run.maxResults, run.firstAnswer);
-  let committing: Promise<boolean> = Promise.resolve(true);
   try {
     for await (const page of source) {
       const prepared = prepare(page);
       if (pending) {
-        if (!(await committing)) return { inserted, missingEntries: 0, last: last!, pages, evaluationEnqueued };
+        if (!(await older)) return stopped();
         // Not awaited here: the loop fetches the next page while this one commits.
-        committing = commitPage(pending, false);
-        committing.catch(() => undefined); // awaited on the next turn; until then a failure is not "unhandled"
+        startCommit(pending, false);
       }
       pending = prepared;
     }
   } finally {
     // A fetch that failed must not leave a commit running after the poll (and its channel lock) ended.
-    await committing.catch(() => undefined);
+    await Promise.all([older.catch(() => undefined), newer?.catch(() => undefined)]);
   }
-  if (!(await committing)) return { inserted, missingEntries: 0, last: last!, pages, evaluationEnqueued };
+  if (!(await older)) return stopped();
   // An import resumed below the start of history has nothing left to read: only the completion to commit.
-  await commitPage(pending ?? { page: { start: HISTORY_START, end: run.upTo, entries: [] }, readings: [] }, true);
+  startCommit(pending ?? { page: { start: HISTORY_START, end: run.upTo, entries: [] }, readings: [] }, true);
+  if (!(await older)) return stopped();
+  await newer;
   if (pages > 1) run.log.info({ channelId: target.channelId, pages, inserted }, 'channel history imported page by page');
   return { inserted, missingEntries: missing, last: last!, pages, evaluationEnqueued };
 }

@@ -1,8 +1,8 @@
-import { POLL_BATCHES_IN_FLIGHT } from '../queues/worker-sizing';
+import { PAGED_IMPORTS_AT_ONCE, POLL_BATCHES_IN_FLIGHT } from '../queues/worker-sizing';
 import { createMicroBatcher } from '../batching/micro-batcher';
 import { createSemaphore } from '../batching/semaphore';
 import type { Producers } from '../queues/producers';
-import { commitPolls, type CommitPollsDeps } from './commit-polls';
+import { commitImportPage, commitPolls, type CommitPollsDeps } from './commit-polls';
 import type { PollRepository } from './poll.repository';
 import type { CommitInput, CommitResult, PendingEvaluation, PollTarget } from './poll-types';
 
@@ -19,9 +19,14 @@ export interface EvaluationHandOff {
 export interface PollBatches {
   loadTarget(nodeChannelId: string): Promise<PollTarget | undefined>;
   commit(input: CommitInput): Promise<CommitResult>;
+  /**
+   * One page of a paged import, in a transaction of its own (a page is a batch by itself) that
+   * inserts while `previous`, the page before, finishes: see commitImportPage.
+   */
+  commitImportPage(input: CommitInput, previous: Promise<boolean>): Promise<CommitResult>;
   handOff(item: EvaluationHandOff): Promise<void>;
   /**
-   * Runs a history import that takes more than one page. Each holds up to three pages (~8,000
+   * Runs a history import that takes more than one page. Each holds up to four pages (~8,000
    * entries each) while it runs, so the process caps how many run at once: onboarding a whole
    * community of long-lived channels must not need gigabytes, nor one commit carry a million rows.
    */
@@ -42,7 +47,7 @@ export interface PollBatchOptions {
   maxImports: number;
 }
 
-export const DEFAULT_POLL_BATCHING: PollBatchOptions = { maxItems: 200, maxInFlight: POLL_BATCHES_IN_FLIGHT, maxImports: 2 };
+export const DEFAULT_POLL_BATCHING: PollBatchOptions = { maxItems: 200, maxInFlight: POLL_BATCHES_IN_FLIGHT, maxImports: PAGED_IMPORTS_AT_ONCE };
 
 async function settle<T>(items: unknown[], work: Promise<T[]>): Promise<Array<PromiseSettledResult<T>>> {
   try {
@@ -64,6 +69,7 @@ export function createPollBatches(deps: PollBatchDeps, opts: PollBatchOptions = 
   return {
     loadTarget: (id) => targets.submit(id),
     commit: (input) => commits.submit(input),
+    commitImportPage: (input, previous) => commitImportPage(deps, input, previous),
     handOff: (item) => handOffs.submit(item),
     pagedImport: (work) => imports.run(work),
   };
@@ -78,6 +84,7 @@ export function unbatchedPolls(deps: PollBatchDeps): PollBatches {
       if (result!.status === 'rejected') throw result!.reason;
       return result!.value;
     },
+    commitImportPage: (input, previous) => commitImportPage(deps, input, previous),
     handOff: async (item) => void (await handOffEvaluations(deps, [item])),
     pagedImport: (work) => work(),
   };

@@ -95,6 +95,7 @@ async function fetchAndStore(deps: PollDeps, batches: PollBatches, target: PollT
   const feed = (start: Date, end: Date) => deps.client.getFeed(target.channelId, { readKey, results: maxResults, start, end });
   const page = async (start: Date, end: Date) => (await feed(start, end)).entries;
   const commit = (input: Omit<CommitInput, 'now'>) => commitAndHandOff(deps, batches, { ...input, now: startedAt });
+  const commitPage = (input: Omit<CommitInput, 'now'>, previous: Promise<boolean> | undefined) => commitAndHandOff(deps, batches, { ...input, now: startedAt }, previous);
 
   let epoch = target.sync.epoch;
   let cursor = target.sync.lastEntryId;
@@ -132,7 +133,7 @@ async function fetchAndStore(deps: PollDeps, batches: PollBatches, target: PollT
       resumed,
       page,
       toReading,
-      commit,
+      commit: commitPage,
       log,
     });
     const imported = paged ? await batches.pagedImport(run) : await run();
@@ -157,7 +158,7 @@ async function fetchAndStore(deps: PollDeps, batches: PollBatches, target: PollT
         resumed: false,
         page,
         toReading,
-        commit,
+        commit: commitPage,
         log,
       }));
       return polledOutcome(imported.last, { inserted: imported.inserted, epoch: epoch + 1, cleared: true, remoteLast, missingEntries: imported.missingEntries, evaluationEnqueued: imported.evaluationEnqueued }, log, target);
@@ -193,9 +194,9 @@ async function fetchAndStore(deps: PollDeps, batches: PollBatches, target: PollT
   return polledOutcome(result, { inserted: result.inserted, epoch, cleared, remoteLast, missingEntries }, log, target);
 }
 
-/** Commits, tells live clients what changed, and hands the new readings to alerts. */
-async function commitAndHandOff(deps: PollDeps, batches: PollBatches, input: CommitInput): Promise<CommittedPoll> {
-  const result = await batches.commit(input);
+/** Commits (an import page: overlapped with `previousPage`), tells live clients what changed, and hands the new readings to alerts. */
+async function commitAndHandOff(deps: PollDeps, batches: PollBatches, input: CommitInput, previousPage?: Promise<boolean>): Promise<CommittedPoll> {
+  const result = previousPage ? await batches.commitImportPage(input, previousPage) : await batches.commit(input);
   await publishLiveEvents(deps, input.target, result);
   if (!result.pendingEvaluation) return { ...result, evaluationEnqueued: false };
   await batches.handOff({ target: input.target, pending: result.pendingEvaluation });

@@ -21,6 +21,9 @@ export const QUEUE_CONCURRENCY: Record<Exclude<QueueName, 'poll'>, number> = {
  */
 export const POLL_BATCHES_IN_FLIGHT = 2;
 const POLL_BATCH_KINDS = 3;
+/** Paged history imports at once per process; each commits its pages in transactions of their own, two at a time. */
+export const PAGED_IMPORTS_AT_ONCE = 2;
+const PAGE_TRANSACTIONS_PER_IMPORT = 2;
 // Failure bookkeeping (a ThingSpeak error is recorded per poll) and the rare stored-times lookup.
 const POLL_UNBATCHED_CONNECTIONS = 4;
 // The breaker's probe and the tick's channel list.
@@ -28,7 +31,9 @@ const PROCESS_CONNECTIONS = 2;
 
 export function databaseConnectionsNeeded(queues: readonly QueueName[]): number {
   let needed = PROCESS_CONNECTIONS;
-  for (const q of queues) needed += q === 'poll' ? POLL_BATCHES_IN_FLIGHT * POLL_BATCH_KINDS + POLL_UNBATCHED_CONNECTIONS : QUEUE_CONCURRENCY[q];
+  for (const q of queues) {
+    needed += q === 'poll' ? POLL_BATCHES_IN_FLIGHT * POLL_BATCH_KINDS + PAGED_IMPORTS_AT_ONCE * PAGE_TRANSACTIONS_PER_IMPORT + POLL_UNBATCHED_CONNECTIONS : QUEUE_CONCURRENCY[q];
+  }
   return needed;
 }
 

@@ -118,7 +118,11 @@ describe('poll-channel at fleet scale: one request, shared commits, paged import
     const watching: PollDeps = {
       ...deps,
       maxResults: 100,
-      batches: { ...batches, commit: (input) => (commits.push({ readings: input.readings.length, backfillUntil: input.backfillUntil }), batches.commit(input)) },
+      batches: {
+        ...batches,
+        commit: (input) => (commits.push({ readings: input.readings.length, backfillUntil: input.backfillUntil }), batches.commit(input)),
+        commitImportPage: (input, previous) => (commits.push({ readings: input.readings.length, backfillUntil: input.backfillUntil }), batches.commitImportPage(input, previous)),
+      },
     };
 
     const result = await pollChannel(watching, channel.id, log);
@@ -148,7 +152,11 @@ describe('poll-channel at fleet scale: one request, shared commits, paged import
     const crashing: PollDeps = {
       ...deps,
       maxResults: 100,
-      batches: { ...batches, commit: (input) => (commitsLeft-- > 0 ? batches.commit(input) : Promise.reject(new Error('worker killed'))) },
+      batches: {
+        ...batches,
+        commit: (input) => (commitsLeft-- > 0 ? batches.commit(input) : Promise.reject(new Error('worker killed'))),
+        commitImportPage: (input, previous) => (commitsLeft-- > 0 ? batches.commitImportPage(input, previous) : Promise.reject(new Error('worker killed'))),
+      },
     };
 
     await expect(pollChannel(crashing, channel.id, log)).rejects.toThrow('worker killed');
@@ -177,5 +185,48 @@ describe('poll-channel at fleet scale: one request, shared commits, paged import
     expect(await syncState(core, channel.id)).toMatchObject({ last_entry_id: 606, backfill_until: null });
     // It went on from the last committed page rather than reading the whole history again.
     expect(requestsOfResume).toBeLessThan(fullImportRequests);
+  });
+  test('when a page fails to commit after the next page inserted its rows ahead, then those rows roll back and the resumed import stores every entry once', async () => {
+    const { channel } = await createNode(core);
+    const now = Date.now();
+    sim.createChannel({ id: channel.channelId, createdAt: new Date(now - 86400_000) });
+    sim.appendGenerated(channel.channelId, 600, { start: new Date(now - 36_000_000), stepMs: 60_000 });
+    const commits = createPollCommitRepository(core.db);
+    const inserts: number[] = [];
+    let syncWrites = 0;
+    let nextPageInserted!: () => void;
+    const afterNextPageInserted = new Promise<void>((resolve) => (nextPageInserted = resolve));
+    // The fourth page's transaction fails at its cursor write, but only once the fifth page's rows
+    // are in (inserted ahead, in that page's own open transaction).
+    const failing = {
+      ...commits,
+      insertReadings: async (...args: Parameters<typeof commits.insertReadings>) => {
+        const stored = await commits.insertReadings(...args);
+        inserts.push(args[1].length);
+        if (inserts.length === 5) nextPageInserted();
+        return stored;
+      },
+      updateSyncRows: async (...args: Parameters<typeof commits.updateSyncRows>) => {
+        syncWrites += 1;
+        if (syncWrites === 4) {
+          await afterNextPageInserted;
+          throw new Error('connection lost mid-commit');
+        }
+        return commits.updateSyncRows(...args);
+      },
+    };
+    const batches = createPollBatches({ db: core.db, repo: core.repos.poll, commits: failing, nodeStatus: core.repos.nodeStatus, producers: core.producers }, { maxItems: 50, maxInFlight: 1, maxImports: 2 });
+
+    await expect(pollChannel({ ...deps, maxResults: 100, batches }, channel.id, log)).rejects.toThrow('connection lost mid-commit');
+
+    // Exactly the three pages that committed are stored: the fourth and the fifth (inserted ahead) rolled back.
+    expect(inserts.length).toBeGreaterThanOrEqual(5);
+    expect(await storedEntries(core, channel.id)).toHaveLength(inserts[0]! + inserts[1]! + inserts[2]!);
+    expect((await syncState(core, channel.id)).backfill_until).not.toBeNull();
+
+    const resumed = await pollChannel({ ...deps, maxResults: 100 }, channel.id, log);
+    expect(resumed).toMatchObject({ outcome: 'polled', inserted: 600 - inserts[0]! - inserts[1]! - inserts[2]! });
+    await expectMirrored(channel.id, channel.channelId);
+    expect(await syncState(core, channel.id)).toMatchObject({ last_entry_id: 600, stored_count: '600', backfill_until: null });
   });
 });

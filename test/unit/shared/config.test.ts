@@ -52,15 +52,15 @@ describe('loadConfig', () => {
 describe('database pool sizing', () => {
   test('when DATABASE_POOL_MAX is not set, then the API gets 10 and a worker what its queues can use at once', () => {
     expect(loadConfig(base, 'api').db.poolMax).toBe(10);
-    expect(loadConfig(base, 'worker').db.poolMax).toBe(24);
-    expect(loadConfig({ ...base, WORKER_QUEUES: 'poll,poll-control' }, 'worker').db.poolMax).toBe(13);
+    expect(loadConfig(base, 'worker').db.poolMax).toBe(28);
+    expect(loadConfig({ ...base, WORKER_QUEUES: 'poll,poll-control' }, 'worker').db.poolMax).toBe(17);
     expect(loadConfig({ ...base, WORKER_QUEUES: 'alerts,notifications,maintenance' }, 'worker').db.poolMax).toBe(13);
   });
 
   test('when a worker is given fewer connections than its queues use, then it starts and says why that slows polling', () => {
     const c = loadConfig({ ...base, DATABASE_POOL_MAX: '8' }, 'worker');
     expect(c.db.poolMax).toBe(8);
-    expect(c.warnings.join('\n')).toMatch(/DATABASE_POOL_MAX=8 is below the 24 connections .*busy.*raise DATABASE_POOL_MAX to 24/);
+    expect(c.warnings.join('\n')).toMatch(/DATABASE_POOL_MAX=8 is below the 28 connections .*busy.*raise DATABASE_POOL_MAX to 28/);
     expect(loadConfig({ ...base, DATABASE_POOL_MAX: '30' }, 'worker').warnings.join('\n')).not.toContain('DATABASE_POOL_MAX');
   });
 
