@@ -29,8 +29,12 @@ export interface ImportRun {
   log: Logger;
 }
 
+/** A fetched page down to what its commit needs: the feed's entries are not kept (up to four pages are held at once). */
 interface PreparedPage {
-  page: WindowPage;
+  /** The window's start: the import's progress once the page commits. */
+  start: Date;
+  /** Entries at or below the last id ThingSpeak announced: what a final gap count compares with. */
+  announced: number;
   readings: CommitInput['readings'];
 }
 
@@ -66,16 +70,18 @@ export async function importHistory(run: ImportRun): Promise<ImportOutcome> {
 
   // A page's readings are worked out, down to their stored form, as soon as it arrives: while the
   // previous page's transaction runs on the database, not inside the next one.
-  const prepare = (page: WindowPage): PreparedPage => ({
-    page,
-    readings: page.entries.map((e) => {
+  const prepare = (page: WindowPage): PreparedPage => {
+    let announced = 0;
+    const readings = page.entries.map((e) => {
+      if (e.entryId <= run.remoteLast) announced += 1;
       const reading = run.toReading(e);
       return { ...reading, encoded: encodeForStorage(reading.raw, reading.parsed) };
-    }),
-  });
+    });
+    return { start: page.start, announced, readings };
+  };
 
-  const commitPage = async ({ page, readings }: PreparedPage, final: boolean, previous: Promise<boolean> | undefined) => {
-    for (const e of page.entries) if (e.entryId <= run.remoteLast) seen += 1;
+  const commitPage = async ({ start, announced, readings }: PreparedPage, final: boolean, previous: Promise<boolean> | undefined) => {
+    seen += announced;
     // A resumed import cannot count what earlier attempts stored, so it reports no gap.
     const missingEntries = final && !run.resumed ? Math.max(0, run.remoteLast - seen) : 0;
     // Until the first page of a clear has committed, the new epoch has no id to insert under, and
@@ -89,7 +95,7 @@ export async function importHistory(run: ImportRun): Promise<ImportOutcome> {
         readings,
         remoteLastEntryId: run.remoteLast,
         fetchedUntil: run.importStartedAt,
-        backfillUntil: final ? null : new Date(page.start.getTime() - 1000),
+        backfillUntil: final ? null : new Date(start.getTime() - 1000),
         missingEntries,
       },
       previous,
@@ -136,7 +142,7 @@ export async function importHistory(run: ImportRun): Promise<ImportOutcome> {
   }
   if (!(await older)) return stopped();
   // An import resumed below the start of history has nothing left to read: only the completion to commit.
-  startCommit(pending ?? { page: { start: HISTORY_START, end: run.upTo, entries: [] }, readings: [] }, true);
+  startCommit(pending ?? { start: HISTORY_START, announced: 0, readings: [] }, true);
   if (!(await older)) return stopped();
   await newer;
   if (pages > 1) run.log.info({ channelId: target.channelId, pages, inserted }, 'channel history imported page by page');
