@@ -23,6 +23,7 @@ const listQuery = z
       .meta({ description: 'An exact action ("node.create"), or every action under a prefix ("node.*": node.create, node.update, node.channel.detach, ...)' }),
     resourceType: z.string().regex(new RegExp(`^${WORD}$`), 'must be a resource type such as "node" or "api_key"').max(50).optional(),
     resourceId: z.string().min(1).max(200).optional().meta({ description: 'Only with resourceType' }),
+    communityId: z.string().uuid('must be a community id (a UUID)').optional(),
     from: isoTime.optional().meta({ description: 'Written at or after this instant' }),
     to: isoTime.optional().meta({ description: 'Written before this instant' }),
     limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -64,6 +65,7 @@ export function auditRoutes(core: Core): Router {
       action: q.action === undefined ? undefined : q.action.endsWith('.*') ? { prefix: q.action.slice(0, -1) } : { exact: q.action },
       resourceType: q.resourceType,
       resourceId: q.resourceId,
+      communityId: q.communityId,
       from,
       to,
     };
