@@ -83,6 +83,8 @@ export interface AuditFilter {
   action?: { exact: string } | { prefix: string };
   resourceType?: string;
   resourceId?: string;
+  /** One community's entries (within the scope: another's yield nothing). */
+  communityId?: string;
   /** Written at or after. */
   from?: Date;
   /** Written before. */
@@ -103,7 +105,17 @@ export async function listAuditEntries(
   filter: AuditFilter,
   page: { limit: number; beforeId?: number },
 ): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
-  const q = whereCommunityInScope(conn('audit_log'), scope, 'audit_log.community_id');
+  const q = conn('audit_log');
+  if (scope.role === 'distributor') {
+    // Its community ids as a list rather than a subquery: the planner then sees how many entries
+    // they hold, and a small distributor's page reads its own entries (the community index), not
+    // the whole log backwards (900 ms on 1M entries for 20 matches with the subquery).
+    const communityIds: string[] = await conn('communities').where('distributor_id', scope.distributorId).pluck('id');
+    if (communityIds.length === 0) return { items: [], nextCursor: null };
+    q.whereIn('community_id', communityIds);
+  } else {
+    whereCommunityInScope(q, scope, 'audit_log.community_id');
+  }
   if (filter.actor) {
     const actor = filter.actor;
     q.where((w) => w.where('actor_key_id', actor).orWhere('actor_user_id', actor));
@@ -113,6 +125,7 @@ export async function listAuditEntries(
   if (filter.action && 'prefix' in filter.action) q.where('action', 'like', `${escapeLike(filter.action.prefix)}%`);
   if (filter.resourceType) q.where('resource_type', filter.resourceType);
   if (filter.resourceId) q.where('resource_id', filter.resourceId);
+  if (filter.communityId) q.where('community_id', filter.communityId);
   if (filter.from) q.where('at', '>=', filter.from);
   if (filter.to) q.where('at', '<', filter.to);
   if (page.beforeId !== undefined) q.where('id', '<', page.beforeId);

@@ -196,8 +196,8 @@ describe('audit log', () => {
       let cursor: string | null = null;
       let pages = 0;
       do {
-        const res = await list(`actor=${actor.keyId}&limit=5${cursor ? `&cursor=${cursor}` : ''}`, keys.superadmin.key).expect(200);
-        seen.push(...res.body.data.map((e: { id: number }) => e.id));
+        const res: { body: { data: Array<{ id: number }>; page: { limit: number; nextCursor: string | null } } } = await list(`actor=${actor.keyId}&limit=5${cursor ? `&cursor=${cursor}` : ''}`, keys.superadmin.key).expect(200);
+        seen.push(...res.body.data.map((e) => e.id));
         cursor = res.body.page.nextCursor;
         expect(res.body.page.limit).toBe(5);
         pages += 1;
@@ -251,6 +251,11 @@ describe('audit log', () => {
         ['node.update', b.communityId],
         ['node.create', a.communityId],
       ]);
+      // A distributor with no community yet sees nothing, not the system-wide entries.
+      const empty = await core.repos.communities.createDistributor(`Audit empty ${randomUUID().slice(0, 8)}`);
+      if (empty === 'name_taken') throw new Error('distributor name collision in a test');
+      const emptyKey = await keyFor(core, { role: 'distributor', distributorId: empty.id }, 'Audit empty');
+      expect(await seen(emptyKey.key)).toEqual([]);
       const customer = await list(`actor=${actor.keyId}`, keys.customerA.key).expect(403);
       expect(customer.body.message).toMatch(/superadmin, distributor/);
     });
