@@ -36,7 +36,7 @@ const DOCS = {
     summary: 'Read the audit log: who changed what, newest first',
     description:
       'Every change made through the API is recorded in the same transaction as the change: nodes, channels, readings purges, API keys, ' +
-      'communities, distributors, users, alert rules, alert actions, maintenance windows and webhooks. Filters combine (all must hold). ' +
+      'communities, distributors, users, alert rules, alert actions, maintenance windows and webhooks (and Bull Board changes, as queue.change). Filters combine (all must hold). ' +
       'A superadmin sees every entry; a distributor sees the entries of its communities; entries with no community (system-wide: ' +
       'distributors, superadmin and distributor keys or users) are for superadmins only. Customers get 403 (each alert shows its own ' +
       "trail on GET /alerts/{id}). Newest first by entry id; keyset paged: pass page.nextCursor as `cursor`. Details never hold a secret.",
