@@ -103,7 +103,7 @@ describe('audit log', () => {
       expect(await onlyEntry('api_key', distributor.id, 'api_key.issue')).toMatchObject({ actor_key_id: keys.superadmin.id, community_id: null, details: { role: 'distributor', distributorId: b.distributorId } });
     });
 
-    test('when a node is created, changed, changed to the same values, given a new read key and deleted, then one entry per change, never the read key', async () => {
+    test('when a node is created, changed, changed to the same values, given a new read key, put in maintenance and deleted, then one entry per change, never the read key', async () => {
       const nodeKey = `audit-${randomUUID().slice(0, 8)}`;
       const channelId = nextChannelId();
       secrets.push('AUDITREADKEY1', 'AUDITREADKEY2');
@@ -127,6 +127,7 @@ describe('audit log', () => {
       await api.patch(`/api/v1/nodes/${node.id}`, { label: 'Audited tank (renamed)', expectedIntervalS: 120 }, keys.distA.key).expect(200);
       await api.patch(`/api/v1/nodes/${node.id}`, { label: 'Audited tank (renamed)' }, keys.distA.key).expect(200);
       await api.patch(`/api/v1/nodes/${node.id}`, { channels: [{ channelId, readKey: 'AUDITREADKEY2' }] }, keys.superadmin.key).expect(200);
+      await api.patch(`/api/v1/nodes/${node.id}`, { maintenance: true }, keys.distA.key).expect(200);
       await api.del(`/api/v1/nodes/${node.id}?confirm=${nodeKey}`, keys.distA.key).expect(204);
 
       const trail = await entriesOf('node', node.id);
@@ -134,6 +135,7 @@ describe('audit log', () => {
         ['node.create', keys.distA.id, a.communityId],
         ['node.update', keys.distA.id, a.communityId],
         ['node.update', keys.superadmin.id, a.communityId],
+        ['node.update', keys.distA.id, a.communityId],
         ['node.delete', keys.distA.id, a.communityId],
       ]);
       expect(trail[0]!.details).toEqual({
@@ -145,6 +147,7 @@ describe('audit log', () => {
       });
       expect(trail[1]!.details).toEqual({ changed: { label: { from: 'Audited tank', to: 'Audited tank (renamed)' }, expectedIntervalS: { from: 900, to: 120 } } });
       expect(trail[2]!.details).toEqual({ channels: { added: [], reactivated: [], deactivated: [], remapped: [], readKeyReplaced: [channelId] } });
+      expect(trail[3]!.details).toEqual({ maintenance: true });
     });
 
     test('when a customer creates, changes, re-sends and deletes an alert rule, then one entry per change with the fields before and after', async () => {
