@@ -26,6 +26,7 @@ import { createApiKeyCache, type ApiKeyCache } from '../shared/auth/api-key-cach
 import { createRateLimits } from './rate-limit/rate-limits';
 import { corsPolicy } from './middleware/cors-policy';
 import { usersRoutes } from './routes/users.routes';
+import { auditRoutes } from './routes/audit.routes';
 import { meRoutes } from './routes/me.routes';
 import { createUserSignInOf } from './user-sign-in-setup';
 import type { UserSignIn } from '../shared/auth/user-sign-in';
@@ -86,6 +87,7 @@ export function createApp(core: Core, lifecycle: Lifecycle = { ready: true }, op
   );
   v1.use(maintenanceWindowsRoutes(core));
   v1.use(webhooksRoutes(core));
+  v1.use(auditRoutes(core));
   v1.use(wsTicketsRoutes(core));
   v1.use(debugRoutes(core, app));
   app.use('/api/v1', v1);

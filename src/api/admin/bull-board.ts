@@ -10,6 +10,7 @@ import { ForbiddenError } from '../../shared/errors';
 import { adminAuth } from './admin-auth';
 import { sameOriginWrites } from './same-origin-writes';
 import { pollPauseHooks } from './poll-pause-hooks';
+import { auditQueueChange } from './queue-action-audit';
 
 export const ADMIN_QUEUES_PATH = '/admin/queues';
 
@@ -74,6 +75,7 @@ export function adminQueuesRoutes(core: Core, authenticateKey: Parameters<typeof
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       // Who changed a queue, by key id and label (never the key).
       req.log.info({ keyId: auth.key.id, keyLabel: auth.key.label, method: req.method, path: req.path }, 'bull board action');
+      auditQueueChange(core, auth, req, res);
     }
     return full(req, res, next);
   });

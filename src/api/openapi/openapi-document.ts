@@ -153,6 +153,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   alerts: 'Alerts: open, acknowledged and resolved alerts',
   'maintenance-windows': 'Maintenance windows: periods in which alerts are held back',
   webhooks: 'Webhooks: outgoing HTTP deliveries of alert events',
+  audit: 'Audit log: who changed what, when, in the caller\'s scope (superadmin, distributor)',
   ws: 'Live socket: tickets for the WebSocket of live events',
   live: 'Live socket: tickets for the WebSocket of live events',
   debug: 'Debugging aids for operators (superadmin only)',

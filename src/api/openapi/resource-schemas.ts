@@ -215,7 +215,8 @@ export const auditEntrySchema = z.object({
   action: z.string(),
   resourceType: z.string(),
   resourceId: z.string(),
-  details: z.record(z.string(), z.unknown()),
+  communityId: uuid.nullable().meta({ description: 'The community the change belongs to; null for a system-wide change (seen by superadmins only)' }),
+  details: z.record(z.string(), z.unknown()).meta({ description: 'What changed; never a secret (API keys, ThingSpeak read keys and webhook secrets are left out)' }),
 });
 
 export const alertWithAuditSchema = alertSchema.extend({ audit: z.array(auditEntrySchema) });

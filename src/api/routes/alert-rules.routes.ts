@@ -107,7 +107,7 @@ export function alertRulesRoutes(core: Core): Router {
       if (!(await communities.findInScope(auth.scope, requested))) throw new NotFoundError(`Community ${requested} was not found`, 'COMMUNITY_NOT_FOUND');
       communityId = requested;
     }
-    const rule = await createAlertRule(actions, { createdBy: principalOf(auth), communityId, rule: input, maxPerCommunity: core.config.tenantLimits.alertRulesPerCommunity });
+    const rule = await createAlertRule(actions, { actor: actorOf(auth), createdBy: principalOf(auth), communityId, rule: input, maxPerCommunity: core.config.tenantLimits.alertRulesPerCommunity });
     req.log.info({ ruleId: rule.id, nodeId: rule.nodeId, category: rule.category }, 'alert rule created');
     res.status(201).location(`/api/v1/alert-rules/${rule.id}`).json({ data: rule });
   });

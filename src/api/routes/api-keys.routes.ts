@@ -4,7 +4,8 @@ import { MAX_API_KEY_LIFETIME_MS } from '../../shared/auth/api-key-expiry';
 import { z } from 'zod';
 import type { Core } from '../../shared/core';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../shared/errors';
-import { requireRole } from '../middleware/auth';
+import { issueApiKey, revokeApiKey } from '../../shared/auth/api-key-actions';
+import { actorOf, requireRole } from '../middleware/auth';
 import { parse } from '../middleware/validate';
 import { dataOf } from '../openapi/envelopes';
 import { apiKeySchema } from '../openapi/resource-schemas';
@@ -37,7 +38,7 @@ const DOCS = {
   create: {
     summary: 'Issue an API key',
     description:
-      'superadmin: any key (a distributor key needs distributorId, a customer key communityId). distributor: customer keys for its own communities. The key is in this answer only: just its hash is stored. With expiresAt the key is refused from then on (401 API_KEY_EXPIRED).',
+      'superadmin: any key (a distributor key needs distributorId, a customer key communityId). distributor: customer keys for its own communities. The key is in this answer only: just its hash is stored (the audit entry, api_key.issue, names its label and prefix). With expiresAt the key is refused from then on (401 API_KEY_EXPIRED).',
     auth: ['superadmin', 'distributor'],
     body: createKey,
     responses: { 201: { description: 'Issued', schema: dataOf(apiKeySchema.extend({ key: z.string().meta({ description: 'The API key: store it now' }) }), { message: z.string() }) } },
@@ -51,7 +52,7 @@ const DOCS = {
   },
   revoke: {
     summary: 'Revoke an API key',
-    description: 'Refused from the next request on, by every API process; its live WebSockets are closed with code 4401 "api key revoked". A revoked key is never restored.',
+    description: 'Refused from the next request on, by every API process; its live WebSockets are closed with code 4401 "api key revoked". A revoked key is never restored. Audited (api_key.revoke).',
     auth: ['superadmin', 'distributor'],
     params: uuidParam,
     responses: { 204: { description: 'Revoked' } },
@@ -85,13 +86,19 @@ export function apiKeysRoutes(core: Core, cache: Pick<ApiKeyCache, 'invalidate'>
     if (input.distributorId && !(await communities.distributorExists(input.distributorId))) {
       throw new NotFoundError(`Distributor ${input.distributorId} was not found`, 'DISTRIBUTOR_NOT_FOUND');
     }
-    const { key, record } = await apiKeys.create({
-      label: input.label,
-      role: input.role,
-      distributorId: input.role === 'distributor' ? input.distributorId! : null,
-      communityId: input.role === 'customer' ? input.communityId! : null,
-      expiresAt,
-    });
+    const { key, record } = await issueApiKey(
+      { db: core.db, apiKeys },
+      {
+        actor: actorOf(auth),
+        key: {
+          label: input.label,
+          role: input.role,
+          distributorId: input.role === 'distributor' ? input.distributorId! : null,
+          communityId: input.role === 'customer' ? input.communityId! : null,
+          expiresAt,
+        },
+      },
+    );
     req.log.info({ apiKeyId: record.id, role: record.role, expiresAt: record.expiresAt }, 'api key issued');
     res.status(201).json({ data: { ...record, key }, message: 'Store the key now: it is not shown again' });
   });
@@ -109,7 +116,7 @@ export function apiKeysRoutes(core: Core, cache: Pick<ApiKeyCache, 'invalidate'>
     const visible =
       key && (auth.scope.role === 'superadmin' || (key.communityId !== null && (await communities.findInScope(auth.scope, key.communityId)) !== undefined));
     if (!key || !visible) throw new NotFoundError(`API key ${id} was not found`, 'API_KEY_NOT_FOUND');
-    await apiKeys.revoke(id);
+    await revokeApiKey({ db: core.db, apiKeys }, { actor: actorOf(auth), key });
     // Refused from the next request on, and its live sockets closed: here at once (the cache tells
     // this process's live hub), in every other API process through Redis.
     cache.invalidate(id);

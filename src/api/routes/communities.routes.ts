@@ -2,14 +2,15 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Core } from '../../shared/core';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../shared/errors';
-import { authOf, requireRole } from '../middleware/auth';
+import { createCommunity } from '../../shared/communities/community-actions';
+import { actorOf, authOf, requireRole } from '../middleware/auth';
 import { parse } from '../middleware/validate';
 import { dataOf, offsetPageOf } from '../openapi/envelopes';
 import { communitySchema } from '../openapi/resource-schemas';
 import { ALL_ROLES, apiDoc, type RouteDoc } from '../openapi/route-doc';
 import { paginationSchema } from './pagination';
 
-const createCommunity = z
+const createCommunityBody = z
   .object({
     slug: z.string().min(2).max(64).regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and "-", starting with a letter or digit'),
     name: z.string().trim().min(1).max(200),
@@ -22,9 +23,9 @@ const listQuery = paginationSchema.strict();
 const DOCS = {
   create: {
     summary: 'Create a community',
-    description: "A distributor's key creates communities of its own distributor; a superadmin gives distributorId (or none).",
+    description: "A distributor's key creates communities of its own distributor; a superadmin gives distributorId (or none). Audited (community.create).",
     auth: ['superadmin', 'distributor'],
-    body: createCommunity,
+    body: createCommunityBody,
     responses: { 201: { description: 'Created', schema: dataOf(communitySchema) } },
     errors: { 404: 'DISTRIBUTOR_NOT_FOUND', 409: 'COMMUNITY_SLUG_TAKEN: the slug is in use' },
   },
@@ -42,7 +43,7 @@ export function communitiesRoutes(core: Core): Router {
 
   router.post('/communities', apiDoc(DOCS.create), async (req, res) => {
     const auth = requireRole(req, 'superadmin', 'distributor');
-    const input = parse(createCommunity, req.body, 'body');
+    const input = parse(createCommunityBody, req.body, 'body');
     let distributorId = input.distributorId ?? null;
     if (auth.scope.role === 'distributor') {
       if (distributorId && distributorId !== auth.scope.distributorId) throw new ForbiddenError('A distributor key can only create communities of its own distributor');
@@ -50,7 +51,7 @@ export function communitiesRoutes(core: Core): Router {
     } else if (distributorId && !(await communities.distributorExists(distributorId))) {
       throw new NotFoundError(`Distributor ${distributorId} was not found`, 'DISTRIBUTOR_NOT_FOUND');
     }
-    const created = await communities.create({ slug: input.slug, name: input.name, distributorId });
+    const created = await createCommunity({ db: core.db, communities }, { actor: actorOf(auth), community: { slug: input.slug, name: input.name, distributorId } });
     if (created === 'slug_taken') throw new ConflictError(`A community with slug "${input.slug}" already exists`, 'COMMUNITY_SLUG_TAKEN');
     res.status(201).json({ data: created });
   });

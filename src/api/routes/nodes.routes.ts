@@ -5,6 +5,7 @@ import type { Community } from '../../shared/communities/communities.repository'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../shared/errors';
 import { channelInputSchema, createNodeSchema, NODE_STATUSES, updateNodeSchema, ANALYTICS_TYPES, NODE_CATEGORIES } from '../../shared/nodes/node';
 import { updateNode } from '../../shared/nodes/update-node';
+import { createNode } from '../../shared/nodes/create-node';
 import { detachChannel } from '../../shared/nodes/detach-channel';
 import { deleteNode } from '../../shared/nodes/delete-node';
 import { purgeReadings } from '../../shared/nodes/purge-readings';
@@ -82,7 +83,7 @@ const purgeAnswer = dataOf(
 const DOCS = {
   create: {
     summary: 'Create a node with its ThingSpeak channels',
-    description: 'Without communityId (superadmin only) the node goes to the `default` community. Read keys are stored encrypted and never returned.',
+    description: 'Without communityId (superadmin only) the node goes to the `default` community. Read keys are stored encrypted and never returned. Audited (node.create).',
     auth: ['superadmin', 'distributor'],
     body: createNodeSchema,
     responses: { 201: { description: 'Created', schema: nodeAnswer } },
@@ -185,7 +186,7 @@ export function nodesRoutes(core: Core): Router {
       community = await communities.findInScope(auth.scope, input.communityId);
       if (!community) throw new NotFoundError(`Community ${input.communityId} was not found`, 'COMMUNITY_NOT_FOUND');
     }
-    const created = await nodes.create(input, community.id);
+    const created = await createNode({ db: core.db, nodes }, { actor: actorOf(auth), communityId: community.id, node: input });
     if (created === 'node_key_taken') throw new ConflictError(`A node with nodeKey "${input.nodeKey}" already exists`, 'NODE_KEY_TAKEN');
     req.log.info({ nodeId: created.id, channels: created.channels.length }, 'node created');
     await core.events.publish(

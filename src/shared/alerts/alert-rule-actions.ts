@@ -1,7 +1,8 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Db } from '../db/knex';
 import { inTransaction, type Tx } from '../db/transaction';
 import type { Scope } from '../auth/scope';
-import type { AuditActor } from '../audit/audit-log.repository';
+import { recordAudit, type AuditActor } from '../audit/audit-log.repository';
 import { assertMayChange } from '../tenancy/change-permission';
 import type { Principal } from '../tenancy/principal';
 import { lockTenantCap } from '../tenancy/tenant-cap-lock.repository';
@@ -14,6 +15,17 @@ import { loadAlertNode } from './alert-nodes.repository';
 
 const NOUN = { one: 'alert rule', many: 'alert rules' };
 
+/** The fields of a rule its audit entries record (and compare, for a change). */
+const AUDITED_FIELDS = ['name', 'nodeId', 'category', 'metric', 'operator', 'threshold', 'clearThreshold', 'forSeconds', 'severity', 'cooldownSeconds', 'enabled'] as const;
+
+const auditedRule = (rule: AlertRule) => Object.fromEntries(AUDITED_FIELDS.map((f) => [f, rule[f]]));
+
+function changedFields(before: AlertRule, after: AlertRule): Record<string, { from: unknown; to: unknown }> {
+  const changed: Record<string, { from: unknown; to: unknown }> = {};
+  for (const f of AUDITED_FIELDS) if (!isDeepStrictEqual(before[f], after[f])) changed[f] = { from: before[f], to: after[f] };
+  return changed;
+}
+
 export interface AlertRuleActionDeps extends AlertEffectsRepos {
   db: Db;
   alerts: AlertsRepository;
@@ -25,7 +37,7 @@ export interface AlertRuleActionDeps extends AlertEffectsRepos {
  * A rule disabled or deleted resolves its unresolved alerts, in the same transaction: nothing would
  * ever evaluate them again. Each affected node's status is brought in line.
  */
-async function retireRule(deps: AlertRuleActionDeps, trx: Tx, effects: AlertEffects, rule: AlertRule, actor: AuditActor, why: string): Promise<void> {
+async function retireRule(deps: AlertRuleActionDeps, trx: Tx, effects: AlertEffects, rule: AlertRule, actor: AuditActor, why: string): Promise<number> {
   const now = new Date();
   const resolved = await deps.alerts.resolveAllOf(trx, rule.id, { at: now, by: actor.label, comment: why });
   for (const alert of resolved) {
@@ -34,23 +46,27 @@ async function retireRule(deps: AlertRuleActionDeps, trx: Tx, effects: AlertEffe
     await effects.record(trx, 'resolved', alert, node, { notify: alert.notified, at: now });
     await effects.refreshNodeStatus(trx, node, now);
   }
+  return resolved.length;
 }
 
-/** Stores a rule with its creator, unless the community already has `maxPerCommunity` rules (409). */
+/** Stores a rule with its creator, unless the community already has `maxPerCommunity` rules (409). Audited (alert_rule.create). */
 export async function createAlertRule(
   deps: Pick<AlertRuleActionDeps, 'db' | 'alertRules'>,
-  input: { createdBy: Principal; communityId: string; rule: CreateRuleInput; maxPerCommunity: number },
+  input: { actor: AuditActor; createdBy: Principal; communityId: string; rule: CreateRuleInput; maxPerCommunity: number },
 ): Promise<OwnedAlertRule> {
   return inTransaction(deps.db, async (trx) => {
     await lockTenantCap(trx, 'alert-rules', input.communityId);
     const cap = { what: 'alert rules', per: `community ${input.communityId}`, max: input.maxPerCommunity, setting: 'TENANT_MAX_ALERT_RULES_PER_COMMUNITY' };
     enforceCap(cap, await deps.alertRules.countInCommunity(trx, input.communityId));
-    return deps.alertRules.create(input.rule, input.communityId, input.createdBy, trx);
+    const rule = await deps.alertRules.create(input.rule, input.communityId, input.createdBy, trx);
+    await recordAudit(trx, { actor: input.actor, action: 'alert_rule.create', resourceType: 'alert_rule', resourceId: rule.id, communityId: rule.communityId, details: auditedRule(rule) });
+    return rule;
   });
 }
 
 /**
- * Changes a rule; disabling it retires its alerts. Undefined when not in scope, `{ problem }` when
+ * Changes a rule; disabling it retires its alerts. Audited (alert_rule.update: each field changed,
+ * before and after; none when nothing changed). Undefined when not in scope, `{ problem }` when
  * the merged rule is invalid; 403 when the key may not change what the rule's creator made.
  */
 export async function updateAlertRule(
@@ -66,22 +82,27 @@ export async function updateAlertRule(
     assertMayChange(NOUN, input.by, current.createdBy);
     const updated = await deps.alertRules.update(trx, input.scope, input.id, input.change, checkMergedRule);
     if (!updated || 'problem' in updated) return updated;
-    if (updated.previous.enabled && !updated.rule.enabled) await retireRule(deps, trx, effects, updated.rule, input.actor, 'rule disabled');
+    const alertsResolved = updated.previous.enabled && !updated.rule.enabled ? await retireRule(deps, trx, effects, updated.rule, input.actor, 'rule disabled') : 0;
+    const changed = changedFields(updated.previous, updated.rule);
+    if (Object.keys(changed).length > 0) {
+      await recordAudit(trx, { actor: input.actor, action: 'alert_rule.update', resourceType: 'alert_rule', resourceId: updated.rule.id, communityId: updated.rule.communityId, details: { name: updated.rule.name, changed, alertsResolved } });
+    }
     return updated.rule;
   });
   await effects.flush({ ...deps.flush, log });
   return result;
 }
 
-/** Deletes a rule after retiring its alerts. False when it is not in scope; 403 when the key may not change what the rule's creator made. */
+/** Deletes a rule after retiring its alerts; audited (alert_rule.delete). False when it is not in scope; 403 when the key may not change what the rule's creator made. */
 export async function deleteAlertRule(deps: AlertRuleActionDeps, input: { scope: Scope; actor: AuditActor; by: Principal; id: string }, log: AlertEffectsFlushDeps['log']): Promise<boolean> {
   const effects = new AlertEffects(deps);
   const deleted = await inTransaction(deps.db, async (trx) => {
     const rule = await deps.alertRules.getInScope(trx, input.scope, input.id);
     if (!rule) return false;
     assertMayChange(NOUN, input.by, rule.createdBy);
-    await retireRule(deps, trx, effects, rule, input.actor, 'rule deleted');
+    const alertsResolved = await retireRule(deps, trx, effects, rule, input.actor, 'rule deleted');
     await deps.alertRules.delete(trx, rule.id);
+    await recordAudit(trx, { actor: input.actor, action: 'alert_rule.delete', resourceType: 'alert_rule', resourceId: rule.id, communityId: rule.communityId, details: { ...auditedRule(rule), alertsResolved } });
     return true;
   });
   await effects.flush({ ...deps.flush, log });

@@ -1,4 +1,5 @@
 import type { Db } from '../db/knex';
+import type { Conn } from '../db/transaction';
 import type { Scope } from './scope';
 import { generateApiKey, hashApiKey, prefixOf, sameHash } from './api-key';
 
@@ -86,9 +87,13 @@ export function createApiKeysRepository(db: Db) {
       return updated > 0;
     },
 
-    async create(input: { label: string; role: Scope['role']; distributorId: string | null; communityId: string | null; expiresAt?: Date | null }): Promise<{ key: string; record: ApiKeyRecord }> {
+    /** Issues a key (in the caller's transaction when `conn` is one); the key itself is only in this answer. */
+    async create(
+      input: { label: string; role: Scope['role']; distributorId: string | null; communityId: string | null; expiresAt?: Date | null },
+      conn: Conn = db,
+    ): Promise<{ key: string; record: ApiKeyRecord }> {
       const { key, prefix } = generateApiKey();
-      const [row]: ApiKeyRow[] = await db('api_keys')
+      const [row]: ApiKeyRow[] = await conn('api_keys')
         .insert({
           key_prefix: prefix,
           key_hash: hashApiKey(key),
@@ -148,8 +153,9 @@ export function createApiKeysRepository(db: Db) {
       return rows.map(toRecord);
     },
 
-    async revoke(id: string): Promise<boolean> {
-      return (await db('api_keys').where({ id }).whereNull('revoked_at').update({ revoked_at: db.fn.now() })) > 0;
+    /** True when this call revoked it (false: unknown or already revoked). */
+    async revoke(id: string, conn: Conn = db): Promise<boolean> {
+      return (await conn('api_keys').where({ id }).whereNull('revoked_at').update({ revoked_at: conn.fn.now() })) > 0;
     },
 
     async findById(id: string): Promise<ApiKeyRecord | undefined> {

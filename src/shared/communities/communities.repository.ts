@@ -1,4 +1,5 @@
 import type { Db } from '../db/knex';
+import type { Conn } from '../db/transaction';
 import type { CommunityRow } from '../db/tables';
 import type { Scope } from '../auth/scope';
 import { whereCommunityInScope } from '../db/scope-filter';
@@ -36,8 +37,8 @@ const toDistributor = (r: DistributorRow): Distributor => ({ id: r.id, name: r.n
 
 export function createCommunitiesRepository(db: Db) {
   return {
-    async create(input: { slug: string; name: string; distributorId: string | null }): Promise<Community | 'slug_taken'> {
-      const rows: CommunityRow[] = await db('communities')
+    async create(input: { slug: string; name: string; distributorId: string | null }, conn: Conn = db): Promise<Community | 'slug_taken'> {
+      const rows: CommunityRow[] = await conn('communities')
         .insert({ slug: input.slug, name: input.name, distributor_id: input.distributorId })
         .onConflict('slug')
         .ignore()
@@ -64,8 +65,8 @@ export function createCommunitiesRepository(db: Db) {
       return row ? toCommunity(row) : undefined;
     },
 
-    async createDistributor(name: string): Promise<Distributor | 'name_taken'> {
-      const rows: DistributorRow[] = await db('distributors').insert({ name }).onConflict('name').ignore().returning('*');
+    async createDistributor(name: string, conn: Conn = db): Promise<Distributor | 'name_taken'> {
+      const rows: DistributorRow[] = await conn('distributors').insert({ name }).onConflict('name').ignore().returning('*');
       return rows[0] ? toDistributor(rows[0]) : 'name_taken';
     },
 

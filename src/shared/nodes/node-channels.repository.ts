@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { NodeChannelRow } from '../db/tables';
 import type { Conn, Tx } from '../db/transaction';
 import { ensureChannelEpoch } from '../readings/channel-epochs';
@@ -16,14 +17,20 @@ export interface NodeChannelRef {
   active: boolean;
 }
 
-/** ThingSpeak channel numbers whose attachment a PATCH changed; a channel left out is in none of them. */
+/** ThingSpeak channel numbers a PATCH changed; a channel left out is in none of them. */
 export interface ChannelChanges {
   added: number[];
   reactivated: number[];
   deactivated: number[];
+  /** Known channels given a different field mapping. */
+  remapped: number[];
+  /** Known channels sent a read key (the key itself is never recorded; whether it differs is not known). */
+  readKeyReplaced: number[];
 }
 
-export const hasChannelChanges = (c: ChannelChanges) => c.added.length + c.reactivated.length + c.deactivated.length > 0;
+export const noChannelChanges = (): ChannelChanges => ({ added: [], reactivated: [], deactivated: [], remapped: [], readKeyReplaced: [] });
+
+export const hasChannelChanges = (c: ChannelChanges) => Object.values(c).some((ids: number[]) => ids.length > 0);
 
 /** New channels with their sync state and first epoch. */
 export async function insertChannels(trx: Tx, seal: SealKey, nodeId: string, channels: ChannelInput[]): Promise<void> {
@@ -44,8 +51,9 @@ export async function insertChannels(trx: Tx, seal: SealKey, nodeId: string, cha
  * the node's row, so two edits of one node never add the same channel twice.
  */
 export async function upsertChannels(trx: Tx, seal: SealKey, nodeId: string, patches: ChannelPatch[]): Promise<ChannelChanges> {
-  const byChannel = new Map((await channelsOfNode(trx, nodeId)).map((c) => [c.channelId, c]));
-  const changes: ChannelChanges = { added: [], reactivated: [], deactivated: [] };
+  const rows: Array<Pick<NodeChannelRow, 'id' | 'channel_id' | 'active' | 'field_mapping'>> = await trx('node_channels').where({ node_id: nodeId }).select('id', 'channel_id', 'active', 'field_mapping');
+  const byChannel = new Map(rows.map((c) => [Number(c.channel_id), { id: c.id, active: c.active, fieldMapping: c.field_mapping }]));
+  const changes = noChannelChanges();
   const fresh: ChannelInput[] = [];
   for (const p of patches) {
     const known = byChannel.get(p.channelId);
@@ -62,6 +70,8 @@ export async function upsertChannels(trx: Tx, seal: SealKey, nodeId: string, pat
     await trx('node_channels').where({ id: known.id }).update(patch);
     if (active && !known.active) changes.reactivated.push(p.channelId);
     if (!active && known.active) changes.deactivated.push(p.channelId);
+    if (p.fieldMapping !== undefined && !isDeepStrictEqual(p.fieldMapping, known.fieldMapping)) changes.remapped.push(p.channelId);
+    if (p.readKey) changes.readKeyReplaced.push(p.channelId);
   }
   await insertChannels(trx, seal, nodeId, fresh);
   return changes;

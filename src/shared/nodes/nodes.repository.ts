@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
 import type { LeftJoined, NodeChannelRow, NodeRow, NodeStateRow } from '../db/tables';
@@ -8,7 +9,7 @@ import { readKeyContext } from '../crypto/secret-contexts';
 import type { SecretKeys } from '../crypto/secret-keyring';
 import { isOnline, offlineAfterSql } from './offline-threshold';
 import type { Conn, Tx } from '../db/transaction';
-import { insertChannels, upsertChannels, type ChannelChanges, type SealKey } from './node-channels.repository';
+import { insertChannels, noChannelChanges, upsertChannels, type ChannelChanges, type SealKey } from './node-channels.repository';
 import { NODE_CATEGORIES, NODE_STATUSES, type CreateNodeInput, type NodeCategory, type NodeChannel, type NodeStatus, type NodeView, type UpdateNodeInput } from './node';
 import { encodeNodeListCursor, type NodeListPosition } from './node-list-cursor';
 
@@ -153,6 +154,19 @@ const NODE_COLUMNS = [
   'node_state.derivation_note',
 ];
 
+/** The node settings PATCH changes, by their column. */
+const SETTING_COLUMNS = {
+  label: 'label',
+  category: 'category',
+  analyticsType: 'analytics_type',
+  config: 'config',
+  lat: 'lat',
+  lng: 'lng',
+  locationName: 'location_name',
+  expectedIntervalS: 'expected_interval_s',
+  active: 'active',
+} as const satisfies Partial<Record<keyof UpdateNodeInput, keyof NodeRow>>;
+
 export function createNodesRepository(db: Db, encryptionKeys: SecretKeys) {
   const sealKey: SealKey = (key, nodeChannelId) => (key ? encryptSecret(key, encryptionKeys, readKeyContext(nodeChannelId)) : null);
 
@@ -189,8 +203,9 @@ export function createNodesRepository(db: Db, encryptionKeys: SecretKeys) {
     get: (scope: Scope, id: string) => getInScope(db, scope, id),
 
     /** Creates the node, its channels, their sync state and first epoch and an empty state row, all or nothing. */
-    async create(input: CreateNodeInput, communityId: string): Promise<NodeView | 'node_key_taken'> {
-      return db.transaction(async (trx) => {
+    /** In its own transaction, or nested in the caller's (a savepoint) when `conn` is one. */
+    async create(input: CreateNodeInput, communityId: string, conn: Conn = db): Promise<NodeView | 'node_key_taken'> {
+      return conn.transaction(async (trx) => {
         const [row]: Array<Pick<NodeRow, 'id'>> = await trx('nodes')
           .insert({
             node_key: input.nodeKey,
@@ -277,22 +292,30 @@ export function createNodesRepository(db: Db, encryptionKeys: SecretKeys) {
      * channels left out are untouched) in the caller's transaction, holding its row. Its status is
      * not written here: node-status.ts owns it. Undefined when the node is not in scope.
      */
-    async update(trx: Tx, scope: Scope, id: string, input: Omit<UpdateNodeInput, 'maintenance'>): Promise<{ communityId: string; channels: ChannelChanges } | undefined> {
-      const current: Pick<NodeRow, 'id' | 'community_id'> | undefined = await scopedNodes(trx, scope).where('nodes.id', id).forUpdate('nodes').first('nodes.id', 'nodes.community_id');
+    /**
+     * Changes the settings given and upserts the channels listed. `changed` holds each setting whose
+     * value differs, before and after (what the audit entry records); `channels` what the upsert did.
+     */
+    async update(
+      trx: Tx,
+      scope: Scope,
+      id: string,
+      input: Omit<UpdateNodeInput, 'maintenance'>,
+    ): Promise<{ communityId: string; changed: Record<string, { from: unknown; to: unknown }>; channels: ChannelChanges } | undefined> {
+      const current: NodeRow | undefined = await scopedNodes(trx, scope).where('nodes.id', id).forUpdate('nodes').first('nodes.*');
       if (!current) return undefined;
       const patch: Record<string, unknown> = { updated_at: trx.fn.now() };
-      if (input.label !== undefined) patch.label = input.label;
-      if (input.category !== undefined) patch.category = input.category;
-      if (input.analyticsType !== undefined) patch.analytics_type = input.analyticsType;
-      if (input.config !== undefined) patch.config = input.config;
-      if (input.lat !== undefined) patch.lat = input.lat;
-      if (input.lng !== undefined) patch.lng = input.lng;
-      if (input.locationName !== undefined) patch.location_name = input.locationName;
-      if (input.expectedIntervalS !== undefined) patch.expected_interval_s = input.expectedIntervalS;
-      if (input.active !== undefined) patch.active = input.active;
+      const changed: Record<string, { from: unknown; to: unknown }> = {};
+      for (const [field, column] of Object.entries(SETTING_COLUMNS)) {
+        const to = input[field as keyof typeof SETTING_COLUMNS];
+        if (to === undefined) continue;
+        patch[column] = to;
+        const from = current[column];
+        if (!isDeepStrictEqual(from, to)) changed[field] = { from, to };
+      }
       await trx('nodes').where({ id }).update(patch);
-      const channels = input.channels ? await upsertChannels(trx, sealKey, id, input.channels) : { added: [], reactivated: [], deactivated: [] };
-      return { communityId: current.community_id, channels };
+      const channels = input.channels ? await upsertChannels(trx, sealKey, id, input.channels) : noChannelChanges();
+      return { communityId: current.community_id, changed, channels };
     },
 
     /** The node as the API shows it, read in the caller's transaction. */

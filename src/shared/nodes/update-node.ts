@@ -24,7 +24,9 @@ const SYSTEM_ACTOR: AuditActor = { keyId: null, label: 'system' };
 /**
  * Changes a node's settings; `maintenance` puts it in or takes it out of Maintenance through the
  * one status writer, in the same transaction. `channels` upserts (channels left out stay as they
- * are); a channel added, attached again or deactivated is audited. A status change is a
+ * are). One `node.update` audit entry records what changed: settings before and after, channels
+ * added, attached again, deactivated, remapped or given a read key (never the key), and the
+ * maintenance switch. A status change is a
  * STATUS_UPDATE dashboards show live. Undefined when the node is not in scope.
  */
 export async function updateNode(deps: UpdateNodeDeps, input: { scope: Scope; id: string; change: UpdateNodeInput; actor?: AuditActor }): Promise<NodeView | undefined> {
@@ -32,10 +34,15 @@ export async function updateNode(deps: UpdateNodeDeps, input: { scope: Scope; id
   const result = await inTransaction(deps.db, async (tx) => {
     const updated = await deps.nodes.update(tx, input.scope, input.id, settings);
     if (!updated) return undefined;
-    if (hasChannelChanges(updated.channels)) {
-      await recordAudit(tx, { actor: input.actor ?? SYSTEM_ACTOR, action: 'node.channels.update', resourceType: 'node', resourceId: input.id, communityId: updated.communityId, details: { ...updated.channels } });
-    }
     const status = maintenance === undefined ? undefined : await refreshNodeStatus(tx, deps.nodeStatus, input.id, new Date(), { maintenance });
+    const details: Record<string, unknown> = {};
+    if (Object.keys(updated.changed).length > 0) details.changed = updated.changed;
+    if (hasChannelChanges(updated.channels)) details.channels = updated.channels;
+    if (status?.changed) details.maintenance = maintenance;
+    // A PATCH that changed nothing (the same values sent again) leaves no entry.
+    if (Object.keys(details).length > 0) {
+      await recordAudit(tx, { actor: input.actor ?? SYSTEM_ACTOR, action: 'node.update', resourceType: 'node', resourceId: input.id, communityId: updated.communityId, details });
+    }
     return { node: (await deps.nodes.getIn(tx, input.scope, input.id))!, statusChanged: status?.changed ?? false };
   });
   if (!result) return undefined;

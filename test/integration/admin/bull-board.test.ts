@@ -6,6 +6,7 @@ import { QUEUE_NAMES } from '../../../src/shared/queues/queue-names';
 import { startBreakerWatch } from '../../../src/workers/breaker-watch';
 import { issueKey } from '../../helpers/http';
 import { createTestCore, type TestCore } from '../../helpers/test-core';
+import { waitFor } from '../../helpers/wait-for';
 
 const basic = (key: string) => `Basic ${Buffer.from(`ops:${key}`).toString('base64')}`;
 
@@ -72,6 +73,27 @@ describe('Bull Board at /admin/queues', () => {
     expect(res.body.message).toMatch(/superadmin key/);
     await request(app).put('/admin/queues/api/queues/poll/pause').set('Authorization', basic(key())).expect(403);
     expect(await pollPaused()).toBe(false);
+  });
+
+  test('when a superadmin pauses and resumes a queue on the board, then each change is audited as queue.change with the key, system-wide', async () => {
+    const keyId = (await core.repos.apiKeys.findByKey(superKey))!.id;
+    await request(app).put('/admin/queues/api/queues/notifications/pause').set('Authorization', basic(superKey)).expect(200);
+    await request(app).put('/admin/queues/api/queues/notifications/resume').set('Authorization', basic(superKey)).expect(200);
+    // Refused: no entry.
+    await request(app).put('/admin/queues/api/queues/notifications/pause').set('Authorization', basic(customerKey)).expect(403);
+
+    const entries = await waitFor(
+      async () => {
+        const rows = await core.db('audit_log').where({ resource_type: 'queue', resource_id: 'notifications' }).where('actor_key_id', keyId).orderBy('id');
+        return rows.length >= 2 ? rows : undefined;
+      },
+      { what: 'two queue.change entries' },
+    );
+    expect(entries!.map((e) => [e.action, e.community_id, e.details])).toEqual([
+      ['queue.change', null, { method: 'PUT', path: '/api/queues/notifications/pause' }],
+      ['queue.change', null, { method: 'PUT', path: '/api/queues/notifications/resume' }],
+    ]);
+    expect(await core.queues.notifications.isPaused()).toBe(false);
   });
 
   test('when the board is served, then it may not be framed by another site (clickjacking)', async () => {

@@ -36,6 +36,13 @@ describe('API: a node keeps its history unless deletion is asked for explicitly'
   });
 
   /** A node with two channels (A, B) in `communityId`, and its body as created. */
+  /** The node's audit trail after its own node.create entry (which every test here starts with). */
+  async function auditAfterCreate(nodeId: string) {
+    const trail = await auditTrail(core.db, 'node', nodeId);
+    expect(trail[0]?.action).toBe('node.create');
+    return trail.slice(1);
+  }
+
   async function createNode(communityId = community) {
     const nodeKey = `hist-${randomUUID().slice(0, 8)}`;
     const a = nextChannelId();
@@ -96,11 +103,11 @@ describe('API: a node keeps its history unless deletion is asked for explicitly'
         [added, true],
       ]);
       expect(res.body.data.channels[0]).toMatchObject({ id: a.id, hasReadKey: true, fieldMapping: { field2: 'distance_cm' }, sync: { storedEntries: 34, highestStoredEntryId: 34 } });
-      const audit = await auditTrail(core.db, 'node', node.id);
-      expect(audit.map((e) => [e.action, e.details])).toEqual([['node.channels.update', { added: [added], reactivated: [], deactivated: [] }]]);
+      const audit = await auditAfterCreate(node.id);
+      expect(audit.map((e) => [e.action, e.details])).toEqual([['node.update', { channels: { added: [added], reactivated: [], deactivated: [], remapped: [], readKeyReplaced: [] } }]]);
     });
 
-    test('when a PATCH lists a known channel with only a new mapping, then the mapping changes and its key, readings and cursor stay', async () => {
+    test('when a PATCH lists a known channel with only a new mapping, then the mapping changes, its key, readings and cursor stay, and the remap is audited', async () => {
       const { node, a } = await createNode();
       const epochA = await storeReadings(a.id, 5);
 
@@ -108,8 +115,10 @@ describe('API: a node keeps its history unless deletion is asked for explicitly'
 
       expect(res.body.data.channels[0]).toMatchObject({ id: a.id, active: true, hasReadKey: true, fieldMapping: { field1: 'temperature', field2: 'distance_cm' }, sync: { highestStoredEntryId: 5 } });
       expect(await readingsOf([epochA])).toBe(5);
-      // Nothing was attached or detached: no channel audit entry.
-      expect(await auditTrail(core.db, 'node', node.id)).toEqual([]);
+      // Nothing was attached or detached: the entry names the remapped channel only.
+      expect((await auditAfterCreate(node.id)).map((e) => [e.action, e.details])).toEqual([
+        ['node.update', { channels: { added: [], reactivated: [], deactivated: [], remapped: [a.channelId], readKeyReplaced: [] } }],
+      ]);
     });
 
     test('when channels is an empty list, then 400 says that leaving a channel out never removes it, and nothing changes', async () => {
@@ -144,7 +153,7 @@ describe('API: a node keeps its history unless deletion is asked for explicitly'
       expect(await readingsOf([epochA])).toBe(7);
       expect((await listed(node.id)).filter((r) => r.channelId === a.channelId)).toHaveLength(7);
       expect(await listed(node.id, `&channelId=${a.channelId}`)).toHaveLength(7);
-      const audit = await auditTrail(core.db, 'node', node.id);
+      const audit = await auditAfterCreate(node.id);
       expect(audit).toHaveLength(1);
       expect(audit[0]).toMatchObject({
         action: 'node.channel.detach',
@@ -164,9 +173,9 @@ describe('API: a node keeps its history unless deletion is asked for explicitly'
       expect((await pollable()).has(a.id)).toBe(true);
       expect(await readingsOf([epochA])).toBe(4);
       expect(await listed(node.id, `&channelId=${a.channelId}`)).toHaveLength(4);
-      expect((await auditTrail(core.db, 'node', node.id)).map((e) => [e.action, e.details.channelId ?? e.details.reactivated])).toEqual([
+      expect((await auditAfterCreate(node.id)).map((e) => [e.action, e.details.channelId ?? (e.details.channels as { reactivated: number[] }).reactivated])).toEqual([
         ['node.channel.detach', a.channelId],
-        ['node.channels.update', [a.channelId]],
+        ['node.update', [a.channelId]],
       ]);
     });
 
@@ -178,7 +187,7 @@ describe('API: a node keeps its history unless deletion is asked for explicitly'
       const unknown = await api.del(`/api/v1/nodes/${node.id}/channels/${nextChannelId()}`).expect(404);
       expect(unknown.body).toMatchObject({ code: 'CHANNEL_NOT_FOUND', message: expect.stringContaining(`its channels: ${a.channelId}, ${b.channelId}`) });
       await api.del(`/api/v1/nodes/${randomUUID()}/channels/${a.channelId}`).expect(404);
-      expect(await auditTrail(core.db, 'node', node.id)).toEqual([]);
+      expect(await auditAfterCreate(node.id)).toEqual([]);
     });
 
     test('when a customer, or a distributor outside the node\'s communities, detaches, then 403 or 404 and the channel stays active', async () => {
@@ -202,7 +211,7 @@ describe('API: a node keeps its history unless deletion is asked for explicitly'
       expect(wrong.body.message).toMatch(/query\.confirm: does not match the node's nodeKey: nothing was deleted.*deletes its 8 stored readings.*send \?confirm=<its nodeKey>/);
       expect((await api.get(`/api/v1/nodes/${node.id}`).expect(200)).body.data.channels).toHaveLength(2);
       expect(await readingsOf(epochs)).toBe(8);
-      expect(await auditTrail(core.db, 'node', node.id)).toEqual([]);
+      expect(await auditAfterCreate(node.id)).toEqual([]);
     });
 
     test('when confirm is the nodeKey, then 204, the node and its readings are gone, and the audit entry says who, which node and how many readings', async () => {
@@ -213,7 +222,7 @@ describe('API: a node keeps its history unless deletion is asked for explicitly'
 
       await api.get(`/api/v1/nodes/${node.id}`).expect(404);
       expect(await readingsOf(epochs)).toBe(0);
-      const audit = await auditTrail(core.db, 'node', node.id);
+      const audit = await auditAfterCreate(node.id);
       expect(audit).toHaveLength(1);
       expect(audit[0]).toMatchObject({
         action: 'node.delete',
@@ -249,7 +258,7 @@ describe('API: a node keeps its history unless deletion is asked for explicitly'
         expect(res.body).toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/Purging readings deletes history for good, so only a superadmin key may do it/) });
       }
       expect(await readingsOf([epochA])).toBe(3);
-      expect(await auditTrail(core.db, 'node', node.id)).toEqual([]);
+      expect(await auditAfterCreate(node.id)).toEqual([]);
     });
 
     test('when a superadmin purges before a date, then only older readings go, the count is returned, the cursor stays, and it is audited', async () => {
@@ -266,7 +275,7 @@ describe('API: a node keeps its history unless deletion is asked for explicitly'
       expect((await listed(node.id, `&channelId=${a.channelId}&order=asc`)).map((r) => r.entryId)).toEqual([4, 5, 6, 7, 8, 9, 10]);
       // The cursor is kept (the poller does not fetch purged entries again); the stored count follows the table.
       expect(await syncState(core, a.id)).toMatchObject({ last_entry_id: 10, stored_count: '7' });
-      const audit = await auditTrail(core.db, 'node', node.id);
+      const audit = await auditAfterCreate(node.id);
       expect(audit).toHaveLength(1);
       expect(audit[0]).toMatchObject({ action: 'node.readings.purge', actorLabel: expect.stringContaining('history admin'), details: { nodeKey, before, channelId: null, removed: 6 } });
     });
@@ -302,7 +311,7 @@ describe('API: a node keeps its history unless deletion is asked for explicitly'
       }
       await purge(randomUUID(), { confirm: nodeKey }).expect(404);
       expect(await readingsOf([epochA])).toBe(3);
-      expect(await auditTrail(core.db, 'node', node.id)).toEqual([]);
+      expect(await auditAfterCreate(node.id)).toEqual([]);
     });
 
     test('when a channel is still importing its history, then 409 and nothing is deleted', async () => {

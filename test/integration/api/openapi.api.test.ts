@@ -253,6 +253,7 @@ describe('OpenAPI document', () => {
     await call('delete', `/api/v1/nodes/${node.id}/channels/${node.channels[0].channelId}`);
     await call('post', `/api/v1/nodes/${node.id}/purge-readings`, { confirm: `oa-${suffix}`, before: new Date().toISOString() });
     await call('delete', `/api/v1/nodes/${node.id}?confirm=oa-${suffix}`);
+    await call('get', `/api/v1/audit?resourceType=node&resourceId=${node.id}&limit=2`);
 
     // Error answers are documented too: a 404 and a 400 carry the error body.
     await send({ method: 'get', path: '', op: {} }, `/api/v1/nodes/${randomUUID()}`, superadminKey).then((res) => {
