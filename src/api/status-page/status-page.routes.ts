@@ -2,6 +2,7 @@ import path from 'node:path';
 import express, { Router, type Response } from 'express';
 import { z } from 'zod';
 import { labelMount } from '../metrics/route-label';
+import { parse } from '../middleware/validate';
 import { apiDoc, type RouteDoc } from '../openapi/route-doc';
 
 /**
@@ -9,6 +10,19 @@ import { apiDoc, type RouteDoc } from '../openapi/route-doc';
  * `npm run build`, whose postbuild step copies them (tsc copies only .ts output).
  */
 export const STATUS_PAGE_DIR = path.join(__dirname, 'public');
+
+/**
+ * uPlot's browser build and stylesheet, served from node_modules (a dependency, so it is there in
+ * production too), never a CDN: the CSP allows scripts from this origin only. Resolved through
+ * the package so it works from src/ and from dist/ alike.
+ */
+export const VENDOR_DIR = path.dirname(require.resolve('uplot/dist/uPlot.min.css'));
+
+/** The only vendor files the page loads: a name not listed here is a 404, not a file of the package. */
+export const VENDOR_FILES: ReadonlySet<string> = new Set(['uPlot.iife.min.js', 'uPlot.min.css']);
+
+/** A day: the vendor files change only when the package is upgraded (ETag revalidates after). */
+const VENDOR_MAX_AGE_S = 86_400;
 
 /**
  * Only our own script and stylesheet run; API calls and the live socket go to this origin.
@@ -33,6 +47,8 @@ function securityHeaders(res: Response): void {
   res.setHeader('X-Frame-Options', 'DENY');
 }
 
+const vendorParams = z.object({ file: z.string().describe('uPlot.iife.min.js or uPlot.min.css') });
+
 const DOCS = {
   page: {
     summary: 'The status page for people: system health, nodes and open alerts, updated live',
@@ -50,6 +66,15 @@ const DOCS = {
     errors: { 404: 'No such file (as for /status/assets itself)' },
     methods: ['get'],
   },
+  vendor: {
+    summary: "The charting library of the status page's node view (uPlot, from the npm package)",
+    description: 'uPlot.iife.min.js or uPlot.min.css, served from this API (no CDN), cached for a day.',
+    tag: 'status page',
+    auth: 'public',
+    params: vendorParams,
+    responses: { 200: { description: 'The script or the stylesheet', contentType: '*/*', schema: z.string() } },
+    errors: { 404: 'Not one of the two files' },
+  },
 } satisfies Record<string, RouteDoc>;
 
 /**
@@ -62,6 +87,12 @@ export function statusPageRoutes(): Router {
     securityHeaders(res);
     res.setHeader('Cache-Control', 'no-cache');
     res.sendFile('index.html', { root: STATUS_PAGE_DIR });
+  });
+  router.get('/status/assets/vendor/:file', apiDoc(DOCS.vendor), (req, res, next) => {
+    const { file } = parse(vendorParams, req.params, 'path');
+    if (!VENDOR_FILES.has(file)) return next(); // the app's 404
+    securityHeaders(res);
+    res.sendFile(file, { root: VENDOR_DIR, maxAge: VENDOR_MAX_AGE_S * 1000 });
   });
   router.use(
     '/status/assets',
