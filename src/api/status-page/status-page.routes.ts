@@ -2,7 +2,6 @@ import path from 'node:path';
 import express, { Router, type Response } from 'express';
 import { z } from 'zod';
 import { labelMount } from '../metrics/route-label';
-import { parse } from '../middleware/validate';
 import { apiDoc, type RouteDoc } from '../openapi/route-doc';
 
 /**
@@ -47,8 +46,6 @@ function securityHeaders(res: Response): void {
   res.setHeader('X-Frame-Options', 'DENY');
 }
 
-const vendorParams = z.object({ file: z.string().describe('uPlot.iife.min.js or uPlot.min.css') });
-
 const DOCS = {
   page: {
     summary: 'The status page for people: system health, nodes and open alerts, updated live',
@@ -58,22 +55,23 @@ const DOCS = {
     responses: { 200: { description: 'An HTML page', contentType: 'text/html', schema: z.string() } },
   },
   assets: {
-    summary: "The status page's script and stylesheet",
-    description: 'Files below this path: /status/assets/status.js and /status/assets/status.css. The path itself names no file.',
+    summary: "The status page's scripts and stylesheet",
+    description:
+      'Files below this path: /status/assets/status.js, status.css, and the node view\'s api-client.js, node-history-client.js, node-charts.js and node-detail.js. The path itself names no file.',
     tag: 'status page',
     auth: 'public',
-    responses: { 200: { description: 'status.js or status.css', contentType: '*/*', schema: z.string() } },
+    responses: { 200: { description: 'A script or the stylesheet', contentType: '*/*', schema: z.string() } },
     errors: { 404: 'No such file (as for /status/assets itself)' },
     methods: ['get'],
   },
   vendor: {
-    summary: "The charting library of the status page's node view (uPlot, from the npm package)",
-    description: 'uPlot.iife.min.js or uPlot.min.css, served from this API (no CDN), cached for a day.',
+    summary: "The charting library of the status page's node view (uPlot, from its npm package)",
+    description: 'Two files below this path, served from this API (no CDN) and cached for a day: /status/assets/vendor/uPlot.iife.min.js and /status/assets/vendor/uPlot.min.css.',
     tag: 'status page',
     auth: 'public',
-    params: vendorParams,
     responses: { 200: { description: 'The script or the stylesheet', contentType: '*/*', schema: z.string() } },
-    errors: { 404: 'Not one of the two files' },
+    errors: { 404: 'Any other name (the package holds more files; they are not served)' },
+    methods: ['get'],
   },
 } satisfies Record<string, RouteDoc>;
 
@@ -88,9 +86,9 @@ export function statusPageRoutes(): Router {
     res.setHeader('Cache-Control', 'no-cache');
     res.sendFile('index.html', { root: STATUS_PAGE_DIR });
   });
-  router.get('/status/assets/vendor/:file', apiDoc(DOCS.vendor), (req, res, next) => {
-    const { file } = parse(vendorParams, req.params, 'path');
-    if (!VENDOR_FILES.has(file)) return next(); // the app's 404
+  router.use('/status/assets/vendor', apiDoc(DOCS.vendor), labelMount(), (req, res, next) => {
+    const file = req.path.slice(1);
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !VENDOR_FILES.has(file)) return next(); // the app's 404
     securityHeaders(res);
     res.sendFile(file, { root: VENDOR_DIR, maxAge: VENDOR_MAX_AGE_S * 1000 });
   });
