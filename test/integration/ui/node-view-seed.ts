@@ -18,8 +18,8 @@ export interface NodeViewSeed {
   communityId: string;
   /** A customer key of the seeded community: it sees exactly the seeded tank. */
   key: string;
-  node: { id: string; label: string };
-  /** Times (ms) of every reading stored, oldest first. */
+  node: { id: string; label: string; channelId: string };
+  /** Times (ms) of every reading stored, oldest first (entry ids 1..n in this order). */
   readingTimes: number[];
   /** Readings within the last 24 h: one an hour, so the 24 h view (bucket=raw) draws exactly 24 points. */
   lastDayReadings: number;
@@ -63,7 +63,7 @@ export async function seedNodeView(core: Core): Promise<NodeViewSeed> {
   return {
     communityId: community.id,
     key: await issueKey(core, { role: 'customer', communityId: community.id }, 'node view test'),
-    node: { id: node.id, label: node.label },
+    node: { id: node.id, label: node.label, channelId: node.channels[0]!.id },
     readingTimes,
     lastDayReadings: lastDay.length,
     alerts,

@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { STATUS_PAGE_CSP } from '../../../src/api/status-page/status-page.routes';
 import { createTestCore, type TestCore } from '../../helpers/test-core';
 import { waitFor } from '../../helpers/wait-for';
+import { insertReadings, levelToDistance } from '../../helpers/alerts';
 import { startLiveServer, type LiveServer } from '../ws/live-test-client';
 import { launchChromium } from './headless-chromium';
 import { seedNodeView, type NodeViewSeed } from './node-view-seed';
@@ -186,6 +187,23 @@ describe('status page node view in headless Chromium', () => {
     const again = await layout();
     expect(again.scrollWidth).toBeLessThanOrEqual(again.innerWidth);
     for (const c of again.charts) expect(c.plot).toBeLessThanOrEqual(c.box);
+
+    expect(await cspViolations(page)).toEqual([]);
+    await page.context().close();
+    expect(pageProblems).toEqual([]);
+  });
+
+  test('when a reading of the shown node arrives, then the live event redraws the view with it', async () => {
+    const page = await openPage({ width: 1200, height: 900 });
+    await page.goto(`${server.httpUrl}/#node=${seed.node.id}`);
+    await signIn(page);
+    await viewReady(page);
+    await page.locator('#live[data-state="on"]').waitFor({ timeout: 10_000 });
+    expect(await attr(page, '#chart-level', 'data-points')).toBe(String(seed.lastDayReadings));
+
+    await insertReadings(core, { nodeId: seed.node.id, nodeChannelId: seed.node.channelId }, [{ at: Date.now() - 60_000, fields: { field1: 24.5, field2: levelToDistance(50) } }], seed.readingTimes.length + 1);
+    await core.events.publish('TELEMETRY_UPDATE', { kind: 'community', communityId: seed.communityId, distributorId: null }, { node_id: seed.node.id, readings_count: 1 });
+    await page.locator(`#chart-level[data-points="${seed.lastDayReadings + 1}"]`).waitFor({ timeout: 10_000 });
 
     expect(await cspViolations(page)).toEqual([]);
     await page.context().close();
