@@ -184,7 +184,10 @@
       li.appendChild(el('div', 'meta', a.severity + ' · ' + when));
       list.appendChild(li);
     });
-    $('node-detail-alerts-empty').hidden = inRange.length > 0;
+    const empty = $('node-detail-alerts-empty');
+    empty.textContent = 'No alerts in this range.';
+    empty.classList.remove('error');
+    empty.hidden = inRange.length > 0;
     if (view.charts.level) view.charts.level.redraw();
   }
 
@@ -205,12 +208,12 @@
    * in its place why it cannot; a newer load (another range, another node) drops older answers.
    */
   function load() {
-    const load = ++view.load;
+    const seq = ++view.load;
     const id = view.nodeId;
     const range = RANGES[view.range];
     const to = Math.floor(Date.now() / 1000);
     const from = to - range.seconds;
-    const current = () => load === view.load;
+    const current = () => seq === view.load;
     setState('loading');
     $('node-detail-error').hidden = true;
     renderRangeButtons();
@@ -248,7 +251,14 @@
               view.alerts = alerts;
               renderAlerts(alerts, from);
             },
-            (err) => current() && setNote('level', 'Alerts cannot be shown: ' + reasonOf(err) + '.', true),
+            (err) => {
+              if (!current()) return;
+              $('node-detail-alerts').replaceChildren();
+              const empty = $('node-detail-alerts-empty');
+              empty.textContent = 'Alerts cannot be shown: ' + reasonOf(err) + '.';
+              empty.classList.add('error');
+              empty.hidden = false;
+            },
           ),
         ];
         return Promise.all(parts).then(() => current() && setState('ready'));
