@@ -11,6 +11,19 @@ import { apiDoc, type RouteDoc } from '../openapi/route-doc';
 export const STATUS_PAGE_DIR = path.join(__dirname, 'public');
 
 /**
+ * uPlot's browser build and stylesheet, served from node_modules (a dependency, so it is there in
+ * production too), never a CDN: the CSP allows scripts from this origin only. Resolved through
+ * the package so it works from src/ and from dist/ alike.
+ */
+export const VENDOR_DIR = path.dirname(require.resolve('uplot/dist/uPlot.min.css'));
+
+/** The only vendor files the page loads: a name not listed here is a 404, not a file of the package. */
+export const VENDOR_FILES: ReadonlySet<string> = new Set(['uPlot.iife.min.js', 'uPlot.min.css']);
+
+/** A day: the vendor files change only when the package is upgraded (ETag revalidates after). */
+const VENDOR_MAX_AGE_S = 86_400;
+
+/**
  * Only our own script and stylesheet run; API calls and the live socket go to this origin.
  * No inline script or style, no framing (clickjacking), no plugins.
  */
@@ -42,12 +55,22 @@ const DOCS = {
     responses: { 200: { description: 'An HTML page', contentType: 'text/html', schema: z.string() } },
   },
   assets: {
-    summary: "The status page's script and stylesheet",
-    description: 'Files below this path: /status/assets/status.js and /status/assets/status.css. The path itself names no file.',
+    summary: "The status page's scripts and stylesheet",
+    description:
+      'Files below this path: /status/assets/status.js, status.css, and the node view\'s api-client.js, node-history-client.js, node-charts.js and node-detail.js. The path itself names no file.',
     tag: 'status page',
     auth: 'public',
-    responses: { 200: { description: 'status.js or status.css', contentType: '*/*', schema: z.string() } },
+    responses: { 200: { description: 'A script or the stylesheet', contentType: '*/*', schema: z.string() } },
     errors: { 404: 'No such file (as for /status/assets itself)' },
+    methods: ['get'],
+  },
+  vendor: {
+    summary: "The charting library of the status page's node view (uPlot, from its npm package)",
+    description: 'Two files below this path, served from this API (no CDN) and cached for a day: /status/assets/vendor/uPlot.iife.min.js and /status/assets/vendor/uPlot.min.css.',
+    tag: 'status page',
+    auth: 'public',
+    responses: { 200: { description: 'The script or the stylesheet', contentType: '*/*', schema: z.string() } },
+    errors: { 404: 'Any other name (the package holds more files; they are not served)' },
     methods: ['get'],
   },
 } satisfies Record<string, RouteDoc>;
@@ -62,6 +85,12 @@ export function statusPageRoutes(): Router {
     securityHeaders(res);
     res.setHeader('Cache-Control', 'no-cache');
     res.sendFile('index.html', { root: STATUS_PAGE_DIR });
+  });
+  router.use('/status/assets/vendor', apiDoc(DOCS.vendor), labelMount(), (req, res, next) => {
+    const file = req.path.slice(1);
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !VENDOR_FILES.has(file)) return next(); // the app's 404
+    securityHeaders(res);
+    res.sendFile(file, { root: VENDOR_DIR, maxAge: VENDOR_MAX_AGE_S * 1000 });
   });
   router.use(
     '/status/assets',

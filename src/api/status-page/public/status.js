@@ -16,7 +16,7 @@
 (function () {
   'use strict';
 
-  const KEY_STORAGE = 'evara.apiKey';
+  const KEY_STORAGE = window.EvaraApi.KEY_STORAGE;
   const HEALTH_EVERY_MS = 4000; // how fast "Degraded" shows up: /health caches its report for 2 s
   const DATA_EVERY_MS = 30000; // a safety net: the live socket normally says when to refresh
   const LIVE_RETRY_MAX_MS = 30000;
@@ -117,39 +117,9 @@
     return ask;
   }
 
-  function apiKey() {
-    return sessionStorage.getItem(KEY_STORAGE);
-  }
-
-  class ApiError extends Error {
-    constructor(status, code, message) {
-      super(message);
-      this.status = status;
-      this.code = code;
-    }
-  }
-
-  function api(path, options) {
-    const key = apiKey();
-    if (!key) return Promise.reject(new ApiError(401, 'UNAUTHORIZED', 'Not signed in'));
-    const init = { method: (options && options.method) || 'GET', headers: { Authorization: 'Bearer ' + key, Accept: 'application/json' }, cache: 'no-store' };
-    return fetch(path, init).then(
-      function (res) {
-        return res.json().then(
-          function (body) {
-            if (!res.ok) throw new ApiError(res.status, body && body.code, (body && body.message) || res.statusText);
-            return body;
-          },
-          function () {
-            throw new ApiError(res.status, 'BAD_RESPONSE', 'The API answered HTTP ' + res.status + ' without a JSON body');
-          },
-        );
-      },
-      function () {
-        throw new ApiError(0, 'NETWORK', 'The API could not be reached');
-      },
-    );
-  }
+  // The key or token and the API calls: api-client.js, shared with the node view.
+  const apiKey = window.EvaraApi.apiKey;
+  const api = window.EvaraApi.api;
 
   // ---- system health (public: shown before signing in too) -------------------------------
 
@@ -358,7 +328,10 @@
       const tr = el('tr');
       tr.setAttribute('data-node-id', node.id);
       const name = cell('Node');
-      name.appendChild(el('span', 'label', node.label));
+      // The node view (node-detail.js) is at #node=<id>: a link, so it can be opened in a new tab or shared.
+      const link = el('a', 'label', node.label);
+      link.href = window.EvaraNodeDetail.hashOf(node.id, '24h');
+      name.appendChild(link);
       const status = cell('Status');
       const badge = statusBadge(node.status);
       const problem = channelProblem(node);
@@ -549,6 +522,9 @@
   }, markNodesRefresh);
   const refetchSummary = coalesced(refreshSummary);
   const refetchAlerts = coalesced(refreshAlerts);
+  const refetchDetail = coalesced(function () {
+    window.EvaraNodeDetail.reload();
+  });
 
   // ---- live socket --------------------------------------------------------------------------
 
@@ -582,6 +558,7 @@
         // It carries no values: a visible node's new level needs its page again; other nodes
         // change nothing shown (their status changes come as STATUS_UPDATE).
         if (state.nodeStatusCells.has(data.node_id)) refetchPage();
+        if (window.EvaraNodeDetail.showing(data.node_id)) refetchDetail();
         break;
       case 'NODE_PROVISIONED':
         state.totalStale = true;
@@ -594,6 +571,7 @@
       case 'ALERT_ACKNOWLEDGED':
       case 'ALERT_RESOLVED':
         refetchAlerts();
+        if (window.EvaraNodeDetail.showing(data.node_id)) refetchDetail();
         break;
       case 'SYSTEM_DEGRADED':
       case 'SYSTEM_RECOVERED':
@@ -654,6 +632,7 @@
     showSignedIn(true);
     refreshData();
     connectLive();
+    window.EvaraNodeDetail.sync(); // a link to a node view, opened before signing in
   }
 
   function signOut(message) {
@@ -668,6 +647,8 @@
     refetchPage.cancel();
     refetchSummary.cancel();
     refetchAlerts.cancel();
+    refetchDetail.cancel();
+    window.EvaraNodeDetail.close();
     clearTimeout(state.searchTimer);
     $('nodes-filters').reset();
     state.filter = NO_FILTER;
@@ -751,6 +732,12 @@
     if (!chip) return;
     $('nodes-status').value = chip.getAttribute('data-filter-status');
     applyFilter();
+  });
+  // A click anywhere on a node's row opens its view, as its label's link does.
+  $('nodes-body').addEventListener('click', function (event) {
+    if (event.target.closest('a')) return; // the link itself navigates
+    const row = event.target.closest('tr[data-node-id]');
+    if (row) location.hash = window.EvaraNodeDetail.hashOf(row.getAttribute('data-node-id'), '24h');
   });
   $('nodes-next').addEventListener('click', function () {
     if (state.nextCursor) loadNodes(state.cursors.concat(state.nextCursor), false);
