@@ -60,7 +60,9 @@ describe('migrations', () => {
         'node_state',
         'nodes',
         'notifications',
+        'reading_rollups',
         'readings',
+        'rollup_progress',
         'users',
         'webhook_subscriptions',
       ]);
