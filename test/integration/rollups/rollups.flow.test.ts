@@ -243,8 +243,8 @@ describe('update-rollups job', () => {
     const second = nextChannelId();
     const { node } = await createNode(core, {
       channels: [
-        { channelId: nextChannelId(), fieldMapping: { field1: 'temperature', field2: 'distance_cm' } },
-        { channelId: second, fieldMapping: { field1: 'temperature' } },
+        { channelId: nextChannelId(), fieldMapping: { field1: 'temperature', field2: 'distance_cm' }, active: true },
+        { channelId: second, fieldMapping: { field1: 'temperature' }, active: true },
       ],
     });
     for (const c of node.channels) {
