@@ -10,7 +10,7 @@ export type PlainBucket = Record<keyof RollupRow, string | number>;
 
 function plain(rows: RollupRow[]): PlainBucket[] {
   const out = rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : (v as string | number)])) as PlainBucket);
-  const key = (b: PlainBucket) => [b.node_id, b.metric, b.bucket, b.bucket_start, b.node_channel_id].join('|');
+  const key = (b: PlainBucket) => [b.node_channel_id, b.metric, b.bucket, b.bucket_start].join('|');
   return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 

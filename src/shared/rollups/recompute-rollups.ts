@@ -1,6 +1,7 @@
 import type { Conn, Tx } from '../db/transaction';
 import { BUCKET_MS, metricsOfNode, rollupValues } from './rollup-metrics';
-import { bucketsOfSamples, deleteRollups, foldSamples, lockRollups, readingsOfChannels, rollupChannelsOfNode, type RollupChannel, type RollupRow, type RollupSample } from './rollups.repository';
+import { bucketsOfSamples, deleteRollups, foldSamples, lockRollups, readingsOfChannels, rollupChannelsOfNode, type RollupChannel, type RollupRow } from './rollups.repository';
+import type { RollupSample } from './rollup-aggregate';
 
 const DAY_MS = BUCKET_MS['1d'];
 const PAGE = 20_000;
@@ -28,7 +29,7 @@ async function forEachSamplePage(
     for (const r of readings) {
       const { channel, names } = byId.get(r.nodeChannelId)!;
       for (const [metric, value] of rollupValues(r, channel.mapping, channel, names)) {
-        samples.push({ nodeId: channel.nodeId, nodeChannelId: channel.nodeChannelId, metric, at: r.recordedAt.getTime(), channelEpochId: r.channelEpochId, entryId: r.entryId, value });
+        samples.push({ nodeChannelId: channel.nodeChannelId, metric, at: r.recordedAt.getTime(), channelEpochId: r.channelEpochId, entryId: r.entryId, value });
       }
     }
     await onPage(samples);

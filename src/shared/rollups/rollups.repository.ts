@@ -3,7 +3,8 @@ import type { Conn } from '../db/transaction';
 import type { AnalyticsType, NodeConfig } from '../nodes/node';
 import { decodeStored, FIELD_COLUMNS, type StoredFields } from '../readings/reading-codec';
 import type { StoredReading } from '../alerts/sample-metrics';
-import { BUCKET_MS, ROLLUP_BUCKETS, type RollupBucket } from './rollup-metrics';
+import type { RollupBucket } from './rollup-metrics';
+import { aggregateSamples, type BucketAggregate, type RollupSample } from './rollup-aggregate';
 
 /** A channel as rollups need it: its node's type and config, and its field mapping. */
 export interface RollupChannel {
@@ -28,20 +29,8 @@ export interface KeyedReading extends StoredReading {
   channelEpochId: number;
 }
 
-/** One metric value of one reading, to be folded into its hour and day buckets. */
-export interface RollupSample {
-  nodeId: string;
-  nodeChannelId: string;
-  metric: string;
-  at: number;
-  channelEpochId: number;
-  entryId: number;
-  value: number;
-}
-
-/** A bucket as stored, per channel (node_id and channel included), numbers as Postgres gives them. */
+/** A bucket as stored, per channel, numbers as Postgres gives them. */
 export interface RollupRow {
-  node_id: string;
   node_channel_id: string;
   metric: string;
   bucket: RollupBucket;
@@ -72,7 +61,7 @@ export interface SeriesPoint {
   last: number;
 }
 
-const BUCKET_KEY = ['node_id', 'metric', 'bucket', 'bucket_start', 'node_channel_id'] as const;
+const BUCKET_KEY = ['node_channel_id', 'metric', 'bucket', 'bucket_start'] as const;
 
 // first/last are the values of the earliest / latest reading by (recorded_at, channel epoch, entry id):
 // a total order on readings, so the result is the same whatever order they were folded in.
@@ -81,21 +70,19 @@ const keepEarlier = (col: string) =>
 const keepLater = (col: string) =>
   `${col} = CASE WHEN (excluded.last_at, excluded.last_epoch_id, excluded.last_entry_id) > (r.last_at, r.last_epoch_id, r.last_entry_id) THEN excluded.${col} ELSE r.${col} END`;
 
-// Values travel as numeric (their shortest decimal text) so sums are exact; one row per sample and
-// bucket width, grouped here into buckets. Output columns are named like reading_rollups'.
+// One row per bucket, summarised by aggregateSamples; times travel as epoch ms, sums as exact decimal text.
+// Output columns are named like reading_rollups'. Key order, for a deterministic answer and lock order.
 const BUCKETS_SELECT = `
-  SELECT node_id, metric, bucket, to_timestamp(start_ms / 1000.0) AS bucket_start, node_channel_id,
-      count(*)::int AS count, sum(v) AS sum, min(v)::float8 AS min, max(v)::float8 AS max,
-      (array_agg(v ORDER BY ms, e, n))[1]::float8 AS first, to_timestamp(min(ms) / 1000.0) AS first_at,
-      (array_agg(e ORDER BY ms, e, n))[1] AS first_epoch_id, (array_agg(n ORDER BY ms, e, n))[1] AS first_entry_id,
-      (array_agg(v ORDER BY ms DESC, e DESC, n DESC))[1]::float8 AS last, to_timestamp(max(ms) / 1000.0) AS last_at,
-      (array_agg(e ORDER BY ms DESC, e DESC, n DESC))[1] AS last_epoch_id, (array_agg(n ORDER BY ms DESC, e DESC, n DESC))[1] AS last_entry_id
-    FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::float8[], ?::float8[], ?::int4[], ?::int4[], ?::numeric[])
-      AS s(node_id, node_channel_id, metric, bucket, start_ms, ms, e, n, v)
-   GROUP BY node_id, metric, bucket, start_ms, node_channel_id
-   ORDER BY node_id, metric, bucket, start_ms, node_channel_id`;
+  SELECT node_channel_id, metric, bucket, to_timestamp(start_ms / 1000.0) AS bucket_start, count, sum, min, max,
+      first, to_timestamp(first_ms / 1000.0) AS first_at, first_epoch_id, first_entry_id,
+      last, to_timestamp(last_ms / 1000.0) AS last_at, last_epoch_id, last_entry_id
+    FROM unnest(?::uuid[], ?::text[], ?::text[], ?::float8[], ?::int4[], ?::numeric[], ?::float8[], ?::float8[],
+                ?::float8[], ?::float8[], ?::int4[], ?::int4[], ?::float8[], ?::float8[], ?::int4[], ?::int4[])
+      AS b(node_channel_id, metric, bucket, start_ms, count, sum, min, max,
+           first, first_ms, first_epoch_id, first_entry_id, last, last_ms, last_epoch_id, last_entry_id)
+   ORDER BY node_channel_id, metric, bucket, start_ms`;
 
-// Merged into what the buckets hold; rows in key order, so two folds never wait on each other crosswise.
+// Merged into what the buckets hold: counts and sums add up, min / max and first / last compare.
 const FOLD_SQL = `
   INSERT INTO reading_rollups AS r (${BUCKET_KEY.join(', ')}, count, sum, min, max,
       first, first_at, first_epoch_id, first_entry_id, last, last_at, last_epoch_id, last_entry_id)
@@ -108,49 +95,50 @@ const FOLD_SQL = `
     ${['first', 'first_at', 'first_epoch_id', 'first_entry_id'].map(keepEarlier).join(',\n    ')},
     ${['last', 'last_at', 'last_epoch_id', 'last_entry_id'].map(keepLater).join(',\n    ')}`;
 
-/** The samples as bind parameters of BUCKETS_SELECT: one row per sample and bucket width. */
-function sampleBindings(samples: ReadonlyArray<RollupSample>): string[] {
-  const cols = { node: [] as string[], channel: [] as string[], metric: [] as string[], bucket: [] as string[], start: [] as number[], ms: [] as number[], e: [] as number[], n: [] as number[], v: [] as number[] };
-  for (const s of samples) {
-    for (const bucket of ROLLUP_BUCKETS) {
-      cols.node.push(s.nodeId);
-      cols.channel.push(s.nodeChannelId);
-      cols.metric.push(s.metric);
-      cols.bucket.push(bucket);
-      cols.start.push(Math.floor(s.at / BUCKET_MS[bucket]) * BUCKET_MS[bucket]);
-      cols.ms.push(s.at);
-      cols.e.push(s.channelEpochId);
-      cols.n.push(s.entryId);
-      cols.v.push(s.value);
-    }
-  }
+/** Bucket summaries as bind parameters of BUCKETS_SELECT: one array per column. */
+function bucketBindings(buckets: ReadonlyArray<BucketAggregate>): string[] {
+  const col = <T extends string | number>(f: (b: BucketAggregate) => T) => buckets.map(f);
   return [
-    textArrayLiteral(cols.node),
-    textArrayLiteral(cols.channel),
-    textArrayLiteral(cols.metric),
-    textArrayLiteral(cols.bucket),
-    numberArrayLiteral(cols.start),
-    numberArrayLiteral(cols.ms),
-    numberArrayLiteral(cols.e),
-    numberArrayLiteral(cols.n),
-    numberArrayLiteral(cols.v),
+    textArrayLiteral(col((b) => b.nodeChannelId)),
+    textArrayLiteral(col((b) => b.metric)),
+    textArrayLiteral(col((b) => b.bucket)),
+    numberArrayLiteral(col((b) => b.start)),
+    numberArrayLiteral(col((b) => b.count)),
+    textArrayLiteral(col((b) => b.sum)),
+    numberArrayLiteral(col((b) => b.min)),
+    numberArrayLiteral(col((b) => b.max)),
+    numberArrayLiteral(col((b) => b.first.value)),
+    numberArrayLiteral(col((b) => b.first.at)),
+    numberArrayLiteral(col((b) => b.first.channelEpochId)),
+    numberArrayLiteral(col((b) => b.first.entryId)),
+    numberArrayLiteral(col((b) => b.last.value)),
+    numberArrayLiteral(col((b) => b.last.at)),
+    numberArrayLiteral(col((b) => b.last.channelEpochId)),
+    numberArrayLiteral(col((b) => b.last.entryId)),
   ];
 }
 
+// Bucket rows per statement: bounds a statement's duration well under the statement timeout.
+const FOLD_CHUNK = 20_000;
+
 /** Folds samples into their hour and day buckets (added to what the buckets hold); returns the buckets written. */
 export async function foldSamples(conn: Conn, samples: ReadonlyArray<RollupSample>): Promise<number> {
-  if (samples.length === 0) return 0;
-  const { rowCount }: { rowCount: number | null } = await conn.raw(FOLD_SQL, sampleBindings(samples));
-  return rowCount ?? 0;
+  const buckets = aggregateSamples(samples);
+  let written = 0;
+  for (let i = 0; i < buckets.length; i += FOLD_CHUNK) {
+    const { rowCount }: { rowCount: number | null } = await conn.raw(FOLD_SQL, bucketBindings(buckets.slice(i, i + FOLD_CHUNK)));
+    written += rowCount ?? 0;
+  }
+  return written;
 }
 
 /**
  * The buckets these samples make on their own, without storing them: what a recomputation from
- * raw rows gives. The same grouping as the fold, in one statement, in key order.
+ * raw rows gives, typed and rounded by Postgres like stored buckets, in key order.
  */
 export async function bucketsOfSamples(conn: Conn, samples: ReadonlyArray<RollupSample>): Promise<RollupRow[]> {
   if (samples.length === 0) return [];
-  const { rows } = await conn.raw<{ rows: RollupRow[] }>(BUCKETS_SELECT, sampleBindings(samples));
+  const { rows } = await conn.raw<{ rows: RollupRow[] }>(BUCKETS_SELECT, bucketBindings(aggregateSamples(samples)));
   return rows;
 }
 
@@ -285,9 +273,9 @@ export async function deleteRollups(conn: Conn, nodeChannelIds: string[], range:
 /** Stored buckets of a node, per channel, in key order (tests compare them with a recomputation). */
 export async function rollupRowsOfNode(conn: Conn, nodeId: string): Promise<RollupRow[]> {
   return conn('reading_rollups')
-    .where({ node_id: nodeId })
+    .whereIn('node_channel_id', conn('node_channels').where({ node_id: nodeId }).select('id'))
     .orderBy([...BUCKET_KEY])
-    .select<RollupRow[]>('*');
+    .select<RollupRow[]>('reading_rollups.*');
 }
 
 /**
@@ -300,7 +288,7 @@ export async function seriesOfNode(conn: Conn, q: { nodeId: string; metric: stri
             (array_agg(first ORDER BY first_at, first_epoch_id, first_entry_id))[1] AS first,
             (array_agg(last ORDER BY last_at DESC, last_epoch_id DESC, last_entry_id DESC))[1] AS last
        FROM reading_rollups
-      WHERE node_id = ? AND metric = ? AND bucket = ? AND bucket_start >= ? AND bucket_start <= ?
+      WHERE node_channel_id IN (SELECT id FROM node_channels WHERE node_id = ?) AND metric = ? AND bucket = ? AND bucket_start >= ? AND bucket_start <= ?
       GROUP BY bucket_start
       ORDER BY bucket_start`,
     [q.nodeId, q.metric, q.bucket, q.from, q.to],

@@ -2,7 +2,8 @@ import type { Db } from '../db/knex';
 import { inTransaction } from '../db/transaction';
 import type { Logger } from '../logger';
 import { metricsOfNode, rollupValues } from './rollup-metrics';
-import { foldSamples, pendingEpochs, readingsInEntryRanges, saveProgress, tryLockRollups, type KeyedReading, type PendingEpoch, type RollupSample } from './rollups.repository';
+import { foldSamples, pendingEpochs, readingsInEntryRanges, saveProgress, tryLockRollups, type KeyedReading, type PendingEpoch } from './rollups.repository';
+import type { RollupSample } from './rollup-aggregate';
 
 export interface UpdateRollupsLimits {
   /** Channel epochs per transaction. */
@@ -13,7 +14,8 @@ export interface UpdateRollupsLimits {
   maxBatches: number;
 }
 
-export const DEFAULT_ROLLUP_LIMITS: UpdateRollupsLimits = { epochsPerBatch: 5_000, entriesPerBatch: 100_000, maxBatches: 200 };
+// A batch of 20k entries writes up to ~160k bucket rows (4 metrics, hour and day): seconds, not minutes.
+export const DEFAULT_ROLLUP_LIMITS: UpdateRollupsLimits = { epochsPerBatch: 20_000, entriesPerBatch: 20_000, maxBatches: 500 };
 
 export type UpdateRollupsResult = { skipped: string } | { batches: number; epochs: number; readings: number; buckets: number; more: boolean };
 
@@ -73,7 +75,7 @@ function samplesOf(ranges: Range[], readings: KeyedReading[]): RollupSample[] {
   for (const reading of readings) {
     const { range, names } = byEpoch.get(reading.channelEpochId)!;
     for (const [metric, value] of rollupValues(reading, range.mapping, range, names)) {
-      samples.push({ nodeId: range.nodeId, nodeChannelId: range.nodeChannelId, metric, at: reading.recordedAt.getTime(), channelEpochId: reading.channelEpochId, entryId: reading.entryId, value });
+      samples.push({ nodeChannelId: range.nodeChannelId, metric, at: reading.recordedAt.getTime(), channelEpochId: reading.channelEpochId, entryId: reading.entryId, value });
     }
   }
   return samples;
