@@ -9,6 +9,7 @@ import { refreshNodeStatus } from './node-status';
 import { recordAudit, type AuditActor } from '../audit/audit-log.repository';
 import { hasChannelChanges } from './node-channels.repository';
 import type { NodeStatusRepository } from './node-status.repository';
+import { rebuildRollupsAfterSettingsChange } from '../rollups/recompute-rollups';
 
 export interface UpdateNodeDeps {
   db: Db;
@@ -25,16 +26,21 @@ const SYSTEM_ACTOR: AuditActor = { keyId: null, label: 'system' };
  * Changes a node's settings; `maintenance` puts it in or takes it out of Maintenance through the
  * one status writer, in the same transaction. `channels` upserts (channels left out stay as they
  * are); a channel added, attached again or deactivated is audited. A status change is a
- * STATUS_UPDATE dashboards show live. Undefined when the node is not in scope.
+ * STATUS_UPDATE dashboards show live. A change to what readings mean (analytics type, config,
+ * field mappings) rebuilds the node's rollups from its stored readings. Undefined when the node is
+ * not in scope.
  */
 export async function updateNode(deps: UpdateNodeDeps, input: { scope: Scope; id: string; change: UpdateNodeInput; actor?: AuditActor }): Promise<NodeView | undefined> {
   const { maintenance, ...settings } = input.change;
   const result = await inTransaction(deps.db, async (tx) => {
+    const before = await deps.nodes.getIn(tx, input.scope, input.id);
     const updated = await deps.nodes.update(tx, input.scope, input.id, settings);
-    if (!updated) return undefined;
+    if (!updated || !before) return undefined;
     if (hasChannelChanges(updated.channels)) {
       await recordAudit(tx, { actor: input.actor ?? SYSTEM_ACTOR, action: 'node.channels.update', resourceType: 'node', resourceId: input.id, communityId: updated.communityId, details: { ...updated.channels } });
     }
+    const after = (await deps.nodes.getIn(tx, input.scope, input.id))!;
+    if (meaningOfReadings(before) !== meaningOfReadings(after)) await rebuildRollupsAfterSettingsChange(tx, input.id);
     const status = maintenance === undefined ? undefined : await refreshNodeStatus(tx, deps.nodeStatus, input.id, new Date(), { maintenance });
     return { node: (await deps.nodes.getIn(tx, input.scope, input.id))!, statusChanged: status?.changed ?? false };
   });
@@ -45,4 +51,9 @@ export async function updateNode(deps: UpdateNodeDeps, input: { scope: Scope; id
     await deps.events.publish('STATUS_UPDATE', { kind: 'community', communityId: node.communityId, distributorId: community?.distributorId ?? null }, { node_id: node.id, status: node.status });
   }
   return node;
+}
+
+/** What decides a reading's metrics: type, config (tank size, primary metric) and field aliases. */
+function meaningOfReadings(node: NodeView): string {
+  return JSON.stringify([node.analyticsType, node.config, node.channels.map((c) => [c.id, c.fieldMapping])]);
 }

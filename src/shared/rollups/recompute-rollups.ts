@@ -1,6 +1,6 @@
 import type { Conn, Tx } from '../db/transaction';
 import { BUCKET_MS, metricsOfNode, rollupValues } from './rollup-metrics';
-import { bucketsOfSamples, deleteRollups, foldSamples, lockRollups, readingsOfChannels, rollupChannelsOfNode, type RollupChannel, type RollupRow } from './rollups.repository';
+import { bucketsOfSamples, deleteRollups, foldSamples, lockRollups, oldestReadingAt, readingsOfChannels, rollupChannelsOfNode, type RollupChannel, type RollupRow } from './rollups.repository';
 import type { RollupSample } from './rollup-aggregate';
 
 const DAY_MS = BUCKET_MS['1d'];
@@ -89,4 +89,21 @@ export async function forgetPurgedRollups(tx: Tx, nodeId: string, nodeChannelIds
   await deleteRollups(tx, nodeChannelIds, { to: cut.from });
   const channels = (await rollupChannelsOfNode(tx, nodeId)).filter((c) => nodeChannelIds.includes(c.nodeChannelId));
   await recomputeRollups(tx, channels, before, before);
+}
+
+/** Past any future-dated entry a channel may hold. */
+const END_OF_TIME = new Date('9999-12-31T00:00:00Z');
+
+/**
+ * A node's analytics type, config or a channel's field mapping changed: what its readings mean
+ * (aliases, level %, litres) changed with it. Its buckets are rebuilt from the first whole UTC day
+ * of stored readings on; older buckets, whose readings retention removed, keep what they were
+ * computed as. Costs a read of the node's stored readings: run it in the change's transaction.
+ */
+export async function rebuildRollupsAfterSettingsChange(tx: Tx, nodeId: string): Promise<void> {
+  const channels = await rollupChannelsOfNode(tx, nodeId);
+  const oldest = await oldestReadingAt(tx, channels.map((c) => c.nodeChannelId));
+  if (!oldest) return;
+  const firstWholeDay = new Date(Math.ceil(oldest.getTime() / DAY_MS) * DAY_MS);
+  await recomputeRollups(tx, channels, firstWholeDay, END_OF_TIME);
 }

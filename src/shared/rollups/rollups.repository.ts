@@ -310,3 +310,13 @@ export async function tryLockRollups(conn: Conn): Promise<boolean> {
 export async function lockRollups(conn: Conn): Promise<void> {
   await conn.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [ROLLUP_LOCK]);
 }
+
+/** Recorded time of the oldest stored reading of these channels; undefined when they have none. */
+export async function oldestReadingAt(conn: Conn, nodeChannelIds: string[]): Promise<Date | undefined> {
+  if (nodeChannelIds.length === 0) return undefined;
+  const row: { oldest: Date | null } | undefined = await conn('readings')
+    .join('channel_epochs', 'channel_epochs.id', 'readings.channel_epoch_id')
+    .whereIn('channel_epochs.node_channel_id', nodeChannelIds)
+    .first(conn.raw('min(readings.recorded_at) AS oldest'));
+  return row?.oldest ?? undefined;
+}

@@ -228,6 +228,27 @@ describe('update-rollups job', () => {
     expect(await storedBuckets(core, node.id)).toEqual([]);
   });
 
+  test('when the tank\'s size changes, then its buckets are rebuilt from the first whole day of stored readings; the older day keeps its values', async () => {
+    const { node } = await tankWithEntries([
+      { createdAt: at(-DAY), fields: tank(46) },
+      { createdAt: at(0), fields: tank(46) },
+      { createdAt: at(DAY), fields: tank(100) },
+    ]);
+    await run();
+
+    await api.patch(`/api/v1/nodes/${node.id}`, { config: { tank: { shape: 'rectangular', unit: 'm', height: 2, length: 2, breadth: 1.5 } } }).expect(200);
+    const stored = await storedBuckets(core, node.id);
+    const recomputed = await recomputedBuckets(core, node.id);
+
+    // H = 200 cm: d = 46 -> 77 %, d = 100 -> 50 %; the day of the oldest reading stays at H = 163 (71.8 %).
+    expect(bucketOf(stored, 'level_pct', '1h', T0)).toMatchObject({ first: 77 });
+    expect(bucketOf(stored, 'level_pct', '1h', at(DAY))).toMatchObject({ first: 50 });
+    expect(bucketOf(stored, 'level_pct', '1h', at(-DAY))).toMatchObject({ first: 71.8 });
+    const sinceFirstWholeDay = (b: { bucket_start: string | number }) => (b.bucket_start as string) >= new Date(T0.getTime() - 10 * HOUR).toISOString();
+    expect(stored.filter(sinceFirstWholeDay)).toEqual(recomputed.filter(sinceFirstWholeDay));
+    expect(stored.filter(sinceFirstWholeDay)).toHaveLength(4 * 4);
+  });
+
   test('when a channel is detached, then its rollups stay', async () => {
     const { node, channel } = await tankWithEntries([{ createdAt: at(0), fields: tank(33) }]);
     await run();
