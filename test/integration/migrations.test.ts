@@ -63,6 +63,7 @@ describe('migrations', () => {
         'reading_rollups',
         'readings',
         'rollup_progress',
+        'rollup_rebuilds',
         'users',
         'webhook_subscriptions',
       ]);

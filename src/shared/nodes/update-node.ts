@@ -9,7 +9,7 @@ import { refreshNodeStatus } from './node-status';
 import { recordAudit, type AuditActor } from '../audit/audit-log.repository';
 import { hasChannelChanges } from './node-channels.repository';
 import type { NodeStatusRepository } from './node-status.repository';
-import { rebuildRollupsAfterSettingsChange } from '../rollups/recompute-rollups';
+import { requestRollupRebuild } from '../rollups/rollups.repository';
 
 export interface UpdateNodeDeps {
   db: Db;
@@ -27,7 +27,7 @@ const SYSTEM_ACTOR: AuditActor = { keyId: null, label: 'system' };
  * one status writer, in the same transaction. `channels` upserts (channels left out stay as they
  * are); a channel added, attached again or deactivated is audited. A status change is a
  * STATUS_UPDATE dashboards show live. A change to what readings mean (analytics type, config,
- * field mappings) rebuilds the node's rollups from its stored readings. Undefined when the node is
+ * field mappings) asks for the node's rollups to be rebuilt from its stored readings. Undefined when the node is
  * not in scope.
  */
 export async function updateNode(deps: UpdateNodeDeps, input: { scope: Scope; id: string; change: UpdateNodeInput; actor?: AuditActor }): Promise<NodeView | undefined> {
@@ -40,7 +40,8 @@ export async function updateNode(deps: UpdateNodeDeps, input: { scope: Scope; id
       await recordAudit(tx, { actor: input.actor ?? SYSTEM_ACTOR, action: 'node.channels.update', resourceType: 'node', resourceId: input.id, communityId: updated.communityId, details: { ...updated.channels } });
     }
     const after = (await deps.nodes.getIn(tx, input.scope, input.id))!;
-    if (meaningOfReadings(before) !== meaningOfReadings(after)) await rebuildRollupsAfterSettingsChange(tx, input.id);
+    // Rebuilding reads every stored reading of the node: the update-rollups job does it shortly.
+    if (meaningOfReadings(before) !== meaningOfReadings(after)) await requestRollupRebuild(tx, input.id, new Date());
     const status = maintenance === undefined ? undefined : await refreshNodeStatus(tx, deps.nodeStatus, input.id, new Date(), { maintenance });
     return { node: (await deps.nodes.getIn(tx, input.scope, input.id))!, statusChanged: status?.changed ?? false };
   });

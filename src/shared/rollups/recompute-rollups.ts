@@ -98,9 +98,10 @@ const END_OF_TIME = new Date('9999-12-31T00:00:00Z');
  * A node's analytics type, config or a channel's field mapping changed: what its readings mean
  * (aliases, level %, litres) changed with it. Its buckets are rebuilt from the first whole UTC day
  * of stored readings on; older buckets, whose readings retention removed, keep what they were
- * computed as. Costs a read of the node's stored readings: run it in the change's transaction.
+ * computed as. Costs a read of all the node's stored readings: the update-rollups job does it
+ * (requestRollupRebuild), not the request that changed the node.
  */
-export async function rebuildRollupsAfterSettingsChange(tx: Tx, nodeId: string): Promise<void> {
+export async function rebuildNodeRollups(tx: Tx, nodeId: string): Promise<void> {
   const channels = await rollupChannelsOfNode(tx, nodeId);
   const oldest = await oldestReadingAt(tx, channels.map((c) => c.nodeChannelId));
   if (!oldest) return;

@@ -320,3 +320,19 @@ export async function oldestReadingAt(conn: Conn, nodeChannelIds: string[]): Pro
     .first(conn.raw('min(readings.recorded_at) AS oldest'));
   return row?.oldest ?? undefined;
 }
+
+/** Asks the update-rollups job to rebuild a node's buckets (a newer ask replaces an older one). */
+export async function requestRollupRebuild(conn: Conn, nodeId: string, at: Date): Promise<void> {
+  await conn('rollup_rebuilds').insert({ node_id: nodeId, requested_at: at }).onConflict('node_id').merge(['requested_at']);
+}
+
+/** Rebuilds asked for, oldest ask first. */
+export async function pendingRollupRebuilds(conn: Conn, limit: number): Promise<Array<{ nodeId: string; requestedAt: Date }>> {
+  const rows: Array<{ node_id: string; requested_at: Date }> = await conn('rollup_rebuilds').orderBy('requested_at').limit(limit).select('node_id', 'requested_at');
+  return rows.map((r) => ({ nodeId: r.node_id, requestedAt: r.requested_at }));
+}
+
+/** Forgets an ask once done, unless a newer one came meanwhile. */
+export async function completeRollupRebuild(conn: Conn, nodeId: string, requestedAt: Date): Promise<void> {
+  await conn('rollup_rebuilds').where({ node_id: nodeId }).where('requested_at', '<=', requestedAt).delete();
+}

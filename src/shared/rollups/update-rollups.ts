@@ -2,7 +2,8 @@ import type { Db } from '../db/knex';
 import { inTransaction } from '../db/transaction';
 import type { Logger } from '../logger';
 import { metricsOfNode, rollupValues } from './rollup-metrics';
-import { foldSamples, pendingEpochs, readingsInEntryRanges, saveProgress, tryLockRollups, type KeyedReading, type PendingEpoch } from './rollups.repository';
+import { completeRollupRebuild, foldSamples, pendingEpochs, pendingRollupRebuilds, readingsInEntryRanges, saveProgress, tryLockRollups, type KeyedReading, type PendingEpoch } from './rollups.repository';
+import { rebuildNodeRollups } from './recompute-rollups';
 import type { RollupSample } from './rollup-aggregate';
 
 export interface UpdateRollupsLimits {
@@ -12,21 +13,38 @@ export interface UpdateRollupsLimits {
   entriesPerBatch: number;
   /** Transactions per run at most; the next run goes on. */
   maxBatches: number;
+  /** Nodes rebuilt per run at most (each reads all its stored readings). */
+  maxRebuilds: number;
 }
 
 // A batch of 20k entries writes up to ~160k bucket rows (4 metrics, hour and day): seconds, not minutes.
-export const DEFAULT_ROLLUP_LIMITS: UpdateRollupsLimits = { epochsPerBatch: 20_000, entriesPerBatch: 20_000, maxBatches: 500 };
+export const DEFAULT_ROLLUP_LIMITS: UpdateRollupsLimits = { epochsPerBatch: 20_000, entriesPerBatch: 20_000, maxBatches: 500, maxRebuilds: 20 };
 
-export type UpdateRollupsResult = { skipped: string } | { batches: number; epochs: number; readings: number; buckets: number; more: boolean };
+export type UpdateRollupsResult = { skipped: string } | { rebuilt: number; batches: number; epochs: number; readings: number; buckets: number; more: boolean };
 
 /**
  * Folds readings stored since the last run into their hour and day buckets. Each batch takes the
  * epochs with entries past their progress, reads exactly those entries, folds them and advances the
  * progress in one transaction: a crash or a retry folds nothing twice, a re-fetch stores (and so
  * folds) nothing new, and entries of any date (back-dated, out of order) land in their own buckets.
+ * First, nodes whose readings changed meaning (requestRollupRebuild) get their buckets rebuilt.
  */
 export async function updateRollups(deps: { db: Db }, log: Logger, limits: UpdateRollupsLimits = DEFAULT_ROLLUP_LIMITS): Promise<UpdateRollupsResult> {
-  const total = { batches: 0, epochs: 0, readings: 0, buckets: 0, more: false };
+  const total = { rebuilt: 0, batches: 0, epochs: 0, readings: 0, buckets: 0, more: false };
+  for (let i = 0; i < limits.maxRebuilds; i++) {
+    const rebuilt = await inTransaction(deps.db, async (tx) => {
+      if (!(await tryLockRollups(tx))) return 'locked' as const;
+      const [next] = await pendingRollupRebuilds(tx, 1);
+      if (!next) return undefined;
+      await rebuildNodeRollups(tx, next.nodeId);
+      await completeRollupRebuild(tx, next.nodeId, next.requestedAt);
+      return next.nodeId;
+    });
+    if (rebuilt === 'locked') return { skipped: 'rollups are being written by another job' };
+    if (!rebuilt) break;
+    total.rebuilt += 1;
+    log.info({ nodeId: rebuilt }, 'rollups rebuilt after a settings change');
+  }
   for (let i = 0; i < limits.maxBatches; i++) {
     const batch = await inTransaction(deps.db, async (tx) => {
       if (!(await tryLockRollups(tx))) return 'locked' as const;
@@ -39,7 +57,7 @@ export async function updateRollups(deps: { db: Db }, log: Logger, limits: Updat
       return { epochs: ranges.length, readings: readings.length, buckets, cut: ranges.length < pending.length || ranges.some((r) => r.upTo < r.pendingUpTo) || pending.length === limits.epochsPerBatch };
     });
     if (batch === 'locked') {
-      if (total.batches === 0) return { skipped: 'rollups are being written by another job' };
+      if (total.batches === 0 && total.rebuilt === 0) return { skipped: 'rollups are being written by another job' };
       break;
     }
     if (!batch) break;

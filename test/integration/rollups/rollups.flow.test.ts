@@ -228,7 +228,7 @@ describe('update-rollups job', () => {
     expect(await storedBuckets(core, node.id)).toEqual([]);
   });
 
-  test('when the tank\'s size changes, then its buckets are rebuilt from the first whole day of stored readings; the older day keeps its values', async () => {
+  test('when the tank\'s size changes, then the next run rebuilds its buckets from the first whole day of stored readings; the older day keeps its values', async () => {
     const { node } = await tankWithEntries([
       { createdAt: at(-DAY), fields: tank(46) },
       { createdAt: at(0), fields: tank(46) },
@@ -236,10 +236,17 @@ describe('update-rollups job', () => {
     ]);
     await run();
 
+    await api.patch(`/api/v1/nodes/${node.id}`, { label: 'Renamed: readings mean the same' }).expect(200);
+    const askedAfterRename = await core.db('rollup_rebuilds').where({ node_id: node.id }).first();
     await api.patch(`/api/v1/nodes/${node.id}`, { config: { tank: { shape: 'rectangular', unit: 'm', height: 2, length: 2, breadth: 1.5 } } }).expect(200);
+    const untilTheJob = await storedBuckets(core, node.id);
+    await run();
     const stored = await storedBuckets(core, node.id);
     const recomputed = await recomputedBuckets(core, node.id);
 
+    expect(askedAfterRename).toBeUndefined();
+    expect(bucketOf(untilTheJob, 'level_pct', '1h', T0)).toMatchObject({ first: 71.8 });
+    expect(await core.db('rollup_rebuilds').where({ node_id: node.id }).first()).toBeUndefined();
     // H = 200 cm: d = 46 -> 77 %, d = 100 -> 50 %; the day of the oldest reading stays at H = 163 (71.8 %).
     expect(bucketOf(stored, 'level_pct', '1h', T0)).toMatchObject({ first: 77 });
     expect(bucketOf(stored, 'level_pct', '1h', at(DAY))).toMatchObject({ first: 50 });

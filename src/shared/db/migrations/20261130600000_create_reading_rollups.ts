@@ -16,6 +16,9 @@ import type { Knex } from 'knex';
  *
  * rollup_progress: per channel epoch, every stored reading with an entry id up to last_entry_id is
  * folded into the rollups; `closed` once a past epoch (the channel was cleared since) is folded whole.
+ *
+ * rollup_rebuilds: nodes whose readings changed meaning (analytics type, config, field mapping)
+ * and whose buckets the update-rollups job is to rebuild from their stored readings.
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
@@ -46,9 +49,15 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('last_entry_id').notNullable();
     t.boolean('closed').notNullable().defaultTo(false);
   });
+
+  await knex.schema.createTable('rollup_rebuilds', (t) => {
+    t.uuid('node_id').primary().references('id').inTable('nodes').onDelete('CASCADE');
+    t.timestamp('requested_at', { useTz: true }).notNullable();
+  });
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTable('rollup_rebuilds');
   await knex.schema.dropTable('rollup_progress');
   await knex.schema.dropTable('reading_rollups');
 }
