@@ -12,6 +12,7 @@ import { createRelayNotificationsProcessor } from './relay-notifications.process
 import { createNotifySystemEventProcessor } from './notify-system-event.processor';
 import { createApplyRetentionProcessor } from './apply-retention.processor';
 import { createEnsurePartitionsProcessor } from './ensure-partitions.processor';
+import { createUpdateRollupsProcessor } from './update-rollups.processor';
 import { partitionWindow } from '../shared/readings/maintain-reading-partitions';
 import type { PollChannelJobDeps } from '../shared/polling/poll-channel-job';
 
@@ -78,6 +79,7 @@ export function createProcessors(core: Core, pollSignals: PollSignals = {}): Pro
     }),
     'notify-system-event': createNotifySystemEventProcessor({ ...handOff, db: core.db }),
     'apply-retention': createApplyRetentionProcessor({ db: core.db, redis: core.redis, prefix: config.queues.prefix, lockMs: config.worker.lockMs, policy: config.retention }),
+    'update-rollups': createUpdateRollupsProcessor({ db: core.db }),
     'ensure-partitions': createEnsurePartitionsProcessor({
       db: core.db,
       redis: core.redis,

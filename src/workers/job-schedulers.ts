@@ -7,6 +7,7 @@ export const SWEEP_CONDITIONS_SCHEDULER_ID = 'sweep-conditions';
 export const RELAY_NOTIFICATIONS_SCHEDULER_ID = 'relay-notifications';
 export const RETENTION_SCHEDULER_ID = 'apply-retention';
 export const ENSURE_PARTITIONS_SCHEDULER_ID = 'ensure-partitions';
+export const UPDATE_ROLLUPS_SCHEDULER_ID = 'update-rollups';
 // Hourly, so a day's partition exists long before midnight.
 const ENSURE_PARTITIONS_EVERY_MS = 3_600_000;
 
@@ -34,6 +35,7 @@ export function schedulersFor(config: Config): { wanted: SchedulerSpec[]; unwant
     { queue: 'notifications', id: RELAY_NOTIFICATIONS_SCHEDULER_ID, jobName: 'relay-notifications', repeat: { every: config.notifications.relayMs } },
     { queue: 'maintenance', id: RETENTION_SCHEDULER_ID, jobName: 'apply-retention', repeat: { pattern: config.retention.cron, tz: 'UTC' } },
     { queue: 'maintenance', id: ENSURE_PARTITIONS_SCHEDULER_ID, jobName: 'ensure-partitions', repeat: { every: ENSURE_PARTITIONS_EVERY_MS } },
+    { queue: 'maintenance', id: UPDATE_ROLLUPS_SCHEDULER_ID, jobName: 'update-rollups', repeat: { every: config.rollups.everyMs } },
   ];
   const mine = all.filter((s) => config.worker.queues.includes(s.queue));
   return {

@@ -60,7 +60,10 @@ describe('migrations', () => {
         'node_state',
         'nodes',
         'notifications',
+        'reading_rollups',
         'readings',
+        'rollup_progress',
+        'rollup_rebuilds',
         'users',
         'webhook_subscriptions',
       ]);

@@ -3,6 +3,7 @@ import { inTransaction } from '../db/transaction';
 import type { Scope } from '../auth/scope';
 import { recordAudit, type AuditActor } from '../audit/audit-log.repository';
 import { deleteReadings } from '../readings/reading-removal.repository';
+import { forgetPurgedRollups } from '../rollups/recompute-rollups';
 import { channelsOfNode } from './node-channels.repository';
 import { epochsOfChannels, findNodeInScope, lockChannelSyncs, lowerStoredCount, type NodeIdentity } from './node-history.repository';
 
@@ -34,7 +35,8 @@ export type PurgeReadingsResult =
  * - `stored_count` (the current epoch's readings) goes down by what was removed from that epoch;
  * - the channels' sync rows are held meanwhile, so no poll commits readings half-way through.
  * The node's latest state (metrics, last reading time, status) is not recomputed: it stays what
- * the device last reported.
+ * the device last reported. The channels' rollups of the purged time go too (the hour and day of
+ * `before` are rebuilt from the readings left).
  */
 export async function purgeReadings(deps: { db: Db }, input: PurgeReadingsInput): Promise<PurgeReadingsResult> {
   return inTransaction(deps.db, async (tx): Promise<PurgeReadingsResult> => {
@@ -51,6 +53,7 @@ export async function purgeReadings(deps: { db: Db }, input: PurgeReadingsInput)
 
     const epochs = await epochsOfChannels(tx, channels.map((c) => c.id));
     const removedByEpoch = await deleteReadings(tx, epochs.map((e) => e.id), input.before);
+    await forgetPurgedRollups(tx, node.id, channels.map((c) => c.id), input.before);
     const result: Array<{ channelId: number; removed: number }> = [];
     for (const c of channels) {
       const mine = epochs.filter((e) => e.nodeChannelId === c.id);

@@ -9,6 +9,7 @@ import { refreshNodeStatus } from './node-status';
 import { recordAudit, type AuditActor } from '../audit/audit-log.repository';
 import { hasChannelChanges } from './node-channels.repository';
 import type { NodeStatusRepository } from './node-status.repository';
+import { requestRollupRebuild } from '../rollups/rollups.repository';
 
 export interface UpdateNodeDeps {
   db: Db;
@@ -26,14 +27,19 @@ const SYSTEM_ACTOR: AuditActor = { keyId: null, label: 'system' };
  * one status writer, in the same transaction. `channels` upserts (channels left out stay as they
  * are). One `node.update` audit entry records what changed: settings before and after, channels
  * added, attached again, deactivated, remapped or given a read key (never the key), and the
- * maintenance switch. A status change is a
- * STATUS_UPDATE dashboards show live. Undefined when the node is not in scope.
+ * maintenance switch. A status change is a STATUS_UPDATE dashboards show live. A change to what
+ * readings mean (analytics type, config, field mappings) asks for the node's rollups to be rebuilt
+ * from its stored readings. Undefined when the node is not in scope.
  */
 export async function updateNode(deps: UpdateNodeDeps, input: { scope: Scope; id: string; change: UpdateNodeInput; actor?: AuditActor }): Promise<NodeView | undefined> {
   const { maintenance, ...settings } = input.change;
   const result = await inTransaction(deps.db, async (tx) => {
+    const before = await deps.nodes.getIn(tx, input.scope, input.id);
     const updated = await deps.nodes.update(tx, input.scope, input.id, settings);
-    if (!updated) return undefined;
+    if (!updated || !before) return undefined;
+    const after = (await deps.nodes.getIn(tx, input.scope, input.id))!;
+    // Rebuilding reads every stored reading of the node: the update-rollups job does it shortly.
+    if (meaningOfReadings(before) !== meaningOfReadings(after)) await requestRollupRebuild(tx, input.id, new Date());
     const status = maintenance === undefined ? undefined : await refreshNodeStatus(tx, deps.nodeStatus, input.id, new Date(), { maintenance });
     const details: Record<string, unknown> = {};
     if (Object.keys(updated.changed).length > 0) details.changed = updated.changed;
@@ -52,4 +58,9 @@ export async function updateNode(deps: UpdateNodeDeps, input: { scope: Scope; id
     await deps.events.publish('STATUS_UPDATE', { kind: 'community', communityId: node.communityId, distributorId: community?.distributorId ?? null }, { node_id: node.id, status: node.status });
   }
   return node;
+}
+
+/** What decides a reading's metrics: type, config (tank size, primary metric) and field aliases. */
+function meaningOfReadings(node: NodeView): string {
+  return JSON.stringify([node.analyticsType, node.config, node.channels.map((c) => [c.id, c.fieldMapping])]);
 }

@@ -67,6 +67,8 @@ export const jobs = {
     }),
   },
   'apply-retention': { queue: 'maintenance', whenDatabaseDown: 'fail', payload: z.object({ meta }) },
+  /** Periodic (ROLLUP_EVERY_MS): folds readings stored since the last run into hourly and daily rollups; a retry folds nothing twice. */
+  'update-rollups': { queue: 'maintenance', whenDatabaseDown: 'fail', payload: z.object({ meta }) },
   /** Periodic (hourly, and when a maintenance worker starts): day partitions of readings ahead of their data. */
   'ensure-partitions': { queue: 'maintenance', whenDatabaseDown: 'fail', payload: z.object({ meta }) },
 } as const satisfies Record<string, { queue: QueueName; whenDatabaseDown: WhenDatabaseDown; payload: z.ZodType }>;

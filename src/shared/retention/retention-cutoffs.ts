@@ -5,6 +5,7 @@ export interface RetentionDays {
   readingsDays: number;
   alertsDays: number;
   auditDays: number;
+  rollupsDays: number;
 }
 
 /** Rows strictly older than these instants are deleted. */
@@ -13,6 +14,8 @@ export interface RetentionCutoffs {
   /** Resolved alerts (by resolved_at) and finished notifications (by created_at). */
   alerts: Date;
   audit: Date;
+  /** Hour and day buckets of readings (reading_rollups), by bucket start. */
+  rollups: Date;
 }
 
 /**
@@ -21,5 +24,5 @@ export interface RetentionCutoffs {
  */
 export function retentionCutoffs(now: Date, days: RetentionDays): RetentionCutoffs {
   const before = (d: number) => new Date(now.getTime() - d * DAY_MS);
-  return { readings: before(days.readingsDays), alerts: before(days.alertsDays), audit: before(days.auditDays) };
+  return { readings: before(days.readingsDays), alerts: before(days.alertsDays), audit: before(days.auditDays), rollups: before(days.rollupsDays) };
 }

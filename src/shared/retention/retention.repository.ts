@@ -15,7 +15,7 @@ export interface TableRetention {
   maxBatchMs: number;
 }
 
-export const RETENTION_TABLES = ['notifications', 'alerts', 'readings', 'audit_log'] as const;
+export const RETENTION_TABLES = ['notifications', 'alerts', 'readings', 'audit_log', 'reading_rollups'] as const;
 export type RetentionTable = (typeof RETENTION_TABLES)[number];
 
 export interface ReadingsRetention extends TableRetention {
@@ -53,7 +53,9 @@ export async function applyRetention(db: Db, policy: RetentionPolicy, now: Date)
   const alerts = await batched({ table: 'alerts', expired: `status = 'resolved' AND resolved_at < ?`, orderBy: 'resolved_at', cutoff: cutoffs.alerts });
   const readings = await expireReadings(db, cutoffs.readings, policy.batchSize);
   const audit = await batched({ table: 'audit_log', expired: 'at < ?', orderBy: 'at', cutoff: cutoffs.audit });
-  return { notifications, alerts, readings, audit_log: audit };
+  // Rollups outlive raw readings (RETENTION_ROLLUPS_DAYS): a bucket goes by its start, hours and days alike.
+  const rollups = await deleteInBatches(db, { table: 'reading_rollups', key: 'ctid', expired: 'bucket_start < ?', orderBy: 'bucket_start', cutoff: cutoffs.rollups }, policy.batchSize);
+  return { notifications, alerts, readings, audit_log: audit, reading_rollups: rollups };
 }
 
 async function expireReadings(db: Db, cutoff: Date, batchSize: number): Promise<ReadingsRetention> {

@@ -5,6 +5,7 @@ import { ALERT_KINDS, ALERT_OPERATORS, ALERT_SEVERITIES, ALERT_STATUSES } from '
 import { ROLES } from '../../../src/shared/auth/scope';
 import { ANALYTICS_TYPES, NODE_CATEGORIES, NODE_STATUSES } from '../../../src/shared/nodes/node-enums';
 import { NOTIFICATION_STATUSES } from '../../../src/shared/notifications/notification-status';
+import { ROLLUP_BUCKETS } from '../../../src/shared/rollups/rollup-metrics';
 import { itDatabaseUrl } from '../../setup/test-env';
 
 /**
@@ -41,6 +42,7 @@ const MAPPED: Record<string, Mapping> = {
     enumName: 'NOTIFICATION_STATUSES (src/shared/notifications/notification-status.ts)',
     values: NOTIFICATION_STATUSES,
   },
+  reading_rollups_bucket_check: { table: 'reading_rollups', column: 'bucket', enumName: 'ROLLUP_BUCKETS (src/shared/rollups/rollup-metrics.ts)', values: ROLLUP_BUCKETS },
 };
 
 interface CheckConstraint {

@@ -13,7 +13,7 @@ const REDIS_PORT = 6392;
 const API_PORT = 47101;
 const INTERVAL_MS = 2_000;
 const ADMIN_KEY = 'redis-loss-test-admin-key-0123456789abcdef';
-const SCHEDULER_IDS = ['poll-tick', 'sweep-conditions', 'relay-notifications', 'apply-retention', 'ensure-partitions'];
+const SCHEDULER_IDS = ['poll-tick', 'sweep-conditions', 'relay-notifications', 'apply-retention', 'ensure-partitions', 'update-rollups'];
 
 /**
  * Redis lost with its data, in small: two real worker processes and the API on a private

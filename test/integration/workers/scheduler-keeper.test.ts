@@ -46,7 +46,7 @@ describe('job scheduler keeper', () => {
     } while (cursor !== '0');
   }
 
-  const ALL_IDS = ['apply-retention', 'ensure-partitions', 'poll-tick', 'relay-notifications', 'sweep-conditions'];
+  const ALL_IDS = ['apply-retention', 'ensure-partitions', 'poll-tick', 'relay-notifications', 'sweep-conditions', 'update-rollups'];
 
   test('when two processes restore the schedulers at the same moment, again and again, then each exists once with one pending job, created by one call', async () => {
     const a = createTestCore({ ALERT_SWEEP_MS: '60000', POLL_INTERVAL_MS: '60000' });
