@@ -10,6 +10,7 @@ import { healthRoutes, type Lifecycle } from './routes/health.routes';
 import { jobsRoutes } from './routes/jobs.routes';
 import { nodesRoutes } from './routes/nodes.routes';
 import { readingsRoutes } from './routes/readings.routes';
+import { statsRoutes } from './routes/stats.routes';
 import { systemRoutes } from './routes/system.routes';
 import { alertsRoutes } from './routes/alerts.routes';
 import { alertRulesRoutes } from './routes/alert-rules.routes';
@@ -71,6 +72,7 @@ export function createApp(core: Core, lifecycle: Lifecycle = { ready: true }, op
   v1.use(meRoutes());
   v1.use(nodesRoutes(core));
   v1.use(readingsRoutes(core));
+  v1.use(statsRoutes(core));
   v1.use(jobsRoutes(core));
   v1.use(systemRoutes(core));
   v1.use(alertRulesRoutes(core));
