@@ -203,6 +203,8 @@ describe('OpenAPI document', () => {
     await call('get', `/api/v1/nodes/${node.id}`);
     await call('patch', `/api/v1/nodes/${node.id}`, { label: 'Documented tank (renamed)' });
     await call('get', `/api/v1/nodes/${node.id}/readings`);
+    await call('get', `/api/v1/nodes/${node.id}/stats?days=2`);
+    await call('get', '/api/v1/stats/fleet');
     const poll = (await call('post', `/api/v1/nodes/${node.id}/poll`)).data;
     await call('get', `/api/v1/jobs/${encodeURIComponent(poll.jobId)}`);
     await call('get', '/api/v1/system/circuit');
