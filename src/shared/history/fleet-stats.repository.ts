@@ -1,12 +1,9 @@
 import type { Knex } from 'knex';
 import type { Scope } from '../auth/scope';
 import type { Db } from '../db/knex';
-import type { ReadingRow } from '../db/tables';
 import { whereCommunityInScope } from '../db/scope-filter';
 import type { NodeCategory, NodeConfig } from '../nodes/node';
-import { decodeStored, FIELD_COLUMNS, type FieldColumn } from '../readings/reading-codec';
-import type { MappedReading } from './node-stats';
-import type { NodeEpoch } from './node-stats.repository';
+import type { NodeEpoch } from './mapped-reading';
 
 export interface LowTankRow {
   id: string;
@@ -18,18 +15,6 @@ export interface LowTankRow {
   volumeL: number | null;
   capacityL: number | null;
   lastReadingAt: Date | null;
-}
-
-/** An epoch whose tank distance sits in a typed column: valid readings are those where it is > 0. */
-export interface DistanceEpoch extends NodeEpoch {
-  column: FieldColumn;
-}
-
-/** A node's valid readings in a window, as a count and the two ends (see days-to-empty.ts). */
-export interface ReadingWindow {
-  readings: number;
-  first: MappedReading | null;
-  last: MappedReading | null;
 }
 
 export function createFleetStatsRepository(db: Db) {
@@ -84,39 +69,6 @@ export function createFleetStatsRepository(db: Db) {
         .select('channel_epochs.id', 'node_channels.node_id', 'node_channels.field_mapping');
       for (const r of rows) out.get(r.node_id)?.push({ channelEpochId: r.id, mapping: r.field_mapping ?? {} });
       return out;
-    },
-
-    /**
-     * The readings of these epochs in [from, to] whose distance column is > 0 (what makes a tank
-     * reading valid: tank.ts), as a count and the first and last by (recorded time, epoch, entry
-     * id), without loading the rows in between.
-     */
-    async validDistanceWindow(epochs: readonly DistanceEpoch[], from: Date, to: Date): Promise<ReadingWindow> {
-      if (epochs.length === 0) return { readings: 0, first: null, last: null };
-      const mappingOf = new Map(epochs.map((e) => [e.channelEpochId, e.mapping]));
-      const valid = () =>
-        db('readings')
-          .whereBetween('recorded_at', [from, to])
-          .where((w) => {
-            for (const column of FIELD_COLUMNS) {
-              const ids = epochs.filter((e) => e.column === column).map((e) => e.channelEpochId);
-              if (ids.length > 0) w.orWhere((c) => c.whereIn('channel_epoch_id', ids).where(column, '>', 0));
-            }
-          });
-      const end = async (order: 'asc' | 'desc'): Promise<MappedReading | null> => {
-        const row: ReadingRow | undefined = await valid()
-          .orderBy([
-            { column: 'recorded_at', order },
-            { column: 'channel_epoch_id', order },
-            { column: 'entry_id', order },
-          ])
-          .first('recorded_at', 'channel_epoch_id', 'entry_id', ...FIELD_COLUMNS, 'raw');
-        return row ? { entryId: row.entry_id, recordedAt: row.recorded_at, parsed: decodeStored(row).parsed, mapping: mappingOf.get(row.channel_epoch_id) ?? {} } : null;
-      };
-      const [counted] = (await valid().count('* as count')) as Array<{ count: string }>;
-      const readings = Number(counted?.count ?? 0);
-      if (readings === 0) return { readings, first: null, last: null };
-      return { readings, first: await end('asc'), last: await end('desc') };
     },
   };
 }

@@ -1,13 +1,13 @@
 import type { Scope } from '../auth/scope';
-import { primaryAliasesOf } from '../nodes/node-state';
 import type { NodeCategory, NodeStatus } from '../nodes/node';
 import type { NodesRepository } from '../nodes/nodes.repository';
-import { FIELD_COLUMNS, type FieldColumn } from '../readings/reading-codec';
-import { FIELD_KEYS } from '../thingspeak/feed';
 import { daysToEmpty, drainWindowOf, DRAIN_WINDOW_DAYS, type DaysToEmpty } from './days-to-empty';
-import type { DistanceEpoch, FleetStatsRepository, LowTankRow } from './fleet-stats.repository';
-import { noDrainBasis, volumeSamples, type NodeForStats } from './node-stats';
-import type { NodeEpoch, NodeStatsRepository } from './node-stats.repository';
+import type { FleetStatsRepository, LowTankRow } from './fleet-stats.repository';
+import { loadSamples } from './load-node-stats';
+import type { NodeEpoch } from './mapped-reading';
+import { noDrainBasis, volumeOfDistance, type NodeForStats } from './node-stats';
+import type { NodeStatsRepository, TimedValue } from './node-stats.repository';
+import { valueColumnsOf } from './value-columns';
 import { round } from './round';
 import { DAY_MS } from './utc-days';
 
@@ -41,41 +41,31 @@ export interface FleetStats {
 export interface FleetStatsDeps {
   nodes: Pick<NodesRepository, 'summary'>;
   fleet: FleetStatsRepository;
-  nodeStats: Pick<NodeStatsRepository, 'readingsBetween'>;
+  nodeStats: NodeStatsRepository;
 }
 
 /**
- * Which typed column holds an epoch's tank distance: the field its mapping gives the first primary
- * alias it has (node-state.ts). undefined when the channel carries no distance; 'untyped' when the
- * distance is in field5..8, which only the full decode can read.
+ * Days to empty of one low tank from the count and the two ends of its window's valid distances
+ * (the same values /nodes/{id}/stats reads, without the rows in between), or from its decoded
+ * readings when a distance sits in field5..8.
  */
-export function distanceColumnOf(node: Pick<NodeForStats, 'analyticsType' | 'config'>, mapping: Record<string, string>): FieldColumn | 'untyped' | undefined {
-  for (const alias of primaryAliasesOf(node)) {
-    const mapped = Object.entries(mapping).find(([, a]) => a === alias)?.[0];
-    const field = mapped ?? ((FIELD_KEYS as readonly string[]).includes(alias) && mapping[alias] === undefined ? alias : undefined);
-    if (field === undefined) continue;
-    const i = (FIELD_KEYS as readonly string[]).indexOf(field);
-    return FIELD_COLUMNS[i] ?? 'untyped';
-  }
-  return undefined;
-}
-
-/** Days to empty of one low tank from the SQL ends of its window, or the full decode when a distance sits in an untyped field. */
 async function lowTankDrain(deps: FleetStatsDeps, tank: LowTankRow, epochs: readonly NodeEpoch[], nowMs: number): Promise<DaysToEmpty> {
   const node: NodeForStats = { id: tank.id, analyticsType: 'EvaraTank', config: tank.config, expectedIntervalS: tank.expectedIntervalS };
   if (!tank.config.tank) return noDrainBasis('tank dimensions are not configured');
   const from = new Date(nowMs - DRAIN_WINDOW_DAYS * DAY_MS);
   const now = new Date(nowMs);
-  const located = epochs.map((e) => ({ ...e, column: distanceColumnOf(node, e.mapping) }));
-  if (located.some((e) => e.column === 'untyped')) {
-    const volumes = volumeSamples(node, await deps.nodeStats.readingsBetween(epochs, from, now));
-    return daysToEmpty(drainWindowOf(volumes, from.getTime(), nowMs));
+  const plan = valueColumnsOf(node, epochs)!;
+  if (plan.untyped) {
+    const samples = await loadSamples(deps.nodeStats, node, epochs, from, now);
+    return daysToEmpty(drainWindowOf(samples.measure === 'distance' ? samples.volumes : [], from.getTime(), nowMs));
   }
-  const typed = located.filter((e): e is DistanceEpoch => e.column !== undefined && e.column !== 'untyped');
-  const w = await deps.fleet.validDistanceWindow(typed, from, now);
-  const [first] = w.first ? volumeSamples(node, [w.first]) : [];
-  const [last] = w.last ? volumeSamples(node, [w.last]) : [];
-  return daysToEmpty({ readings: w.readings, first: first ?? null, last: last ?? null });
+  const w = await deps.nodeStats.valueWindow(plan.columns, from, now, 'positive');
+  const volumeOf = volumeOfDistance(node, node.config.primaryMetric ?? 'distance_cm');
+  const end = (v: TimedValue | null) => {
+    const volumeL = v ? volumeOf(v.value) : null;
+    return v && volumeL !== null ? { at: v.at, volumeL } : null;
+  };
+  return daysToEmpty({ readings: w.readings, first: end(w.first), last: end(w.last) });
 }
 
 /** Counts of the nodes in scope, the share reporting in the last hour, and the lowest tanks with their days to empty. */

@@ -164,6 +164,26 @@ describe('API: node stats and fleet stats', () => {
       await admin.del(`/api/v1/nodes/${rateMeter.id}?confirm=${rateMeter.nodeKey}`).expect(204);
     });
 
+    test('when a tank keeps its distance in field5 (stored as text), then the readings are decoded in full and give the same kind of answer', async () => {
+      const wide = await createNode(
+        { label: 'Wide channel tank', category: 'Sump', analyticsType: 'EvaraTank', config: cube, channels: [{ channelId: nextChannelId(), fieldMapping: { field1: 'temperature', field5: 'distance_cm' } }] },
+        communityA,
+      );
+      // Yesterday 800 L (20 cm) -> 650 L (35 cm) -> 700 L (30 cm): drawn 150, refilled 50.
+      const y = today0 - D;
+      await insertReadings(core, { nodeId: wide.id, nodeChannelId: wide.channels[0].id }, [
+        { at: y + H, fields: { field1: 20, field5: 20 } },
+        { at: y + 2 * H, fields: { field1: 20, field5: 35 } },
+        { at: y + 3 * H, fields: { field1: 20, field5: 30 } },
+      ]);
+      const s = (await admin.get(`/api/v1/nodes/${wide.id}/stats?days=2`).expect(200)).body.data;
+      expect(s.days.map((d: any) => [d.drawnL, d.refilledL, d.netL])).toEqual([
+        [150, 50, -100],
+        [null, null, null],
+      ]);
+      await admin.del(`/api/v1/nodes/${wide.id}?confirm=${wide.nodeKey}`).expect(204);
+    });
+
     test('when days is missing, then 30 days are answered; out of 1..366 or not a number, then 400 says so', async () => {
       const s = (await admin.get(`/api/v1/nodes/${tank.id}/stats`).expect(200)).body.data;
       expect(s.days).toHaveLength(30);
