@@ -11,7 +11,7 @@ import type { NodeEpoch } from './mapped-reading';
 export async function loadSamples(repo: NodeStatsRepository, node: NodeForStats, epochs: readonly NodeEpoch[], from: Date, to: Date): Promise<NodeSamples> {
   const plan = valueColumnsOf(node, epochs);
   if (!plan) return { measure: 'none' };
-  if (plan.untyped) return samplesFromReadings(node, await repo.readingsBetween(epochs, from, to));
+  if (plan.untyped) return samplesFromReadings(node, await repo.readingsBetween(epochs, from, to), plan.measure === 'totaliser');
   const values = await repo.valuesBetween(plan.columns, from, to, plan.measure === 'distance' ? 'positive' : 'nonNegative');
   return samplesFromValues(node, plan.measure, values);
 }

@@ -71,7 +71,8 @@ export function createNodeStatsRepository(db: Db) {
      * One value per reading, oldest first by (recorded time, channel epoch, entry id): the column
      * each epoch keeps it in, only where it is valid (see validValues). The rows come back as one
      * JSON array of [epoch ms, value] pairs: at 30 days of one-minute readings (43,200) that took
-     * ~130 ms where one row per reading took ~200 ms (2 busy cores; Dates and full rows: ~900 ms).
+     * about two thirds of the time of one row per reading, and a fifth of full rows with Dates
+     * (measured side by side on 2 busy cores).
      */
     async valuesBetween(columns: readonly ValueColumn[], from: Date, to: Date, valid: ValidValues): Promise<TimedValue[]> {
       if (columns.length === 0) return [];

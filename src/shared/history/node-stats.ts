@@ -96,8 +96,12 @@ export function volumeSamples(node: NodeForStats, readings: readonly MappedReadi
   return out;
 }
 
-/** Samples from fully decoded readings (any field, any channel), through sampleMetrics. */
-export function samplesFromReadings(node: NodeForStats, readings: readonly MappedReading[]): NodeSamples {
+/**
+ * Samples from fully decoded readings (any field, any channel), through sampleMetrics. A flow
+ * meter's totaliser is used when `totaliser` says so (valueColumnsOf decides it from every channel),
+ * by default when one of these readings' channels maps one.
+ */
+export function samplesFromReadings(node: NodeForStats, readings: readonly MappedReading[], totaliser = hasTotaliser(readings.map((r) => r.mapping))): NodeSamples {
   switch (statsKindOf(node.analyticsType)) {
     case 'tank':
       return { measure: 'distance', volumes: volumeSamples(node, readings) };
@@ -106,7 +110,7 @@ export function samplesFromReadings(node: NodeForStats, readings: readonly Mappe
     case 'flow':
       break;
   }
-  if (hasTotaliser(readings.map((r) => r.mapping))) {
+  if (totaliser) {
     const totals: TotaliserSample[] = [];
     for (const r of readings) {
       const values = sampleMetrics(r, r.mapping, node).values;
