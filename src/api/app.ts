@@ -11,6 +11,7 @@ import { jobsRoutes } from './routes/jobs.routes';
 import { nodesRoutes } from './routes/nodes.routes';
 import { readingsRoutes } from './routes/readings.routes';
 import { seriesRoutes } from './routes/series.routes';
+import { statsRoutes } from './routes/stats.routes';
 import { systemRoutes } from './routes/system.routes';
 import { alertsRoutes } from './routes/alerts.routes';
 import { alertRulesRoutes } from './routes/alert-rules.routes';
@@ -74,6 +75,7 @@ export function createApp(core: Core, lifecycle: Lifecycle = { ready: true }, op
   v1.use(nodesRoutes(core));
   v1.use(readingsRoutes(core));
   v1.use(seriesRoutes(core));
+  v1.use(statsRoutes(core));
   v1.use(jobsRoutes(core));
   v1.use(systemRoutes(core));
   v1.use(alertRulesRoutes(core));

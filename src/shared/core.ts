@@ -10,6 +10,8 @@ import { createNodesRepository } from './nodes/nodes.repository';
 import { createCommunitiesRepository } from './communities/communities.repository';
 import { createApiKeysRepository } from './auth/api-keys.repository';
 import { createUsersRepository } from './auth/users.repository';
+import { createNodeStatsRepository } from './history/node-stats.repository';
+import { createFleetStatsRepository } from './history/fleet-stats.repository';
 import { createReadingsRepository } from './readings/readings.repository';
 import { createPollRepository } from './polling/poll.repository';
 import { createPollCommitRepository } from './polling/poll-commit.repository';
@@ -61,6 +63,8 @@ export function createCore(config: Config, log: Logger, opts: { redisKind: 'prod
       apiKeys: createApiKeysRepository(db),
       users: createUsersRepository(db),
       readings: createReadingsRepository(db),
+      nodeStats: createNodeStatsRepository(db),
+      fleetStats: createFleetStatsRepository(db),
       poll: createPollRepository(db),
       pollCommits: createPollCommitRepository(db),
       alerts: createAlertsRepository(db),

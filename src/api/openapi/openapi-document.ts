@@ -147,6 +147,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   me: 'Who the caller is: a signed-in user or an API key, with its role and scope',
   nodes: 'Nodes: the tanks and meters mirrored from ThingSpeak channels, their latest status and history',
   readings: 'Readings: the raw channel feeds mirrored into Postgres',
+  stats: 'Statistics: consumption, days to empty and data completeness per node, and fleet counts',
   jobs: 'Jobs: the state of background poll and sync jobs',
   system: 'System: counts and state of the whole installation',
   'alert-rules': 'Alert rules: the conditions that open alerts',

@@ -57,9 +57,13 @@ export function foldMetrics(
   return { metrics, lastReadingAt };
 }
 
+/** The aliases the primary value may come from, first match wins: the configured one, or the type's defaults. */
+export function primaryAliasesOf(node: NodeForState): readonly string[] {
+  return node.config.primaryMetric ? [node.config.primaryMetric] : PRIMARY_ALIASES[node.analyticsType];
+}
+
 function primaryValue(node: NodeForState, metrics: Record<string, number | null>): number | null | undefined {
-  const aliases = node.config.primaryMetric ? [node.config.primaryMetric] : PRIMARY_ALIASES[node.analyticsType];
-  for (const a of aliases) if (a in metrics) return metrics[a];
+  for (const a of primaryAliasesOf(node)) if (a in metrics) return metrics[a];
   return undefined;
 }
 

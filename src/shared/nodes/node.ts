@@ -10,6 +10,10 @@ export type NodeStatus = (typeof NODE_STATUSES)[number];
 const positive = z.number().positive().max(100_000);
 const unit = z.enum(['cm', 'm', 'ft', 'in']);
 
+/** Units a flow meter may report its rate in; node stats integrate the rate in L/min unless the config says otherwise. */
+export const FLOW_RATE_UNITS = ['L/s', 'L/min', 'L/h', 'm3/h'] as const;
+export type FlowRateUnit = (typeof FLOW_RATE_UNITS)[number];
+
 export const tankConfigSchema = z.discriminatedUnion('shape', [
   z.object({ shape: z.literal('rectangular'), unit, height: positive, length: positive, breadth: positive }).strict(),
   z.object({ shape: z.literal('cylinder'), unit, height: positive, radius: positive }).strict(),
@@ -23,7 +27,7 @@ export const nodeConfigSchema = z
       .strict()
       .optional(),
     flow: z
-      .object({ maxFlowRate: z.number().positive().optional(), pipeDiameterMm: z.number().positive().optional(), abnormalThreshold: z.number().positive().optional() })
+      .object({ maxFlowRate: z.number().positive().optional(), pipeDiameterMm: z.number().positive().optional(), abnormalThreshold: z.number().positive().optional(), rateUnit: z.enum(FLOW_RATE_UNITS).optional() })
       .strict()
       .optional(),
     /** Alias in the field mapping that carries the value to derive from (distance, flow rate, depth). */

@@ -205,6 +205,8 @@ describe('OpenAPI document', () => {
     await call('get', `/api/v1/nodes/${node.id}/readings`);
     await call('get', `/api/v1/nodes/${node.id}/series?metric=distance_cm&bucket=raw`);
     await call('get', `/api/v1/nodes/${node.id}/series?metric=level_pct&bucket=1h`);
+    await call('get', `/api/v1/nodes/${node.id}/stats?days=2`);
+    await call('get', '/api/v1/stats/fleet');
     const poll = (await call('post', `/api/v1/nodes/${node.id}/poll`)).data;
     await call('get', `/api/v1/jobs/${encodeURIComponent(poll.jobId)}`);
     await call('get', '/api/v1/system/circuit');
