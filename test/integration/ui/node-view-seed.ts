@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Core } from '../../../src/shared/core';
 import { buildNodeInput } from '../../helpers/factories';
 import { insertReadings, levelToDistance } from '../../helpers/alerts';
+import { updateRollups } from '../../../src/shared/rollups/update-rollups';
 import { issueKey } from '../../helpers/http';
 
 const HOUR_MS = 3_600_000;
@@ -48,11 +49,15 @@ export async function seedNodeView(core: Core): Promise<NodeViewSeed> {
   const lastDay = Array.from({ length: 24 }, (_, i) => now - 30 * 60_000 - i * HOUR_MS);
   const earlier = Array.from({ length: 20 }, (_, i) => now - 2 * DAY_MS - i * 6 * HOUR_MS);
   const readingTimes = [...lastDay, ...earlier].sort((a, b) => a - b);
-  await insertReadings(
+  const stored = await insertReadings(
     core,
     { nodeId: node.id, nodeChannelId: node.channels[0]!.id },
     readingTimes.map((at) => ({ at, fields: { field1: 24.5, field2: levelToDistance(levelAt(at)) } })),
   );
+  // As a poll would leave it: the cursor past these entries, and the rollups job run over them, so
+  // the 7 d (hourly) and 30 d (daily) views have their buckets.
+  await core.db('channel_sync_state').where({ node_channel_id: node.channels[0]!.id }).update({ last_entry_id: stored.to });
+  await updateRollups({ db: core.db }, core.log);
   await core.db('nodes').where({ id: node.id }).update({ status: 'Alert', last_seen_at: new Date(readingTimes[readingTimes.length - 1]!) });
 
   const alerts = [

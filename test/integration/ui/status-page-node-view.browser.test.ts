@@ -138,13 +138,15 @@ describe('status page node view in headless Chromium', () => {
     await page.locator('#chart-level .uplot').waitFor();
     await page.locator('#node-detail').screenshot({ path: SCREENSHOT });
 
-    // 7 d: hourly buckets; 30 d: daily. Whatever the rollups hold, the chart draws every bucket answered.
+    // 7 d: hourly buckets (one per seeded reading: none share an hour); 30 d: daily, one per day with readings.
     const week = await showRange(page, '7d', '1h');
+    expect(week.data).toHaveLength(seed.readingTimes.length);
     expect(await attr(page, '#chart-level', 'data-points')).toBe(String(week.data.length));
     expect(await attr(page, '#chart-level', 'data-alerts')).toBe('3');
     expect(await page.locator('#node-detail-alerts li').count()).toBe(3);
     expect(await attr(page, '#chart-completeness', 'data-points')).toBe(String(daysOverlapping(7 * DAY_S)));
     const month = await showRange(page, '30d', '1d');
+    expect(month.data).toHaveLength(new Set(seed.readingTimes.map((t) => Math.floor(t / (DAY_S * 1000)))).size);
     expect(await attr(page, '#chart-level', 'data-points')).toBe(String(month.data.length));
     expect(await attr(page, '#chart-completeness', 'data-points')).toBe(String(daysOverlapping(30 * DAY_S)));
     await showRange(page, '24h', 'raw');
