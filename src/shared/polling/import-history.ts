@@ -74,8 +74,10 @@ export async function importHistory(run: ImportRun): Promise<ImportOutcome> {
     let announced = 0;
     const readings = page.entries.map((e) => {
       if (e.entryId <= run.remoteLast) announced += 1;
+      // toReading's object is this page's own: given its stored form in place, not copied (GC).
       const reading = run.toReading(e);
-      return { ...reading, encoded: encodeForStorage(reading.raw, reading.parsed) };
+      reading.encoded = encodeForStorage(reading.raw, reading.parsed);
+      return reading;
     });
     return { start: page.start, announced, readings };
   };
