@@ -198,8 +198,10 @@ const envSchema = z.object({
   RETENTION_ALERTS_DAYS: intFrom(90, 1),
   /** Audit log entries older than this many days are deleted. */
   RETENTION_AUDIT_DAYS: intFrom(365, 1),
-  /** Hourly and daily rollups of readings older than this many days are deleted (kept longer than raw readings). */
+  /** Daily rollups of readings older than this many days are deleted (kept longer than raw readings). */
   RETENTION_ROLLUPS_DAYS: intFrom(730, 1),
+  /** Hourly rollups older than this many days are deleted (at most RETENTION_ROLLUPS_DAYS; 24 rows a day per metric, so kept shorter). */
+  RETENTION_HOURLY_ROLLUPS_DAYS: intFrom(90, 1),
   /** How often the update-rollups job folds newly stored readings into the hourly and daily rollups (maintenance queue). */
   ROLLUP_EVERY_MS: intFrom(30_000, 100),
   /** Rows deleted per statement, so no table is locked for long. */
@@ -270,7 +272,7 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   /** Per-tenant caps (TENANT_MAX_*; see src/shared/tenancy/tenant-limits.ts). */
   readonly tenantLimits: { readonly alertRulesPerCommunity: number; readonly maintenanceWindowsPerCommunity: number; readonly webhooksPerCommunity: number; readonly liveSocketsPerKey: number };
-  readonly retention: { readonly readingsDays: number; readonly alertsDays: number; readonly auditDays: number; readonly rollupsDays: number; readonly batchSize: number; readonly cron: string };
+  readonly retention: { readonly readingsDays: number; readonly alertsDays: number; readonly auditDays: number; readonly rollupsDays: number; readonly hourlyRollupsDays: number; readonly batchSize: number; readonly cron: string };
   /** Hourly and daily rollups of readings (src/shared/rollups). */
   readonly rollups: { readonly everyMs: number };
   /** ENCRYPTION_KEY seals; it and ENCRYPTION_KEYS_PREVIOUS open (crypto/secret-keyring.ts). */
@@ -530,6 +532,7 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
       alertsDays: e.RETENTION_ALERTS_DAYS,
       auditDays: e.RETENTION_AUDIT_DAYS,
       rollupsDays: e.RETENTION_ROLLUPS_DAYS,
+      hourlyRollupsDays: e.RETENTION_HOURLY_ROLLUPS_DAYS,
       batchSize: e.RETENTION_BATCH_SIZE,
       cron: e.RETENTION_CRON,
     }),

@@ -6,6 +6,8 @@ export interface RetentionDays {
   alertsDays: number;
   auditDays: number;
   rollupsDays: number;
+  /** Hourly buckets: at most rollupsDays (the daily ones carry on after them). */
+  hourlyRollupsDays: number;
 }
 
 /** Rows strictly older than these instants are deleted. */
@@ -14,8 +16,10 @@ export interface RetentionCutoffs {
   /** Resolved alerts (by resolved_at) and finished notifications (by created_at). */
   alerts: Date;
   audit: Date;
-  /** Hour and day buckets of readings (reading_rollups), by bucket start. */
+  /** Day buckets of readings (reading_rollups), by bucket start. */
   rollups: Date;
+  /** Hour buckets, by bucket start: never later than `rollups`. */
+  hourlyRollups: Date;
 }
 
 /**
@@ -24,5 +28,11 @@ export interface RetentionCutoffs {
  */
 export function retentionCutoffs(now: Date, days: RetentionDays): RetentionCutoffs {
   const before = (d: number) => new Date(now.getTime() - d * DAY_MS);
-  return { readings: before(days.readingsDays), alerts: before(days.alertsDays), audit: before(days.auditDays), rollups: before(days.rollupsDays) };
+  return {
+    readings: before(days.readingsDays),
+    alerts: before(days.alertsDays),
+    audit: before(days.auditDays),
+    rollups: before(days.rollupsDays),
+    hourlyRollups: before(Math.min(days.hourlyRollupsDays, days.rollupsDays)),
+  };
 }

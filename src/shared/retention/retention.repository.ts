@@ -53,8 +53,13 @@ export async function applyRetention(db: Db, policy: RetentionPolicy, now: Date)
   const alerts = await batched({ table: 'alerts', expired: `status = 'resolved' AND resolved_at < ?`, orderBy: 'resolved_at', cutoff: cutoffs.alerts });
   const readings = await expireReadings(db, cutoffs.readings, policy.batchSize);
   const audit = await batched({ table: 'audit_log', expired: 'at < ?', orderBy: 'at', cutoff: cutoffs.audit });
-  // Rollups outlive raw readings (RETENTION_ROLLUPS_DAYS): a bucket goes by its start, hours and days alike.
-  const rollups = await deleteInBatches(db, { table: 'reading_rollups', key: 'ctid', expired: 'bucket_start < ?', orderBy: 'bucket_start', cutoff: cutoffs.rollups }, policy.batchSize);
+  // Rollups outlive raw readings: days for RETENTION_ROLLUPS_DAYS, hours for the shorter
+  // RETENTION_HOURLY_ROLLUPS_DAYS (24 times the rows); a bucket goes by its start.
+  const rollupsOf = (bucket: '1h' | '1d', cutoff: Date) =>
+    deleteInBatches(db, { table: 'reading_rollups', key: 'ctid', expired: `bucket = '${bucket}' AND bucket_start < ?`, orderBy: 'bucket_start', cutoff }, policy.batchSize);
+  const hours = await rollupsOf('1h', cutoffs.hourlyRollups);
+  const days = await rollupsOf('1d', cutoffs.rollups);
+  const rollups: TableRetention = { deleted: hours.deleted + days.deleted, batches: hours.batches + days.batches, maxBatchMs: Math.max(hours.maxBatchMs, days.maxBatchMs) };
   return { notifications, alerts, readings, audit_log: audit, reading_rollups: rollups };
 }
 

@@ -91,7 +91,7 @@ describe('readings partitions', () => {
       times.map((at, i) => ({ channelEpochId: epochId, entryId: i + 1, recordedAt: at, fields: { field1: String(i) } })),
     );
 
-    const report = await applyRetention(db, { readingsDays: 3, alertsDays: 10_000, auditDays: 10_000, rollupsDays: 10_000, batchSize: 2 }, now);
+    const report = await applyRetention(db, { readingsDays: 3, alertsDays: 10_000, auditDays: 10_000, rollupsDays: 10_000, hourlyRollupsDays: 10_000, batchSize: 2 }, now);
 
     // Cutoff Jan 7 12:00: Jan 5 and 6 dropped; Jan 4 (default, 4 rows) and Jan 7 00:00, 06:00 deleted
     // (2 + 3 statements: each partition ends with a batch that finds fewer than 2).

@@ -11,7 +11,7 @@ import { DAY_MS, createScope, insertAlert, insertAudit, insertNotification, inse
 
 const NOW = new Date('2000-06-01T00:00:00Z');
 const ago = (days: number, ms = 0) => new Date(NOW.getTime() - days * DAY_MS - ms);
-const DEFAULTS: RetentionPolicy = { readingsDays: 30, alertsDays: 90, auditDays: 365, rollupsDays: 730, batchSize: 1_000 };
+const DEFAULTS: RetentionPolicy = { readingsDays: 30, alertsDays: 90, auditDays: 365, rollupsDays: 730, hourlyRollupsDays: 730, batchSize: 1_000 };
 
 async function clearEra(core: TestCore, policy: RetentionPolicy, now: Date): Promise<void> {
   await applyRetention(core.db, { ...policy, batchSize: 10_000 }, now);
@@ -108,7 +108,7 @@ describe('retention repository: batched deletes past each cutoff', () => {
   });
 
   test('given other retention days, when retention runs, then each table uses its own configured days', async () => {
-    const policy: RetentionPolicy = { readingsDays: 2, alertsDays: 5, auditDays: 9, rollupsDays: 730, batchSize: 100 };
+    const policy: RetentionPolicy = { readingsDays: 2, alertsDays: 5, auditDays: 9, rollupsDays: 730, hourlyRollupsDays: 730, batchSize: 100 };
     await clearEra(core, policy, NOW);
     const s = await createScope(core);
     for (const days of [3, 6, 10]) {

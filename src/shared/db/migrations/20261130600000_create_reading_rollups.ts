@@ -41,8 +41,9 @@ export async function up(knex: Knex): Promise<void> {
       last_entry_id integer NOT NULL,
       CONSTRAINT reading_rollups_pkey PRIMARY KEY (node_channel_id, metric, bucket, bucket_start)
     ) WITH (fillfactor = 80)`);
-  // Retention deletes by age: daily, and it should not scan a two-year table.
-  await knex.raw('CREATE INDEX reading_rollups_bucket_start_index ON reading_rollups (bucket_start)');
+  // Retention deletes by age, hours and days each after their own number of days: an ordered scan
+  // of one width's expired buckets, never a walk past the kept buckets of the other width.
+  await knex.raw('CREATE INDEX reading_rollups_bucket_start_index ON reading_rollups (bucket, bucket_start)');
 
   await knex.schema.createTable('rollup_progress', (t) => {
     t.integer('channel_epoch_id').primary().references('id').inTable('channel_epochs').onDelete('CASCADE');
