@@ -11,6 +11,7 @@ import { createCommunitiesRepository } from './communities/communities.repositor
 import { createApiKeysRepository } from './auth/api-keys.repository';
 import { createUsersRepository } from './auth/users.repository';
 import { createReadingsRepository } from './readings/readings.repository';
+import { createReadingsExportRepository } from './readings/readings-export.repository';
 import { createPollRepository } from './polling/poll.repository';
 import { createPollCommitRepository } from './polling/poll-commit.repository';
 import { createThingSpeakClient } from './thingspeak/thingspeak.client';
@@ -61,6 +62,7 @@ export function createCore(config: Config, log: Logger, opts: { redisKind: 'prod
       apiKeys: createApiKeysRepository(db),
       users: createUsersRepository(db),
       readings: createReadingsRepository(db),
+      readingsExport: createReadingsExportRepository(db),
       poll: createPollRepository(db),
       pollCommits: createPollCommitRepository(db),
       alerts: createAlertsRepository(db),

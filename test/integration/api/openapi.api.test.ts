@@ -203,6 +203,7 @@ describe('OpenAPI document', () => {
     await call('get', `/api/v1/nodes/${node.id}`);
     await call('patch', `/api/v1/nodes/${node.id}`, { label: 'Documented tank (renamed)' });
     await call('get', `/api/v1/nodes/${node.id}/readings`);
+    await call('get', `/api/v1/nodes/${node.id}/readings.csv`);
     const poll = (await call('post', `/api/v1/nodes/${node.id}/poll`)).data;
     await call('get', `/api/v1/jobs/${encodeURIComponent(poll.jobId)}`);
     await call('get', '/api/v1/system/circuit');
@@ -227,6 +228,7 @@ describe('OpenAPI document', () => {
       catchUp: false,
     });
     await call('get', `/api/v1/alerts?nodeId=${node.id}`);
+    await call('get', `/api/v1/alerts.csv?nodeId=${node.id}`);
     await call('get', '/api/v1/alerts/summary');
     await call('post', `/api/v1/alerts/${alert!.id}/acknowledge`);
     await call('get', `/api/v1/alerts/${alert!.id}`);
