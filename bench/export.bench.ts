@@ -11,6 +11,7 @@
  * at the end, also on failure or Ctrl-C. See BENCHMARKS.md.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { Client } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
@@ -24,6 +25,12 @@ import { ensureReadingPartitions } from '../src/shared/readings/reading-partitio
 import { waitFor } from '../test/helpers/wait-for';
 
 const DB_NAME = 'evara_bench_export';
+
+/** VmRSS of a process now (MiB), read synchronously so a checkpoint is taken where it is asked for. */
+function rssNowMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN) / 1024;
+}
 const INTERVAL_S = 15;
 const POOL_STATEMENT_TIMEOUT_MS = 5_000;
 
@@ -35,7 +42,7 @@ interface Download {
 }
 
 /** Reads a stream of CSV bytes to the end, counting records: line ends outside quotes (a quoted cell may hold CRLFs). */
-async function countLines(chunks: AsyncIterable<Uint8Array>, started: number): Promise<Download> {
+async function countLines(chunks: AsyncIterable<Uint8Array>, started: number, onProgress?: (records: number) => void): Promise<Download> {
   let lines = 0;
   let bytes = 0;
   let last = 0;
@@ -48,6 +55,7 @@ async function countLines(chunks: AsyncIterable<Uint8Array>, started: number): P
       else if (c === 10 && !quoted) lines++;
     }
     last = chunk[chunk.length - 1] ?? last;
+    onProgress?.(lines);
   }
   return { rows: lines, bytes, seconds: (performance.now() - started) / 1000, complete: last === 10 && !quoted };
 }
@@ -133,7 +141,13 @@ async function main(): Promise<void> {
     t0 = performance.now();
     const res = await fetch(`${apiUrl}/api/v1/nodes/${node!.nodeId}/readings.csv`, { headers });
     if (res.status !== 200 || !res.body) throw new Error(`export answered ${res.status}: ${await res.text()}`);
-    const exported = await countLines(res.body as unknown as AsyncIterable<Uint8Array>, t0);
+    // RSS at each tenth of the rows received: flat means these stay level while the count grows.
+    const checkpoints: Array<{ pct: number; rss: number }> = [];
+    const exported = await countLines(res.body as unknown as AsyncIterable<Uint8Array>, t0, (records) => {
+      const pct = (checkpoints.length + 1) * 10;
+      if (pct > 100 || records < (total * pct) / 100) return;
+      checkpoints.push({ pct, rss: rssNowMiB(api.pid) });
+    });
     clearInterval(sampler);
     const after = await procMemoryMiB(api.pid);
     peak = Math.max(peak, after?.rss ?? 0);
@@ -161,6 +175,7 @@ async function main(): Promise<void> {
       { mode: 'api process', figure: 'RSS before, MiB', value: fmt(before?.rss, 1) },
       { mode: '', figure: 'peak RSS during export, MiB', value: fmt(peak, 1), floor: `+${fmt(peak - (before?.rss ?? 0), 1)} MiB over before` },
       { mode: '', figure: 'RSS after, MiB', value: fmt(after?.rss, 1) },
+      { mode: '', figure: 'RSS at 10 %, 20 %, ... of the rows, MiB', value: checkpoints.map((c) => fmt(c.rss, 0)).join(' ') },
       {
         mode: 'statement timeout',
         figure: `pool DATABASE_STATEMENT_TIMEOUT_MS`,
@@ -182,7 +197,7 @@ async function main(): Promise<void> {
         seconds: exported.seconds,
         rowsPerSec,
         bytes: exported.bytes,
-        rssMiB: { before: before?.rss ?? null, peak, after: after?.rss ?? null },
+        rssMiB: { before: before?.rss ?? null, peak, after: after?.rss ?? null, byTenthOfRows: checkpoints.map((c) => c.rss) },
         floor: { rows: floor.rows, seconds: floor.seconds, rowsPerSec: floorRowsPerSec, bytes: floor.bytes, ratio: floorRowsPerSec / rowsPerSec },
         poolStatementTimeoutMs: POOL_STATEMENT_TIMEOUT_MS,
         totalSeconds: (performance.now() - startedAt) / 1000,
