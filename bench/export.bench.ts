@@ -32,6 +32,7 @@ function rssNowMiB(pid: number): number {
   return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN) / 1024;
 }
 const INTERVAL_S = 15;
+const SEED_SLICE = 250_000;
 const POOL_STATEMENT_TIMEOUT_MS = 5_000;
 
 interface Download {
@@ -90,15 +91,18 @@ async function main(): Promise<void> {
     const first = now - total * INTERVAL_S * 1000;
     await ensureReadingPartitions(db, new Date(now), { daysBack: Math.ceil((now - first) / 86_400_000) + 1, daysAhead: 1 });
     // Temperatures and distances as a tank writes them; every 997th distance is the fixture's "nan\r\n\r\n" (kept raw, quoted in CSV).
-    await db.raw(
-      `INSERT INTO readings (recorded_at, channel_epoch_id, entry_id, f1, f2, raw)
-       SELECT to_timestamp(?::float8 / 1000) + g * interval '${INTERVAL_S} seconds', ?, g,
-              round((24 + 6 * sin(g / 5760.0))::numeric, 2)::float8,
-              CASE WHEN g % 997 = 0 THEN NULL ELSE round((40 + (g % 120) * 0.5)::numeric, 1)::float8 END,
-              CASE WHEN g % 997 = 0 THEN '{"field2":"nan\\r\\n\\r\\n"}'::jsonb END
-       FROM generate_series(1, ?) g`,
-      [first, epoch.id, total],
-    );
+    // In slices: one statement per 250k rows stays far below the pool's 30 s timeouts.
+    for (let from = 1; from <= total; from += SEED_SLICE) {
+      await db.raw(
+        `INSERT INTO readings (recorded_at, channel_epoch_id, entry_id, f1, f2, raw)
+         SELECT to_timestamp(?::float8 / 1000) + g * interval '${INTERVAL_S} seconds', ?, g,
+                round((24 + 6 * sin(g / 5760.0))::numeric, 2)::float8,
+                CASE WHEN g % 997 = 0 THEN NULL ELSE round((40 + (g % 120) * 0.5)::numeric, 1)::float8 END,
+                CASE WHEN g % 997 = 0 THEN '{"field2":"nan\\r\\n\\r\\n"}'::jsonb END
+         FROM generate_series(?::int, ?::int) g`,
+        [first, epoch.id, from, Math.min(total, from + SEED_SLICE - 1)],
+      );
+    }
     await db.raw('ANALYZE readings');
     out(`seeded ${total.toLocaleString('en-US')} readings in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 

@@ -70,8 +70,8 @@ const CSV_OPTIONS: CsvOptions = { record_delimiter: 'windows', quoted_match: [/^
 const RECORDS_PER_BATCH = 1000;
 
 /**
- * Rows in, CSV text out, a batch of records per csv-stringify call: a record at a time through a
- * stream stringifier costs a stream hop and a push per row, most of an export's CPU time. The
+ * Rows in, CSV text out, a batch of records per csv-stringify call (its sync API): a record at a
+ * time through its stream stringifier would add a stream hop and a push per row. The
  * header goes out with the first batch (or alone at the end when there is no row), so nothing is
  * written before the query has answered.
  */

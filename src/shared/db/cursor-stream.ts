@@ -1,8 +1,11 @@
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Client } from 'pg';
 import QueryStream from 'pg-query-stream';
 import type { Db } from './knex';
+
+const CLOSE_WAIT_MS = 5_000;
 
 /** SQL with its positional bindings, as a repository's `toSQL().toNative()` gives them. */
 export interface NativeQuery {
@@ -37,13 +40,29 @@ export async function withCursor<T>(db: Db, query: NativeQuery, opts: CursorStre
       // pg's client-side read timeout (the pool's query_timeout, 30 s) would also fire mid-export;
       // it is read from the submitted query first. A little later than the server's, whose error says more.
       (rows as unknown as { query_timeout: number }).query_timeout = opts.timeoutMs + 5_000;
+      // A connection that dies mid-export fails the cursor, but a paused stream would not notice
+      // until read again, and closing the cursor would wait forever for the server's answer: mark it
+      // closed (pg-cursor's own state) and fail the stream now, so the export ends and frees its slot.
+      const cursor = (rows as unknown as { cursor: { state: string } }).cursor;
+      const onLost = (err?: Error) => {
+        cursor.state = 'done';
+        rows.destroy(err ?? new Error('the database connection ended during the export'));
+      };
+      const onEnd = () => onLost();
+      conn.once('error', onLost);
+      conn.once('end', onEnd);
       conn.query(rows);
       try {
         return await consume(rows);
       } finally {
-        // Closing the cursor answers the pending fetch; only then can the transaction end.
+        conn.removeListener('error', onLost);
+        conn.removeListener('end', onEnd);
+        // Closing the cursor answers the pending fetch; only then can the transaction end. On a dead
+        // connection the close is never answered: stop waiting, and the rollback's failure discards it.
         if (!rows.destroyed) rows.destroy();
-        await finished(rows).catch(() => undefined);
+        const gaveUp = new AbortController();
+        await Promise.race([finished(rows).catch(() => undefined), delay(CLOSE_WAIT_MS, undefined, { signal: gaveUp.signal }).catch(() => undefined)]);
+        gaveUp.abort();
       }
     },
     { readOnly: true },

@@ -6,6 +6,7 @@ import { createTestCore, type TestCore } from '../../helpers/test-core';
 import { apiClient, issueKey, type ApiClient } from '../../helpers/http';
 import { nextChannelId } from '../../helpers/factories';
 import { waitFor } from '../../helpers/wait-for';
+import { createTcpProxy } from '../../helpers/tcp-proxy';
 import { ensureChannelEpoch } from '../../../src/shared/readings/channel-epochs';
 import { insertReadings } from '../../../src/shared/readings/reading-writer';
 import { poolStats } from '../../../src/shared/db/db-status';
@@ -296,6 +297,41 @@ describe('API: CSV exports', () => {
         expect(lines[BIG_ROWS + 1]).toBe('');
       } finally {
         await download.close();
+      }
+    }, 60_000);
+
+    test('when the database connection dies mid-export, then the transfer is cut short and the export ends (slot and pool freed)', async () => {
+      const dbUrl = new URL(core.config.db.url);
+      const proxy = createTcpProxy({ host: dbUrl.hostname, port: Number(dbUrl.port || 5432) });
+      dbUrl.port = String(await proxy.start());
+      const proxied = createTestCore({ DATABASE_URL: dbUrl.toString() }, 'api');
+      const server = http.createServer(apiClient(proxied).app);
+      try {
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        const { port } = server.address() as AddressInfo;
+        const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+          http.get({ host: '127.0.0.1', port, path: `/api/v1/nodes/${bigNode}/readings.csv`, headers: { authorization: `Bearer ${adminKey}` } }, resolve).on('error', reject);
+        });
+        res.pause();
+        expect(res.statusCode).toBe(200);
+        await waitFor(async () => (await runningExportQueries()) === 1, { what: 'the export query to run' });
+
+        await proxy.cut();
+        // The client is still paused: the export must end on its own, not when the client reads again.
+        await waitFor(() => proxied.logs.text().includes('export failed after the response began: cut short'), { what: 'the cut logged' });
+        await waitFor(() => poolStats(proxied.db).inUse === 0, { what: 'the dead connection out of the pool' });
+        const complete = await new Promise<boolean>((resolve) => {
+          res.on('end', () => resolve(res.complete));
+          res.on('aborted', () => resolve(false));
+          res.on('error', () => resolve(false));
+          res.resume();
+        });
+        expect(complete).toBe(false);
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await proxied.close();
+        await proxy.cut();
       }
     }, 60_000);
 
