@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   const total = Number(process.env.BENCH_EXPORT_ROWS ?? (smoke ? 50_000 : 1_000_000));
   const port = Number(process.env.BENCH_EXPORT_PORT ?? 41201);
   const startedAt = performance.now();
-  out(`export bench: ${total.toLocaleString('en-US')} readings of one node${smoke ? ' (smoke: do not quote)' : ''}`);
+  out(`export bench: ${total.toLocaleString('en-US')} readings of one node${smoke ? ' (smoke: do not quote)' : ''}${process.env.BENCH_EXPORT_NODE_ARGS ? `, API run with ${process.env.BENCH_EXPORT_NODE_ARGS}` : ''}`);
   const cleanups: Array<() => Promise<unknown>> = [];
   closeAll = async () => {
     for (const c of cleanups.splice(0).reverse()) await c().catch((err: unknown) => process.stderr.write(`cleanup failed: ${(err as Error).message}\n`));
@@ -108,7 +108,9 @@ async function main(): Promise<void> {
 
     // The API, compiled, as Render runs it.
     const apiKey = `benchexport_${randomBytes(24).toString('hex')}`;
-    const api: BenchChild = startChild(process.execPath, ['dist/api/main.js'], {
+    // BENCH_EXPORT_NODE_ARGS="--max-old-space-size=64": a V8 heap too small for any buffered export.
+    const nodeArgs = (process.env.BENCH_EXPORT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const api: BenchChild = startChild(process.execPath, [...nodeArgs, 'dist/api/main.js'], {
       DATABASE_URL: bench.config.db.url,
       REDIS_URL: redisUrl,
       QUEUE_PREFIX: prefix,
@@ -204,6 +206,7 @@ async function main(): Promise<void> {
         rssMiB: { before: before?.rss ?? null, peak, after: after?.rss ?? null, byTenthOfRows: checkpoints.map((c) => c.rss) },
         floor: { rows: floor.rows, seconds: floor.seconds, rowsPerSec: floorRowsPerSec, bytes: floor.bytes, ratio: floorRowsPerSec / rowsPerSec },
         poolStatementTimeoutMs: POOL_STATEMENT_TIMEOUT_MS,
+        apiNodeArgs: nodeArgs,
         totalSeconds: (performance.now() - startedAt) / 1000,
       }),
     );
