@@ -43,10 +43,14 @@ export async function withCursor<T>(db: Db, query: NativeQuery, opts: CursorStre
       // A connection that dies mid-export fails the cursor, but a paused stream would not notice
       // until read again, and closing the cursor would wait forever for the server's answer: mark it
       // closed (pg-cursor's own state) and fail the stream now, so the export ends and frees its slot.
-      const cursor = (rows as unknown as { cursor: { state: string } }).cursor;
+      const internals = rows as unknown as { cursor: { state: string }; callback?: (err: Error) => void };
       const onLost = (err?: Error) => {
-        cursor.state = 'done';
-        rows.destroy(err ?? new Error('the database connection ended during the export'));
+        const lost = err ?? new Error('the database connection ended during the export');
+        internals.cursor.state = 'done';
+        // pg's error for the cursor (next tick) now finds it closed and is dropped: answer the query's
+        // callback here instead, which also clears pg's read timer.
+        internals.callback?.(lost);
+        rows.destroy(lost);
       };
       const onEnd = () => onLost();
       conn.once('error', onLost);

@@ -31,7 +31,8 @@ export function createReadingsExportRepository(db: Db) {
         .join('node_channels', 'node_channels.id', 'channel_epochs.node_channel_id')
         .where('node_channels.node_id', nodeId)
         .select('channel_epochs.id', 'channel_epochs.epoch', 'node_channels.channel_id', 'node_channels.field_mapping')
-        .orderBy([{ column: 'node_channels.created_at' }, { column: 'node_channels.id' }, { column: 'channel_epochs.epoch' }]);
+        // A stable order (the CSV's columns follow it): as attached, then by channel number (channels created together share a time).
+        .orderBy([{ column: 'node_channels.created_at' }, { column: 'node_channels.channel_id' }, { column: 'channel_epochs.epoch' }]);
       if (channelId) q.where('node_channels.channel_id', channelId);
       const rows: Array<{ id: number; epoch: number; channel_id: string; field_mapping: Record<string, string> }> = await q;
       return rows.map((r) => ({ channelEpochId: r.id, channelId: Number(r.channel_id), epoch: r.epoch, fieldMapping: r.field_mapping }));
