@@ -75,6 +75,11 @@ const envSchema = z.object({
   // Revocation reaches every API process at once through Redis pub/sub; the TTL bounds staleness if Redis cannot tell them.
   /** How long an API process trusts a key it has checked before asking the database again (0: every request asks). */
   API_KEY_CACHE_MS: intFrom(10_000, 0, 300_000),
+  // Each running export holds one pooled connection (and its cursor) until it ends: the cap keeps them from taking the API's pool.
+  /** CSV exports one API process runs at once (readings.csv, alerts.csv); past it a new one gets 503 with Retry-After. */
+  EXPORT_MAX_CONCURRENT: intFrom(2, 1, 50),
+  /** Longest a CSV export may run (its cursor's statement timeout, replacing DATABASE_STATEMENT_TIMEOUT_MS for it); a slower one is cut off. */
+  EXPORT_TIMEOUT_MS: intFrom(900_000, 1_000, 86_400_000),
   // Render's load balancer appends the caller's address to X-Forwarded-For and is the one proxy in
   // front of a web service. Trusting more hops than exist lets a client choose its address (and so
   // its rate-limit bucket) by sending X-Forwarded-For itself; trusting fewer makes every client the proxy.
@@ -257,6 +262,7 @@ export interface Config {
   readonly redis: { readonly url: string };
   /** trustProxy: what Express's 'trust proxy' gets (a hop count, or the proxies' addresses). */
   readonly api: { readonly port: number; readonly adminApiKey?: string; readonly keyCacheMs: number; readonly trustProxy: number | readonly string[] };
+  readonly export: { readonly maxConcurrent: number; readonly timeoutMs: number };
   readonly thingspeak: { readonly baseUrl: string; readonly timeoutMs: number; readonly outageRatio: number; readonly outageMs: number };
   readonly poll: { readonly intervalMs: number; readonly concurrency: number; readonly overlapMs: number; readonly maxPerSecond: number; readonly rateRecoveryMs: number };
   readonly queues: { readonly prefix: string };
@@ -489,6 +495,7 @@ export function loadConfig(env: Record<string, string | undefined>, role: Proces
     db: Object.freeze({ ...db, url: e.DATABASE_URL, poolMax, statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS }),
     redis: Object.freeze({ url: e.REDIS_URL }),
     api: Object.freeze({ port: e.PORT, adminApiKey: e.ADMIN_API_KEY, keyCacheMs: e.API_KEY_CACHE_MS, trustProxy: parseTrustProxy(e.TRUST_PROXY) }),
+    export: Object.freeze({ maxConcurrent: e.EXPORT_MAX_CONCURRENT, timeoutMs: e.EXPORT_TIMEOUT_MS }),
     thingspeak: Object.freeze({ baseUrl: e.THINGSPEAK_BASE_URL.replace(/\/+$/, ''), timeoutMs: e.THINGSPEAK_TIMEOUT_MS, outageRatio: e.THINGSPEAK_OUTAGE_RATIO, outageMs: e.THINGSPEAK_OUTAGE_MS }),
     poll: Object.freeze({ intervalMs: e.POLL_INTERVAL_MS, concurrency: e.POLL_CONCURRENCY, overlapMs: e.POLL_OVERLAP_MS, maxPerSecond: e.POLL_MAX_PER_SECOND, rateRecoveryMs: e.POLL_RATE_RECOVERY_MS }),
     queues: Object.freeze({ prefix: e.QUEUE_PREFIX }),

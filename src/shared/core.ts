@@ -13,6 +13,7 @@ import { createUsersRepository } from './auth/users.repository';
 import { createNodeStatsRepository } from './history/node-stats.repository';
 import { createFleetStatsRepository } from './history/fleet-stats.repository';
 import { createReadingsRepository } from './readings/readings.repository';
+import { createReadingsExportRepository } from './readings/readings-export.repository';
 import { createPollRepository } from './polling/poll.repository';
 import { createPollCommitRepository } from './polling/poll-commit.repository';
 import { createThingSpeakClient } from './thingspeak/thingspeak.client';
@@ -65,6 +66,7 @@ export function createCore(config: Config, log: Logger, opts: { redisKind: 'prod
       readings: createReadingsRepository(db),
       nodeStats: createNodeStatsRepository(db),
       fleetStats: createFleetStatsRepository(db),
+      readingsExport: createReadingsExportRepository(db),
       poll: createPollRepository(db),
       pollCommits: createPollCommitRepository(db),
       alerts: createAlertsRepository(db),

@@ -77,7 +77,9 @@ function responses(doc: RouteDoc): Json {
   for (const [status, r] of Object.entries(doc.responses)) {
     if (!r) continue;
     const contentType = r.contentType ?? (r.schema ? 'application/json' : undefined);
-    result[status] = { description: r.description, ...(contentType ? { content: { [contentType]: r.schema ? { schema: jsonSchemaOf(r.schema, 'output') } : {} } } : {}) };
+    const content: Json = contentType ? { [contentType]: r.schema ? { schema: jsonSchemaOf(r.schema, 'output') } : {} } : {};
+    for (const alt of r.alternatives ?? []) content[alt.contentType] = alt.schema ? { schema: jsonSchemaOf(alt.schema, 'output') } : {};
+    result[status] = { description: r.description, ...(Object.keys(content).length ? { content } : {}) };
   }
   const errors = { ...impliedErrors(doc), ...doc.errors };
   for (const status of Object.keys(errors).sort()) {

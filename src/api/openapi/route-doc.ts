@@ -16,6 +16,8 @@ export interface DocumentedResponse {
   schema?: z.ZodType;
   /** Defaults to application/json when a schema is given. */
   contentType?: string;
+  /** Other media types the same status can answer in, chosen by the request's Accept header. */
+  alternatives?: ReadonlyArray<{ contentType: string; schema?: z.ZodType }>;
 }
 
 /**

@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { ValidationError } from '../../shared/errors';
 import { ALERT_KINDS, ALERT_SEVERITIES, ALERT_STATUSES, type Alert } from '../../shared/alerts/alert';
-import { decodeAlertCursor } from '../../shared/alerts/alerts.repository';
+import { decodeAlertCursor, type AlertListFilter } from '../../shared/alerts/alerts.repository';
 import { actOnAlert, alertWithAudit, type AlertAction, type AlertActionDeps } from '../../shared/alerts/alert-actions';
 import { actorOf, authOf } from '../middleware/auth';
 import { parse } from '../middleware/validate';
@@ -21,19 +21,34 @@ const csvOf = <T extends string>(values: readonly [T, ...T[]]) =>
 
 const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' });
 
+/** The list's filters; alerts.csv (exports.routes.ts) takes the same. */
+const filterFields = {
+  status: csvOf(ALERT_STATUSES).optional(),
+  severity: csvOf(ALERT_SEVERITIES).optional(),
+  kind: csvOf(ALERT_KINDS).optional(),
+  nodeId: z.string().uuid().optional(),
+  communityId: z.string().uuid().optional(),
+  from: isoTime.optional(),
+  to: isoTime.optional(),
+};
+
 const listQuery = z
   .object({
-    status: csvOf(ALERT_STATUSES).optional(),
-    severity: csvOf(ALERT_SEVERITIES).optional(),
-    kind: csvOf(ALERT_KINDS).optional(),
-    nodeId: z.string().uuid().optional(),
-    communityId: z.string().uuid().optional(),
-    from: isoTime.optional(),
-    to: isoTime.optional(),
+    ...filterFields,
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().max(200).optional(),
   })
   .strict();
+
+export const alertFilterQuery = z.object(filterFields).strict();
+
+/** The repository filter of a parsed query; 400 when from is not before to. */
+export function alertFilterOf(q: z.infer<typeof alertFilterQuery>): AlertListFilter {
+  const from = q.from ? new Date(q.from) : undefined;
+  const to = q.to ? new Date(q.to) : undefined;
+  if (from && to && from >= to) throw new ValidationError('Invalid query: query.from: must be earlier than query.to');
+  return { status: q.status, severity: q.severity, kind: q.kind, nodeId: q.nodeId, communityId: q.communityId, from, to };
+}
 
 const summaryQuery = z.object({ nodeId: z.string().uuid().optional(), communityId: z.string().uuid().optional() }).strict();
 const acknowledgeBody = z.object({ comment: z.string().trim().min(1).max(1000).optional() }).strict();
@@ -81,16 +96,10 @@ export function alertsRoutes(deps: AlertActionDeps): Router {
 
   router.get('/alerts', apiDoc(DOCS.list), async (req, res) => {
     const q = parse(listQuery, req.query, 'query');
-    const from = q.from ? new Date(q.from) : undefined;
-    const to = q.to ? new Date(q.to) : undefined;
-    if (from && to && from >= to) throw new ValidationError('Invalid query: query.from: must be earlier than query.to');
+    const filter = alertFilterOf(q);
     const before = q.cursor ? decodeAlertCursor(q.cursor) : undefined;
     if (q.cursor && !before) throw new ValidationError('Invalid query: query.cursor: is not a cursor this API returned');
-    const page = await alerts.list(
-      authOf(req).scope,
-      { status: q.status, severity: q.severity, kind: q.kind, nodeId: q.nodeId, communityId: q.communityId, from, to },
-      { limit: q.limit, before },
-    );
+    const page = await alerts.list(authOf(req).scope, filter, { limit: q.limit, before });
     res.json({ data: page.items, page: { limit: q.limit, nextCursor: page.nextCursor } });
   });
 

@@ -9,6 +9,8 @@ import { cursorPageOf } from '../openapi/envelopes';
 import { readingSchema } from '../openapi/resource-schemas';
 import { ALL_ROLES, apiDoc, type RouteDoc } from '../openapi/route-doc';
 import { uuidParam } from './pagination';
+import { sendReadingsCsv } from './exports.routes';
+import type { ExportSlots } from '../export/export-slots';
 
 const readingsQuery = z
   .object({
@@ -30,13 +32,21 @@ const listDoc: RouteDoc = {
   auth: ALL_ROLES,
   params: uuidParam,
   query: readingsQuery,
-  responses: { 200: { description: 'A page of readings', schema: cursorPageOf(readingSchema, { order: z.enum(['asc', 'desc']) }) } },
+  responses: {
+    200: {
+      description: 'A page of readings; with `Accept: text/csv`, all of them as CSV instead (the query then takes only from, to and channelId: see GET /nodes/{id}/readings.csv)',
+      schema: cursorPageOf(readingSchema, { order: z.enum(['asc', 'desc']) }),
+      alternatives: [{ contentType: 'text/csv', schema: z.string() }],
+    },
+  },
   errors: { 404: 'NODE_NOT_FOUND' },
 };
 
-export function readingsRoutes(core: Core): Router {
+export function readingsRoutes(core: Core, exportSlots: ExportSlots): Router {
   const router = Router();
   router.get('/nodes/:id/readings', apiDoc(listDoc), async (req, res) => {
+    // JSON unless the client asks for CSV first: no Accept, */* and browsers' defaults stay JSON.
+    if (req.accepts(['application/json', 'text/csv']) === 'text/csv') return sendReadingsCsv(core, exportSlots, req, res);
     const { id } = parse(uuidParam, req.params, 'path');
     const q = parse(readingsQuery, req.query, 'query');
     const from = q.from ? new Date(q.from) : undefined;

@@ -1,5 +1,7 @@
+import type { Readable } from 'node:stream';
 import type { Knex } from 'knex';
 import type { Db } from '../db/knex';
+import { withCursor, type CursorStreamOptions } from '../db/cursor-stream';
 import type { Conn, Tx } from '../db/transaction';
 import type { Scope } from '../auth/scope';
 import { whereCommunityInScope } from '../db/scope-filter';
@@ -182,6 +184,18 @@ export function createAlertsRepository(db: Db) {
       const items = rows.slice(0, page.limit).map((r): AlertListItem => ({ ...toAlert(r), nodeLabel: r.node_label }));
       const last = items[items.length - 1];
       return { items, nextCursor: rows.length > page.limit && last ? encodeAlertCursor(last.triggeredAt, last.id) : null };
+    },
+
+    /**
+     * Every alert the list would show for this filter, in its order (newest first), streamed from a
+     * server-side cursor: rows are AlertRow plus node_label, handed to `consume` as a Readable.
+     */
+    async stream<T>(scope: Scope, filter: AlertListFilter, opts: CursorStreamOptions, consume: (rows: Readable) => Promise<T>): Promise<T> {
+      const q = applyFilter(scoped(db, scope), filter)
+        .join('nodes', 'nodes.id', 'alerts.node_id')
+        .select('alerts.*', 'nodes.label as node_label')
+        .orderBy([{ column: 'alerts.triggered_at', order: 'desc' }, { column: 'alerts.id', order: 'desc' }]);
+      return withCursor(db, q.toSQL().toNative(), opts, consume);
     },
 
     /** Unresolved alerts counted by severity and status (what a dashboard badge shows). */

@@ -207,6 +207,7 @@ describe('OpenAPI document', () => {
     await call('get', `/api/v1/nodes/${node.id}/series?metric=level_pct&bucket=1h`);
     await call('get', `/api/v1/nodes/${node.id}/stats?days=2`);
     await call('get', '/api/v1/stats/fleet');
+    await call('get', `/api/v1/nodes/${node.id}/readings.csv`);
     const poll = (await call('post', `/api/v1/nodes/${node.id}/poll`)).data;
     await call('get', `/api/v1/jobs/${encodeURIComponent(poll.jobId)}`);
     await call('get', '/api/v1/system/circuit');
@@ -231,6 +232,7 @@ describe('OpenAPI document', () => {
       catchUp: false,
     });
     await call('get', `/api/v1/alerts?nodeId=${node.id}`);
+    await call('get', `/api/v1/alerts.csv?nodeId=${node.id}`);
     await call('get', '/api/v1/alerts/summary');
     await call('post', `/api/v1/alerts/${alert!.id}/acknowledge`);
     await call('get', `/api/v1/alerts/${alert!.id}`);
