@@ -18,6 +18,7 @@ import { walkListCursors } from './api/list-cursors';
 import { measureCpu } from './api/cpu-usage';
 import { procMemoryMiB } from './poll/child-process';
 import { benchResultLine, fmt, out, printTable, type Row } from './poll/report';
+import { runBenchMain } from './run-bench-main';
 
 const MIX: RouteGroup[] = [
   { name: 'list', kind: 'list', weight: 15 },
@@ -145,26 +146,4 @@ async function main(): Promise<void> {
   }
 }
 
-// Interrupted: undo what is open (children, database, Redis keys) before leaving. The load
-// process gets the terminal's SIGINT too and main() then fails: it waits for this cleanup.
-let interrupted: Promise<void> | undefined;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (interrupted) process.exit(130);
-    out(`${signal}: cleaning up (send again to exit at once)`);
-    interrupted = closeOpenStacks().finally(() => process.exit(130));
-  });
-}
-
-main().then(
-  async () => {
-    if (interrupted) await interrupted;
-    process.exit(process.exitCode ?? 0);
-  },
-  async (err: unknown) => {
-    if (interrupted) return void (await interrupted);
-    out(`benchmark failed: ${(err as Error).stack ?? String(err)}`);
-    await closeOpenStacks();
-    process.exit(1);
-  },
-);
+runBenchMain(main, closeOpenStacks);

@@ -20,6 +20,7 @@ import { openBenchDatabase } from './bench-database';
 import { deleteKeysByPrefix } from './poll/harness';
 import { procMemoryMiB, startChild, type BenchChild } from './poll/child-process';
 import { benchResultLine, fmt, out, printTable, type Row } from './poll/report';
+import { runBenchMain } from './run-bench-main';
 import { seedFleet } from './poll/seed-fleet';
 import { ensureReadingPartitions } from '../src/shared/readings/reading-partitions';
 import { waitFor } from '../test/helpers/wait-for';
@@ -217,24 +218,4 @@ async function main(): Promise<void> {
 }
 
 let closeAll: () => Promise<void> = async () => undefined;
-let interrupted: Promise<void> | undefined;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (interrupted) process.exit(130);
-    out(`${signal}: cleaning up (send again to exit at once)`);
-    interrupted = closeAll().finally(() => process.exit(130));
-  });
-}
-
-main().then(
-  async () => {
-    if (interrupted) await interrupted;
-    process.exit(process.exitCode ?? 0);
-  },
-  async (err: unknown) => {
-    if (interrupted) return void (await interrupted);
-    out(`benchmark failed: ${(err as Error).stack ?? String(err)}`);
-    await closeAll();
-    process.exit(1);
-  },
-);
+runBenchMain(main, () => closeAll());

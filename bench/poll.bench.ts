@@ -15,6 +15,7 @@ import { runLatency } from './poll/latency-mode';
 import { runBackfill } from './poll/backfill-mode';
 import { closeOpenHarnesses } from './poll/harness';
 import { benchResultLine, out, printTable, type Row } from './poll/report';
+import { runBenchMain } from './run-bench-main';
 
 async function main(): Promise<void> {
   const opts: BenchOptions = parseOptions(process.argv.slice(2), process.env);
@@ -45,21 +46,4 @@ async function main(): Promise<void> {
   out(benchResultLine(result));
 }
 
-// Interrupted: undo what is open (children, database, Redis keys) before leaving.
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    out(`${signal}: cleaning up (send again to exit at once)`);
-    void closeOpenHarnesses().finally(() => process.exit(130));
-  });
-}
-
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (err: unknown) => {
-    out(`benchmark failed: ${(err as Error).stack ?? String(err)}`);
-    process.exit(1);
-  },
-);
+runBenchMain(main, closeOpenHarnesses);
