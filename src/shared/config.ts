@@ -54,7 +54,7 @@ const envSchema = z.object({
   /** auto: TLS as sslmode, DATABASE_CA_CERT and the host say (production refuses plaintext to another machine); disable: plaintext on purpose (a private network). */
   DATABASE_SSL: z.enum(['auto', 'disable']).default('auto'),
   // A worker's default is what its queues can use at once (worker-sizing.ts), so jobs never queue for a connection.
-  /** Largest number of pooled database connections per process (default: 10 for the API, 24 for a worker running every queue). */
+  /** Largest number of pooled database connections per process (default: 10 for the API, 28 for a worker running every queue). */
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).optional(),
   /** Server-side statement_timeout of every pooled connection (API and workers; migrations have none); 0 leaves the server's setting. */
   DATABASE_STATEMENT_TIMEOUT_MS: intFrom(30_000, 0, 3_600_000),
