@@ -13,6 +13,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import WebSocket from 'ws';
 import { loadConfig } from '../src/shared/config';
+import { schedulersFor } from '../src/workers/job-schedulers';
 import { createLogger } from '../src/shared/logger';
 import { createCore } from '../src/shared/core';
 import { runMigrations } from '../src/shared/db/migrate';
@@ -29,7 +30,6 @@ const INTERVAL_MS = Number(process.env.DRILL_POLL_INTERVAL_MS ?? 5_000);
 const CHANNELS = Number(process.env.DRILL_CHANNELS ?? 20);
 const SERVER_URL = process.env.DRILL_DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DB_NAME = `evara_drill_redis_loss_${process.pid}`;
-const SCHEDULERS_EXPECTED = 5;
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -108,6 +108,8 @@ async function main(): Promise<void> {
       PORT: String(API_PORT),
     };
     const config = loadConfig(env, 'tool');
+    // The workers run every queue: every repeatable job of the system must come back, once.
+    const schedulersExpected = schedulersFor(loadConfig(env, 'worker')).wanted.length;
     core = createCore(config, createLogger({ service: 'drill', version: 'dev', level: 'silent' }), { redisKind: 'worker' });
     await runMigrations(core.db, 'latest');
     const community = await core.repos.communities.findBySlug('default');
@@ -177,7 +179,7 @@ async function main(): Promise<void> {
         if (healthOkAt === undefined && (await health().catch(() => 'unreachable')) === 'ok') healthOkAt = now;
         if (schedulersBackAt === undefined) {
           schedulersSeen = (await Promise.all(QUEUE_NAMES.map((q) => core!.queues[q].getJobSchedulersCount()))).reduce((a, b) => a + b, 0);
-          if (schedulersSeen >= SCHEDULERS_EXPECTED) schedulersBackAt = now;
+          if (schedulersSeen >= schedulersExpected) schedulersBackAt = now;
         }
         return firstPolled.size === channels.length;
       },
@@ -217,14 +219,14 @@ async function main(): Promise<void> {
       noDuplicates: stored === distinct,
       noRestart: exited.length === 0,
       healthOk: healthOkAt !== undefined,
-      schedulersOnce: schedulersNow === SCHEDULERS_EXPECTED && closeTicks === 0,
+      schedulersOnce: schedulersNow === schedulersExpected && closeTicks === 0,
     };
 
     out('');
     out('Redis loss drill report');
     out(`  outage:                 ${secs(restartedAt - killedAt)} (SIGKILL, restarted empty)`);
     out(`  API during the outage:  GET /nodes ${duringRead}, POST /nodes/:id/poll ${duringPoll}, /health ${duringHealth}`);
-    out(`  job schedulers:         ${schedulersBackAt ? `${SCHEDULERS_EXPECTED} of ${SCHEDULERS_EXPECTED} back ${secs(schedulersBackAt - restartedAt)} after the restart` : `only ${schedulersSeen} back`}; now ${schedulersNow}; restored by ${restored.join(' | ') || 'nobody'}`);
+    out(`  job schedulers:         ${schedulersBackAt ? `${schedulersExpected} of ${schedulersExpected} back ${secs(schedulersBackAt - restartedAt)} after the restart` : `only ${schedulersSeen} back`}; now ${schedulersNow}; restored by ${restored.join(' | ') || 'nobody'}`);
     out(`  first poll:             ${firstPollMs === undefined ? 'NONE within 90 s' : `${secs(firstPollMs)} after the restart`}`);
     out(`  every channel polled:   ${allPolledMs === undefined ? `NO: ${firstPolled.size} of ${channels.length} within 90 s` : `${secs(allPolledMs)} after the restart`} (target: within 2 intervals = ${secs(budgetMs)})`);
     out(`  poll ticks since:       ${ticks.length} in ${secs(stoppedAt - restartedAt)}, shortest gap ${tickGaps.length ? secs(Math.min(...tickGaps)) : '-'} (${closeTicks} closer than half an interval)`);
