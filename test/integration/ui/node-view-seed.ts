@@ -4,6 +4,7 @@ import { buildNodeInput } from '../../helpers/factories';
 import { insertReadings, levelToDistance } from '../../helpers/alerts';
 import { updateRollups } from '../../../src/shared/rollups/update-rollups';
 import { issueKey } from '../../helpers/http';
+import { insertThresholdAlert } from './status-page-seed';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -80,21 +81,11 @@ async function insertAlert(
   core: Core,
   a: { nodeId: string; communityId: string; title: string; severity: 'critical' | 'warning' | 'info'; triggeredAt: number; resolvedAt: number | null },
 ): Promise<SeededAlert> {
-  const [row] = (await core
-    .db('alerts')
-    .insert({
-      node_id: a.nodeId,
-      community_id: a.communityId,
-      condition_key: `test:${randomUUID()}`,
-      kind: 'threshold',
-      severity: a.severity,
-      status: a.resolvedAt === null ? 'open' : 'resolved',
-      title: a.title,
-      message: `${a.title} (test)`,
-      metric: 'level_pct',
-      triggered_at: new Date(a.triggeredAt),
-      resolved_at: a.resolvedAt === null ? null : new Date(a.resolvedAt),
-    })
-    .returning('id')) as Array<{ id: string }>;
-  return { id: row!.id, title: a.title, triggeredAt: a.triggeredAt, resolvedAt: a.resolvedAt };
+  const { id } = await insertThresholdAlert(core, {
+    ...a,
+    message: `${a.title} (test)`,
+    triggeredAt: new Date(a.triggeredAt),
+    resolvedAt: a.resolvedAt === null ? null : new Date(a.resolvedAt),
+  });
+  return { id, title: a.title, triggeredAt: a.triggeredAt, resolvedAt: a.resolvedAt };
 }

@@ -63,8 +63,12 @@ export async function seedStatusPage(core: Core): Promise<StatusPageSeed> {
   return { communityId: community.id, key: await issueKey(core, { role: 'customer', communityId: community.id }, 'status page test'), nodes, alert };
 }
 
-/** An open threshold alert, as the alert engine records one. */
-export async function insertOpenAlert(core: Core, a: { nodeId: string; communityId: string; title: string; message: string; severity: 'critical' | 'warning' | 'info' }): Promise<{ id: string; title: string }> {
+/** A threshold alert as the alert engine records one: open (triggered 5 min ago unless said), or resolved at `resolvedAt`. */
+export async function insertThresholdAlert(
+  core: Core,
+  a: { nodeId: string; communityId: string; title: string; message: string; severity: 'critical' | 'warning' | 'info'; triggeredAt?: Date; resolvedAt?: Date | null },
+): Promise<{ id: string; title: string }> {
+  const resolvedAt = a.resolvedAt ?? null;
   const [row] = (await core
     .db('alerts')
     .insert({
@@ -73,14 +77,20 @@ export async function insertOpenAlert(core: Core, a: { nodeId: string; community
       condition_key: `test:${randomUUID()}`,
       kind: 'threshold',
       severity: a.severity,
-      status: 'open',
+      status: resolvedAt === null ? 'open' : 'resolved',
       title: a.title,
       message: a.message,
       metric: 'level_pct',
-      triggered_at: new Date(Date.now() - 5 * 60_000),
+      triggered_at: a.triggeredAt ?? new Date(Date.now() - 5 * 60_000),
+      resolved_at: resolvedAt,
     })
     .returning('id')) as Array<{ id: string }>;
   return { id: row!.id, title: a.title };
+}
+
+/** An open threshold alert, as the alert engine records one. */
+export function insertOpenAlert(core: Core, a: { nodeId: string; communityId: string; title: string; message: string; severity: 'critical' | 'warning' | 'info' }): Promise<{ id: string; title: string }> {
+  return insertThresholdAlert(core, a);
 }
 
 export interface StatusPageFleet {
