@@ -63,3 +63,8 @@ export function constraintViolation(err: unknown): { code: string; constraint?: 
   if (typeof code === 'string' && code.startsWith('23')) return { code, constraint: (err as { constraint?: string }).constraint };
   return undefined;
 }
+
+/** A unique or primary key was violated (SQLSTATE 23505): the row is already stored. */
+export function isUniqueViolation(err: unknown): boolean {
+  return constraintViolation(err)?.code === '23505';
+}

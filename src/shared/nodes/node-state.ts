@@ -42,19 +42,32 @@ export function foldMetrics(
   readings: ParsedReading[],
   mapping: Record<string, string>,
 ): { metrics: Record<string, number | null>; lastReadingAt: Date | null } {
-  const ordered = readings
-    .filter((r) => previousAt === null || r.recordedAt.getTime() >= previousAt.getTime())
-    .sort((a, b) => a.recordedAt.getTime() - b.recordedAt.getTime() || a.entryId - b.entryId);
+  // One pass, no sort: each alias takes the value of the latest reading (by time, then entry id)
+  // that wrote it, which is what applying them in order leaves. A first import folds 8,000 a page.
   const metrics = { ...previous };
-  let lastReadingAt = previousAt;
-  for (const r of ordered) {
-    for (const [field, pv] of Object.entries(r.parsed)) {
+  const latestAt = new Map<string, { ms: number; entryId: number }>();
+  let last: ParsedReading | null = null;
+  const from = previousAt === null ? -Infinity : previousAt.getTime();
+  for (const r of readings) {
+    const ms = r.recordedAt.getTime();
+    if (ms < from) continue;
+    // Equal keys keep the later one, as a stable sort followed by a fold would.
+    if (last === null || notBefore(ms, r.entryId, last.recordedAt.getTime(), last.entryId)) last = r;
+    for (const field in r.parsed) {
+      const pv = r.parsed[field]!;
       if (pv.status === 'empty') continue;
-      metrics[mapping[field] ?? field] = pv.value;
+      const alias = mapping[field] ?? field;
+      const seen = latestAt.get(alias);
+      if (seen !== undefined && !notBefore(ms, r.entryId, seen.ms, seen.entryId)) continue;
+      latestAt.set(alias, { ms, entryId: r.entryId });
+      metrics[alias] = pv.value;
     }
-    lastReadingAt = r.recordedAt;
   }
-  return { metrics, lastReadingAt };
+  return { metrics, lastReadingAt: last === null ? previousAt : last.recordedAt };
+}
+
+function notBefore(ms: number, entryId: number, otherMs: number, otherEntryId: number): boolean {
+  return ms > otherMs || (ms === otherMs && entryId >= otherEntryId);
 }
 
 /** The aliases the primary value may come from, first match wins: the configured one, or the type's defaults. */

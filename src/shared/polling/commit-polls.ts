@@ -1,12 +1,13 @@
 import type { Db } from '../db/knex';
 import { inTransaction, type Tx } from '../db/transaction';
-import { isDatabaseUnavailable } from '../db/db-errors';
+import { isDatabaseUnavailable, isUniqueViolation } from '../db/db-errors';
 import { deriveState, foldMetrics } from '../nodes/node-state';
 import { refreshNodeStatuses } from '../nodes/node-status';
 import type { NodeStatusRepository } from '../nodes/node-status.repository';
 import { isOnline } from '../nodes/offline-threshold';
 import type { InsertedReading, LockedSync, NodeStateUpsert, PollCommitRepository, ReadingToInsert, SyncUpdate } from './poll-commit.repository';
 import type { CommitInput, CommitResult } from './poll-types';
+import type { InsertMode } from '../readings/reading-writer';
 
 export interface CommitPollsDeps {
   db: Db;
@@ -73,15 +74,25 @@ export async function commitImportPage(deps: CommitPollsDeps, input: CommitInput
     if (result!.status === 'rejected') throw result!.reason;
     return result!.value;
   }
-  try {
-    return await inTransaction(deps.db, async (tx) => {
-      const inserted = await deps.commits.insertReadings(tx, readingsToInsert(input, input.target.channelEpochId));
+  const rows = readingsToInsert(input, input.target.channelEpochId);
+  const attempt = (mode: InsertMode) =>
+    inTransaction(deps.db, async (tx) => {
+      const inserted = await deps.commits.insertReadings(tx, rows, mode);
       if (!(await previous)) throw new RolledBack(notApplied(input));
       const [result] = await commitRound(deps, tx, [input], inserted);
       // Another poll moved the channel to a new epoch meanwhile: the rows inserted ahead go too.
       if (!result!.applied) throw new RolledBack(result!);
       return result!;
     });
+  try {
+    try {
+      // A page's window was never stored before (see INSERT_NEW_SQL): the cheaper insert, usually.
+      return await attempt('all-new');
+    } catch (err) {
+      // Some rows were stored after all (a poll of the channel outside this import): once more, skipping them.
+      if (!isUniqueViolation(err)) throw err;
+      return await attempt('skip-stored');
+    }
   } catch (err) {
     if (err instanceof RolledBack) return err.result;
     throw err;
@@ -101,7 +112,7 @@ function notApplied(input: CommitInput): CommitResult {
 
 function readingsToInsert(input: CommitInput, channelEpochId: number): ReadingToInsert[] {
   const { nodeChannelId } = input.target;
-  return input.readings.map((r) => ({ channelEpochId, entryId: r.entryId, recordedAt: r.recordedAt, fields: r.raw, parsed: r.parsed, encoded: r.encoded, parsedReading: r.parsed, nodeChannelId }));
+  return input.readings.map((r) => ({ channelEpochId, entryId: r.entryId, recordedAt: r.recordedAt, fields: r.raw, parsed: r.parsed, encoded: r.encoded, nodeChannelId }));
 }
 
 /**

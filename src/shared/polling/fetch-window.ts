@@ -49,25 +49,31 @@ export async function fetchWindow(fetchPage: FetchPage, start: Date, end: Date, 
  */
 export async function* newestFirstPages(fetchPage: FetchPage, start: Date, end: Date, maxResults = MAX_RESULTS, firstAnswer?: FeedEntry[]): AsyncGenerator<WindowPage> {
   let upper = end;
-  let known = firstAnswer;
-  while (upper.getTime() >= start.getTime()) {
-    // The caller may already hold the answer for [start, end] (a poll's first request).
-    const entries = known ?? (await fetchPage(start, upper));
-    known = undefined;
-    if (entries.length < maxResults) {
-      yield { start, end: upper, entries };
-      return;
-    }
-    let oldest = entries[0]!.createdAt.getTime();
-    for (const e of entries) if (e.createdAt.getTime() < oldest) oldest = e.createdAt.getTime();
-    const newer = entries.filter((e) => e.createdAt.getTime() > oldest);
-    if (newer.length === 0) {
+  // The next window is known as soon as an answer is: it is asked for before this page is handed
+  // on, so ThingSpeak's answer travels while the caller works out and commits this one.
+  let next: Promise<FeedEntry[]> | undefined = firstAnswer ? Promise.resolve(firstAnswer) : undefined;
+  try {
+    while (upper.getTime() >= start.getTime()) {
+      const entries = await (next ?? fetchPage(start, upper));
+      next = undefined;
+      if (entries.length < maxResults) {
+        yield { start, end: upper, entries };
+        return;
+      }
+      let oldest = entries[0]!.createdAt.getTime();
+      for (const e of entries) if (e.createdAt.getTime() < oldest) oldest = e.createdAt.getTime();
+      const newer = entries.filter((e) => e.createdAt.getTime() > oldest);
       // More than maxResults entries within one second cannot be split further; keep what came.
-      yield { start: new Date(oldest), end: upper, entries };
-      upper = new Date(oldest - 1000);
-    } else {
-      yield { start: new Date(oldest + 1000), end: upper, entries: newer };
-      upper = new Date(oldest);
+      const page = newer.length === 0 ? { start: new Date(oldest), end: upper, entries } : { start: new Date(oldest + 1000), end: upper, entries: newer };
+      upper = newer.length === 0 ? new Date(oldest - 1000) : new Date(oldest);
+      if (upper.getTime() >= start.getTime()) {
+        next = fetchPage(start, upper);
+        next.catch(() => undefined); // awaited on the next turn, or dropped in finally
+      }
+      yield page;
     }
+  } finally {
+    // The caller stopped early (a commit failed): no request of this import outlives it.
+    await next?.catch(() => undefined);
   }
 }

@@ -23,7 +23,8 @@ export interface ImportRun {
   toReading(e: FeedEntry): CommitInput['readings'][number];
   /**
    * Commits a page. `previous`, the page before's commit (true: applied), lets it insert while that
-   * one finishes; the first page has none and commits like any poll (batched with others).
+   * one finishes; the first of several pages gets one already settled. Without it (an import of
+   * one page) the page commits like any poll, batched with others.
    */
   commit(input: Omit<CommitInput, 'now'>, previous: Promise<boolean> | undefined): Promise<CommittedPoll>;
   log: Logger;
@@ -120,7 +121,9 @@ export async function importHistory(run: ImportRun): Promise<ImportOutcome> {
   let older: Promise<boolean> = Promise.resolve(true);
   let newer: Promise<boolean> | undefined;
   const startCommit = (prepared: PreparedPage, final: boolean) => {
-    const started = commitPage(prepared, final, newer);
+    // The first of several pages takes the import-page path too (its own transaction, the cheap
+    // insert) with nothing before it; an import of one page commits like any poll, batched.
+    const started = commitPage(prepared, final, newer ?? (final ? undefined : Promise.resolve(true)));
     started.catch(() => undefined); // awaited later; until then a failure is not "unhandled"
     older = newer ?? older;
     newer = started;

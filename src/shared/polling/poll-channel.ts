@@ -57,8 +57,10 @@ const floorToSecond = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 100
 function toReading(e: FeedEntry): NewReading {
   const raw: Record<string, string | null> = {};
   const parsed: NewReading['parsed'] = {};
-  for (const [field, value] of Object.entries(e.fields)) {
-    raw[field] = value ?? null;
+  // for...in, not Object.entries: no array per entry and field (a first import reads 8,000 a page).
+  for (const field in e.fields) {
+    const value = e.fields[field as keyof FeedEntry['fields']] ?? null;
+    raw[field] = value;
     const p = parseFieldValue(value);
     parsed[field] = { value: p.value, status: p.status };
   }

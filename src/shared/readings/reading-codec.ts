@@ -57,23 +57,7 @@ export type ParsedValues = Partial<Record<FieldKey, { value: number | null }>>;
 
 /** `parsed`, when given, must be parseFieldValue of the same texts: it only saves parsing them again. */
 export function encodeFields(fields: FieldTexts, parsed?: ParsedValues): EncodedFields {
-  const values: Array<number | null> = [];
-  let raw: RawRemainder | null = null;
-  FIELD_KEYS.forEach((key, i) => {
-    const typed = i < FIELD_COLUMNS.length;
-    const text = Object.prototype.hasOwnProperty.call(fields, key) ? fields[key] : undefined;
-    if (text === undefined || text === null) {
-      if (typed) values.push(null);
-      return;
-    }
-    if (!typed) {
-      (raw ??= {})[key] = text;
-      return;
-    }
-    const value = parsed?.[key] ? parsed[key].value : parseFieldValue(text).value;
-    values.push(value);
-    if (value === null || String(value) !== text) (raw ??= {})[key] = text;
-  });
+  const { values, raw } = encodeParts(fields, parsed);
   return { values, raw };
 }
 
@@ -85,8 +69,33 @@ export interface EncodedReading {
 
 /** encodeFields, with `raw` already serialised: what the insert needs, computable before it. */
 export function encodeForStorage(fields: FieldTexts, parsed?: ParsedValues): EncodedReading {
-  const encoded = encodeFields(fields, parsed);
-  return { values: encoded.values, rawJson: encoded.raw === null ? null : JSON.stringify(encoded.raw) };
+  const { values, raw } = encodeParts(fields, parsed);
+  return { values, rawJson: raw === null ? null : JSON.stringify(raw) };
+}
+
+// A plain loop with one values array and no closure: a first import encodes 8,000 readings a page,
+// and the garbage of a forEach and an intermediate object per reading showed in the worker's GC time.
+function encodeParts(fields: FieldTexts, parsed: ParsedValues | undefined): EncodedFields {
+  const values = new Array<number | null>(FIELD_COLUMNS.length);
+  let raw: RawRemainder | null = null;
+  for (let i = 0; i < FIELD_KEYS.length; i += 1) {
+    const key = FIELD_KEYS[i]!;
+    const typed = i < FIELD_COLUMNS.length;
+    const text = Object.prototype.hasOwnProperty.call(fields, key) ? fields[key] : undefined;
+    if (text === undefined || text === null) {
+      if (typed) values[i] = null;
+      continue;
+    }
+    if (!typed) {
+      (raw ??= {})[key] = text;
+      continue;
+    }
+    const known = parsed?.[key];
+    const value = known ? known.value : parseFieldValue(text).value;
+    values[i] = value;
+    if (value === null || String(value) !== text) (raw ??= {})[key] = text;
+  }
+  return { values, raw };
 }
 
 export function decodeFields(values: ReadonlyArray<number | null>, raw: RawRemainder | null): DecodedFields {

@@ -39,6 +39,23 @@ const INSERT_SQL = `
          CASE WHEN count(*) < ? THEN array_agg(entry_id) END AS entries
     FROM stored`;
 
+// An import page's rows are new: its window of the epoch's history was never stored (pages do not
+// overlap, and a resumed import reads only below the progress it committed). Without ON CONFLICT
+// Postgres skips the speculative insertion per row, a third of the insert's time; without
+// RETURNING it keeps no rows for the answer. A row already stored fails the statement instead.
+const INSERT_NEW_SQL = `
+  INSERT INTO readings (${COLUMNS.join(', ')})
+  SELECT to_timestamp(ms / 1000.0), e, n, ${FIELD_COLUMNS.join(', ')}, raw
+    FROM unnest(?::float8[], ?::int4[], ?::int4[], ${FIELD_COLUMNS.map(() => '?::float8[]').join(', ')}, ?::jsonb[])
+      AS v(ms, e, n, ${FIELD_COLUMNS.join(', ')}, raw)`;
+
+/**
+ * 'skip-stored' (the default) drops rows already stored, by key. 'all-new' is for rows known to be
+ * new: cheaper for Postgres, but a stored row fails the statement (unique_violation, 23505) and
+ * aborts the transaction, so the caller must redo its transaction with 'skip-stored'.
+ */
+export type InsertMode = 'skip-stored' | 'all-new';
+
 interface InsertAnswer {
   stored: number;
   /** Keys of the stored rows; null when every row sent was stored. */
@@ -50,7 +67,7 @@ interface InsertAnswer {
  * Encodes and inserts readings of any number of channels, one statement per 10k rows. Rows already
  * stored are skipped; the ones inserted are returned (the caller's own objects), in no particular order.
  */
-export async function insertReadings<T extends ReadingToStore>(conn: Conn, rows: ReadonlyArray<T>): Promise<T[]> {
+export async function insertReadings<T extends ReadingToStore>(conn: Conn, rows: ReadonlyArray<T>, mode: InsertMode = 'skip-stored'): Promise<T[]> {
   const inserted: T[] = [];
   for (let i = 0; i < rows.length; i += CHUNK) {
     const chunk = rows.slice(i, i + CHUNK);
@@ -69,7 +86,13 @@ export async function insertReadings<T extends ReadingToStore>(conn: Conn, rows:
       });
       raws[j] = encoded.rawJson;
     });
-    const bindings = [numberArrayLiteral(times), numberArrayLiteral(epochs), numberArrayLiteral(entries), ...fields.map(numberArrayLiteral), textArrayLiteral(raws), chunk.length, chunk.length];
+    const columns = [numberArrayLiteral(times), numberArrayLiteral(epochs), numberArrayLiteral(entries), ...fields.map(numberArrayLiteral), textArrayLiteral(raws)];
+    if (mode === 'all-new') {
+      await conn.raw(INSERT_NEW_SQL, columns);
+      for (const r of chunk) inserted.push(r);
+      continue;
+    }
+    const bindings = [...columns, chunk.length, chunk.length];
     const answer = (await conn.raw<{ rows: InsertAnswer[] }>(INSERT_SQL, bindings)).rows[0]!;
     if (answer.stored === chunk.length) {
       for (const r of chunk) inserted.push(r);

@@ -6,6 +6,7 @@ import type { TestCore } from '../../helpers/test-core';
 import { openPollRig, type Simulator } from '../../helpers/poll-rig';
 import { createNode } from '../../helpers/factories';
 import { storedEntries, syncState } from '../../helpers/readings';
+import { insertReadings } from '../../../src/shared/readings/reading-writer';
 
 describe('poll-channel at fleet scale: one request, shared commits, paged imports', () => {
   let core: TestCore;
@@ -186,6 +187,41 @@ describe('poll-channel at fleet scale: one request, shared commits, paged import
     // It went on from the last committed page rather than reading the whole history again.
     expect(requestsOfResume).toBeLessThan(fullImportRequests);
   });
+  test('when rows of an import page were stored already, then that page is inserted again skipping them and every entry is stored once', async () => {
+    const { channel } = await createNode(core);
+    const now = Date.now();
+    sim.createChannel({ id: channel.channelId, createdAt: new Date(now - 86400_000) });
+    sim.appendGenerated(channel.channelId, 600, { start: new Date(now - 36_000_000), stepMs: 60_000 });
+    const commits = createPollCommitRepository(core.db);
+    const modes: string[] = [];
+    let planting: Promise<number> | undefined;
+    // Before the first page that takes the cheap insert, two of its rows are stored by someone else
+    // (once: the next page's insert runs at the same time).
+    const plantingCommits = {
+      ...commits,
+      insertReadings: async (...args: Parameters<typeof commits.insertReadings>) => {
+        const [, rows, mode] = args;
+        modes.push(mode ?? 'skip-stored');
+        if (mode === 'all-new' && !planting) {
+          planting = insertReadings(core.db, rows.slice(0, 2)).then((stored) => stored.length);
+          await planting;
+        }
+        return commits.insertReadings(...args);
+      },
+    };
+    const batches = createPollBatches({ db: core.db, repo: core.repos.poll, commits: plantingCommits, nodeStatus: core.repos.nodeStatus, producers: core.producers }, { maxItems: 50, maxInFlight: 1, maxImports: 2 });
+
+    const result = await pollChannel({ ...deps, maxResults: 100, batches }, channel.id, log);
+
+    expect(await planting).toBe(2);
+    expect(result).toMatchObject({ outcome: 'polled', inserted: 598 });
+    // Only the page that met stored rows was redone skipping them; the pages after it went back to the cheap insert.
+    expect(modes.filter((m) => m === 'skip-stored')).toHaveLength(1);
+    expect(modes.lastIndexOf('all-new')).toBeGreaterThan(modes.indexOf('skip-stored'));
+    await expectMirrored(channel.id, channel.channelId);
+    expect(await syncState(core, channel.id)).toMatchObject({ last_entry_id: 600, backfill_until: null });
+  });
+
   test('when a page fails to commit after the next page inserted its rows ahead, then those rows roll back and the resumed import stores every entry once', async () => {
     const { channel } = await createNode(core);
     const now = Date.now();

@@ -70,6 +70,38 @@ describe('newestFirstPages', () => {
     expect(pages.flatMap((p) => p.entries)).toHaveLength(101);
   });
 
+  test('when a page is handed on, then the next window is already asked for, and a caller that stops early waits for that request to end', async () => {
+    const t0 = Date.UTC(2026, 0, 1);
+    const entries = Array.from({ length: 500 }, (_, i) => entry(i + 1, t0 + i * 1000));
+    const { fetchPage, calls } = source(entries, 100);
+    let inFlight = 0;
+    let releaseSecond!: () => void;
+    const secondHeld = new Promise<void>((resolve) => (releaseSecond = resolve));
+    const slowSecond = async (start: Date, end: Date) => {
+      inFlight += 1;
+      if (calls.length === 1) await secondHeld;
+      try {
+        return await fetchPage(start, end);
+      } finally {
+        inFlight -= 1;
+      }
+    };
+    const pages = newestFirstPages(slowSecond, new Date(0), new Date(t0 + 1000_000), 100);
+
+    const first = await pages.next();
+    // The first page is in hand and the second window's request has started, before anyone asked for it.
+    expect(first.value.entries).toHaveLength(99);
+    expect(inFlight).toBe(1);
+    const stopped = pages.return(undefined);
+    let stoppedYet = false;
+    void stopped.then(() => (stoppedYet = true));
+    await Promise.resolve();
+    expect(stoppedYet).toBe(false);
+    releaseSecond();
+    await stopped;
+    expect(inFlight).toBe(0);
+  });
+
   test('when the caller already holds the first answer, then it is not asked again', async () => {
     const t0 = Date.UTC(2026, 0, 1);
     const entries = Array.from({ length: 50 }, (_, i) => entry(i + 1, t0 + i * 1000));
