@@ -60,13 +60,23 @@ async function main(): Promise<void> {
     const unloaded = await stack.load(api({ mode: 'sequential', counts: { node: opts.sequentialNodeGets, list: opts.sequentialListPages } }));
 
     const workerBefore = stack.worker ? await stack.worker.scrape() : undefined;
-    const runs: Record<'paced' | 'rate', { floor: LoadResult; api: LoadResult; apiCpuMsPerRequest: number; machineBusyPct: number; floorMachineBusyPct: number }> = {} as never;
+    const runs: Record<'paced' | 'rate', { floor: LoadResult; api: LoadResult; apiCpuMsPerRequest: number; apiSystemShare: number; apiSyscallsPerRequest: number; floorSyscallsPerRequest: number; floorCpuMsPerRequest: number; machineBusyPct: number; floorMachineBusyPct: number }> = {} as never;
     for (const mode of ['paced', 'rate'] as const) {
       out(`floor (${MODE_LABEL[mode]}): bare http server, ${opts.seconds} s`);
       const floor = await measureCpu(stack.floorPid, () => stack.load(floorOf(mode)));
       out(`api (${MODE_LABEL[mode]}): the mix, ${opts.seconds} s`);
       const measured = await measureCpu(stack.api.pid, () => stack.load(api({ mode })));
-      runs[mode] = { floor: floor.result, api: measured.result, apiCpuMsPerRequest: measured.apiCpuMsPerRequest, machineBusyPct: measured.machineBusyPct, floorMachineBusyPct: floor.machineBusyPct };
+      runs[mode] = {
+        floor: floor.result,
+        api: measured.result,
+        apiCpuMsPerRequest: measured.apiCpuMsPerRequest,
+        apiSystemShare: measured.apiSystemShare,
+        apiSyscallsPerRequest: measured.apiSyscallsPerRequest,
+        floorSyscallsPerRequest: floor.apiSyscallsPerRequest,
+        floorCpuMsPerRequest: floor.apiCpuMsPerRequest,
+        machineBusyPct: measured.machineBusyPct,
+        floorMachineBusyPct: floor.machineBusyPct,
+      };
     }
     const workerAfter = stack.worker ? await stack.worker.scrape() : undefined;
     const apiMem = await procMemoryMiB(stack.api.pid);
@@ -80,7 +90,8 @@ async function main(): Promise<void> {
       rows.push({ mode: `api mix, ${tag}`, figure: 'achieved req/s', value: fmt(t.reqPerSec), floor: `floor ${fmt(f.reqPerSec)}: ${ratio(t.reqPerSec, f.reqPerSec)}` });
       rows.push({ mode: '', figure: 'p50 / p99', value: `${ms(t.p50)} / ${ms(t.p99)}`, floor: `floor p99 ${ms(f.p99)}: ${ratio(t.p99, f.p99)}` });
       rows.push({ mode: '', figure: 'non-2xx / errors / timeouts', value: `${t.non2xx} / ${t.errors} / ${t.timeouts}`, floor: JSON.stringify(t.statuses) });
-      rows.push({ mode: '', figure: 'API CPU per request; machine busy', value: `${fmt(runs[mode].apiCpuMsPerRequest, 2)} ms; ${fmt(runs[mode].machineBusyPct, 0)} %`, floor: `floor run: machine ${fmt(runs[mode].floorMachineBusyPct, 0)} % busy` });
+      rows.push({ mode: '', figure: 'API CPU per request; machine busy', value: `${fmt(runs[mode].apiCpuMsPerRequest, 2)} ms; ${fmt(runs[mode].machineBusyPct, 0)} %`, floor: `floor server ${fmt(runs[mode].floorCpuMsPerRequest, 2)} ms; floor run: machine ${fmt(runs[mode].floorMachineBusyPct, 0)} % busy` });
+      rows.push({ mode: '', figure: 'API syscalls per request; kernel share', value: `${fmt(runs[mode].apiSyscallsPerRequest, 1)}; ${fmt(runs[mode].apiSystemShare * 100, 0)} %`, floor: `floor server: ${fmt(runs[mode].floorSyscallsPerRequest, 1)} syscalls per request` });
       for (const g of MIX) {
         const s: GroupStats | undefined = runs[mode].api.groups[g.name];
         if (!s) continue;
@@ -127,8 +138,8 @@ async function main(): Promise<void> {
         rate: opts.rate,
         connections: opts.connections,
         seconds: opts.seconds,
-        paced: { api: compact(runs.paced.api), floor: compact(runs.paced.floor), apiCpuMsPerRequest: runs.paced.apiCpuMsPerRequest, machineBusyPct: runs.paced.machineBusyPct },
-        burst: { api: compact(runs.rate.api), floor: compact(runs.rate.floor), apiCpuMsPerRequest: runs.rate.apiCpuMsPerRequest, machineBusyPct: runs.rate.machineBusyPct },
+        paced: { api: compact(runs.paced.api), floor: compact(runs.paced.floor), apiCpuMsPerRequest: runs.paced.apiCpuMsPerRequest, apiSyscallsPerRequest: runs.paced.apiSyscallsPerRequest, apiSystemShare: runs.paced.apiSystemShare, machineBusyPct: runs.paced.machineBusyPct },
+        burst: { api: compact(runs.rate.api), floor: compact(runs.rate.floor), apiCpuMsPerRequest: runs.rate.apiCpuMsPerRequest, apiSyscallsPerRequest: runs.rate.apiSyscallsPerRequest, apiSystemShare: runs.rate.apiSystemShare, machineBusyPct: runs.rate.machineBusyPct },
         unloaded: compact(unloaded),
         ratios: {
           paced: { reqPerSec: t.reqPerSec / f.reqPerSec, p99: t.p99 / f.p99 },
