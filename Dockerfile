@@ -2,7 +2,7 @@
 #
 # Evara backend image: one image, several processes (chosen by the command).
 #   API (default):   node dist/api/main.js            (listens on PORT, default 3000)
-#   worker:          node dist/workers/main.js        (WORKER_QUEUES=all or a comma list)
+#   worker:          node --max-old-space-size=192 dist/workers/main.js  (WORKER_QUEUES=all or a list)
 #   migrations:      node dist/shared/db/migrate.js latest
 #   simulator (dev): node dist/simulator/main.js      (SIMULATOR_PORT, default 3100)
 #

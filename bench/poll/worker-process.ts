@@ -1,14 +1,20 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { waitFor } from '../../test/helpers/wait-for';
-import { freePort, procMemoryMiB, startChild, type BenchChild } from './child-process';
+import { freePort, procMemoryMiB, REPO_ROOT, startChild, type BenchChild } from './child-process';
 
 /**
- * The worker under test: the compiled worker entry, as Render runs it (`npm run bench:poll` builds
- * first). BENCH_WORKER_TSX=1 runs the TypeScript through tsx instead, to compare;
- * BENCH_WORKER_CPU_PROF=<dir> writes a V8 CPU profile there (Node refuses --cpu-prof in NODE_OPTIONS).
+ * The worker under test: package.json's `start:worker` (the compiled entry with its heap cap, as
+ * Render runs it; `npm run bench:poll` builds first). BENCH_WORKER_TSX=1 runs the TypeScript
+ * through tsx instead, to compare; BENCH_WORKER_CPU_PROF=<dir> writes a V8 CPU profile there (Node
+ * refuses --cpu-prof in NODE_OPTIONS); BENCH_WORKER_NODE_FLAGS replaces the start script's Node
+ * flags ('' runs with V8's own heap sizing).
  */
 const PROFILE = process.env.BENCH_WORKER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_CPU_PROF}`] : [];
+const START_WORKER = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['start:worker']!.split(' ');
+const NODE_FLAGS = process.env.BENCH_WORKER_NODE_FLAGS !== undefined ? process.env.BENCH_WORKER_NODE_FLAGS.split(' ').filter(Boolean) : START_WORKER.slice(1, -1);
 export const WORKER_COMMAND: readonly string[] =
-  process.env.BENCH_WORKER_TSX === '1' ? [process.execPath, ...PROFILE, '--import', 'tsx', 'src/workers/main.ts'] : [process.execPath, ...PROFILE, 'dist/workers/main.js'];
+  process.env.BENCH_WORKER_TSX === '1' ? [process.execPath, ...PROFILE, '--import', 'tsx', 'src/workers/main.ts'] : [process.execPath, ...PROFILE, ...NODE_FLAGS, START_WORKER.at(-1)!];
 
 export interface WorkerSettings {
   databaseUrl: string;

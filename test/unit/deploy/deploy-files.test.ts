@@ -239,7 +239,7 @@ describe('render.yaml', () => {
   it('runs the worker as a background worker on every queue', () => {
     const worker = renderService('worker');
     expect(worker.runtime).toBe('node');
-    expect(worker.startCommand).toBe('node dist/workers/main.js');
+    expect(worker.startCommand).toBe('node --max-old-space-size=192 dist/workers/main.js');
     expect(worker.healthCheckPath).toBeUndefined(); // Render has no health checks for workers
     expect(resolveEnv(worker).get('WORKER_QUEUES')?.def.value).toBe('all');
   });
@@ -416,7 +416,7 @@ describe('docker-compose.yml', () => {
     const expected: Record<string, string> = {
       migrate: 'node dist/shared/db/migrate.js latest',
       api: 'node dist/api/main.js',
-      worker: 'node dist/workers/main.js',
+      worker: 'node --max-old-space-size=192 dist/workers/main.js',
       simulator: 'node dist/simulator/main.js',
     };
     for (const [name, cmd] of Object.entries(expected)) {
