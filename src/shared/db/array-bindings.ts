@@ -17,3 +17,8 @@ export function numberArrayLiteral(values: ReadonlyArray<number | null>): string
 export function textArrayLiteral(values: ReadonlyArray<string | null>): string {
   return `{${values.map((v) => (v === null ? 'NULL' : `"${v.replace(/[\\"]/g, '\\$&')}"`)).join(',')}}`;
 }
+
+/** A Postgres array literal of elements already in its text form (numbers printed, NULL): no quoting. */
+export function elementsLiteral(elements: ReadonlyArray<string>): string {
+  return `{${elements.join(',')}}`;
+}

@@ -7,7 +7,7 @@ import type { LiveAudience, LiveEventPublisher } from '../events/live-events';
 import type { ThingSpeakClient } from '../thingspeak/thingspeak.client';
 import { ThingSpeakError } from '../thingspeak/thingspeak.client';
 import type { FeedEntry } from '../thingspeak/feed';
-import { parseFieldValue } from '../thingspeak/field-value';
+import { parseFieldValue, type ParsedFieldValue } from '../thingspeak/field-value';
 import { fetchWindow, MAX_RESULTS } from './fetch-window';
 import type { PollRepository } from './poll.repository';
 import type { CommitInput, CommitResult, CommittedPoll, NewReading, PollTarget } from './poll-types';
@@ -55,16 +55,16 @@ const FUTURE_SLACK_MS = 366 * 24 * 3600 * 1000;
 const floorToSecond = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 1000);
 
 function toReading(e: FeedEntry): NewReading {
-  const raw: Record<string, string | null> = {};
   const parsed: NewReading['parsed'] = {};
   // for...in, not Object.entries: no array per entry and field (a first import reads 8,000 a page).
-  for (const field in e.fields) {
-    const value = e.fields[field as keyof FeedEntry['fields']] ?? null;
-    raw[field] = value;
-    const p = parseFieldValue(value);
-    parsed[field] = { value: p.value, status: p.status };
-  }
-  return { entryId: e.entryId, recordedAt: e.createdAt, raw, parsed };
+  for (const field in e.fields) parsed[field] = statusOf(parseFieldValue(e.fields[field as keyof FeedEntry['fields']]));
+  // The feed's own field texts (strings or null, as the feed parser built them) are the raw texts:
+  // the entry is not used after this, so they are not copied.
+  return { entryId: e.entryId, recordedAt: e.createdAt, raw: e.fields as Record<string, string | null>, parsed };
+}
+
+function statusOf(p: ParsedFieldValue): NewReading['parsed'][string] {
+  return { value: p.value, status: p.status };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { numberArrayLiteral, textArrayLiteral } from '../db/array-bindings';
+import { elementsLiteral, numberArrayLiteral, textArrayLiteral } from '../db/array-bindings';
 import type { Conn } from '../db/transaction';
 import type { ReadingRow } from '../db/tables';
 import { encodeForStorage, FIELD_COLUMNS, type EncodedReading, type FieldTexts, type ParsedValues } from './reading-codec';
@@ -74,19 +74,17 @@ export async function insertReadings<T extends ReadingToStore>(conn: Conn, rows:
     const times: number[] = new Array<number>(chunk.length);
     const epochs: number[] = new Array<number>(chunk.length);
     const entries: number[] = new Array<number>(chunk.length);
-    const fields: Array<Array<number | null>> = FIELD_COLUMNS.map(() => new Array<number | null>(chunk.length));
+    const fields: string[][] = FIELD_COLUMNS.map(() => new Array<string>(chunk.length));
     const raws: Array<string | null> = new Array<string | null>(chunk.length);
     chunk.forEach((r, j) => {
       const encoded = r.encoded ?? encodeForStorage(r.fields, r.parsed);
       times[j] = r.recordedAt.getTime();
       epochs[j] = r.channelEpochId;
       entries[j] = r.entryId;
-      encoded.values.forEach((v, k) => {
-        fields[k]![j] = v;
-      });
+      for (let k = 0; k < fields.length; k += 1) fields[k]![j] = encoded.literals[k]!;
       raws[j] = encoded.rawJson;
     });
-    const columns = [numberArrayLiteral(times), numberArrayLiteral(epochs), numberArrayLiteral(entries), ...fields.map(numberArrayLiteral), textArrayLiteral(raws)];
+    const columns = [numberArrayLiteral(times), numberArrayLiteral(epochs), numberArrayLiteral(entries), ...fields.map(elementsLiteral), textArrayLiteral(raws)];
     if (mode === 'all-new') {
       await conn.raw(INSERT_NEW_SQL, columns);
       for (const r of chunk) inserted.push(r);

@@ -1,4 +1,4 @@
-import { numberArrayLiteral, textArrayLiteral } from '../../../src/shared/db/array-bindings';
+import { elementsLiteral, numberArrayLiteral, textArrayLiteral } from '../../../src/shared/db/array-bindings';
 
 describe('Postgres array literals', () => {
   test('when numbers have no nulls, then each prints as String() does', () => {
@@ -11,6 +11,10 @@ describe('Postgres array literals', () => {
 
   test('when there are no values, then the literal is an empty array', () => {
     expect(numberArrayLiteral([])).toBe('{}');
+  });
+
+  test('when elements are already printed, then they are joined as they are', () => {
+    expect(elementsLiteral(['1.5', 'NULL', '-3'])).toBe('{1.5,NULL,-3}');
   });
 
   test('when texts hold quotes and backslashes, then they are escaped; null is NULL', () => {
