@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import type { Core } from '../shared/core';
-import { authenticate } from './middleware/auth';
+import { authenticate, bearerCredentialOf } from './middleware/auth';
 import { errorHandler } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
 import { apiKeysRoutes } from './routes/api-keys.routes';
@@ -53,7 +53,12 @@ export function createApp(core: Core, lifecycle: Lifecycle = { ready: true }, op
   app.disable('x-powered-by');
   // req.ip is the client named by the proxies we trust (TRUST_PROXY: one hop on Render): rate limits key on it.
   app.set('trust proxy', typeof core.config.api.trustProxy === 'number' ? core.config.api.trustProxy : [...core.config.api.trustProxy]);
-  const rateLimits = createRateLimits(core);
+  const rateLimits = createRateLimits(core, {
+    knownGood: (req) => {
+      const credential = bearerCredentialOf(req.headers.authorization);
+      return credential !== undefined && apiKeyCache.holds(credential);
+    },
+  });
   app.use(requestContext(core.log));
   app.use(metrics.recordRequests);
   // Before health, docs, rate limits and authentication: a preflight never needs more (CORS_ORIGINS).

@@ -48,11 +48,15 @@ export function authenticate(authn: Authenticators) {
   };
 }
 
+/** The credential of a well-formed "Bearer ..." header, or undefined. */
+export function bearerCredentialOf(header: string | undefined): string | undefined {
+  return header === undefined ? undefined : BEARER.exec(header)?.[1];
+}
+
 /** The AuthContext of an Authorization header (REST and the live socket's upgrade share it). */
 export async function authenticateHeader(header: string | undefined, authn: Authenticators): Promise<AuthContext> {
   if (!header) throw new UnauthorizedError();
-  const match = BEARER.exec(header);
-  const credential = match?.[1];
+  const credential = bearerCredentialOf(header);
   if (!credential) throw new UnauthorizedError('Malformed Authorization header: expected "Bearer <api key or access token>"');
   if (authn.userToken && looksLikeJwt(credential)) {
     const signedIn = await authn.userToken(credential);

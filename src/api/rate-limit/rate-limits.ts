@@ -57,7 +57,17 @@ const perIpWhy = (l: Limiter) => `more than ${l.policy.quota} a minute from this
  * - the per-key limits are skipped: the caller has a valid key, and refusing every customer because
  *   Redis is down would turn a Redis outage into an API outage.
  */
-export function createRateLimits(core: Core): RateLimits {
+export interface RateLimitOptions {
+  /**
+   * True when the request's credential is already known good in this process (an API key the key
+   * cache holds). Such a request skips the failed-authentication block's Redis read: the block is
+   * there to stop key guessing, and a key that authenticated is no guess. A guess is never known
+   * good (unknown keys are not cached), so it is still checked, and refused once the address is blocked.
+   */
+  knownGood?: (req: Request) => boolean;
+}
+
+export function createRateLimits(core: Core, opts: RateLimitOptions = {}): RateLimits {
   const limits = core.config.rateLimit;
   if (!limits.enabled) return { perClient: pass, perKey: pass, countFailedAuth: passError };
 
@@ -85,8 +95,8 @@ export function createRateLimits(core: Core): RateLimits {
       if (!LIMITED_PATHS.test(req.path)) return next();
       const client = clientOf(req);
       // Both in one round trip's time. The failure count is only read here: a 401 adds to it (countFailedAuth).
-      const [failures, requests] = await Promise.all([failedAuth.peek(client), perIp.consume(client)]);
-      if (failures.kind === 'counted' && failures.limited) {
+      const [failures, requests] = await Promise.all([opts.knownGood?.(req) ? undefined : failedAuth.peek(client), perIp.consume(client)]);
+      if (failures?.kind === 'counted' && failures.limited) {
         // Refused before authentication: an address that keeps sending bad keys costs no more key lookups.
         enforce(res, [{ limiter: failedAuth, verdict: failures, why: failedAuthWhy(failedAuth) }]);
       }

@@ -14,6 +14,11 @@ export interface ApiKeyCache {
    * ApiKeyExpiredError for a key past its expiresAt, and whatever the database throws.
    */
   authenticate(key: string): Promise<ApiKeyRecord | undefined>;
+  /**
+   * True when `key` authenticated in this process within the cache's TTL and has neither expired
+   * nor been revoked since: what authenticate would answer from memory. No database, no side effects.
+   */
+  holds(key: string): boolean;
   /** Forgets a key at once (its revocation, here or announced by another process) and tells the listeners. */
   invalidate(keyId: string): void;
   /** Forgets every key: the process may have missed revocations (its Redis subscription was down), so each key is asked of the database again. */
@@ -64,6 +69,10 @@ export function createApiKeyCache(apiKeys: Pick<ApiKeysRepository, 'findByKey' |
         byHash.set(hash, { record, staleAt: now() + ttlMs });
       }
       return usable(hash, record);
+    },
+    holds(key) {
+      const hit = byHash.get(hashApiKey(key));
+      return hit !== undefined && hit.staleAt > now() && !isExpired(hit.record, now());
     },
     invalidate(keyId) {
       for (const [hash, entry] of byHash) if (entry.record.id === keyId) byHash.delete(hash);

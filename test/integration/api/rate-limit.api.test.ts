@@ -75,6 +75,28 @@ describe('API rate limits', () => {
     await get(app, '/api/v1/nodes', { ip: '203.0.113.11', key: unknownKey() }).expect(401);
   });
 
+  test('when an address is blocked for failed authentications, then a key this process already authenticated still works from it, and every other key is refused before lookup', async () => {
+    const core = await coreWith({ RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '5' });
+    const app = createApp(core);
+    const [known, neverUsed] = await Promise.all([issueKey(core, { role: 'superadmin' }), issueKey(core, { role: 'superadmin' })]);
+    const ip = '203.0.113.40';
+    // Authenticated once (from anywhere): the process's key cache holds it now.
+    await get(app, '/api/v1/nodes?limit=1', { ip: '203.0.113.41', key: known }).expect(200);
+    for (let i = 0; i < 5; i += 1) await get(app, '/api/v1/nodes', { ip, key: unknownKey() }).expect(401);
+    let keyLookups = 0;
+    core.db.on('query', (q: { sql: string }) => {
+      if (/from "api_keys"/i.test(q.sql)) keyLookups += 1;
+    });
+
+    await get(app, '/api/v1/nodes', { ip, key: unknownKey() }).expect(429);
+    // A valid key never seen by this process is no different from a guess until it authenticates.
+    await get(app, '/api/v1/nodes', { ip, key: neverUsed }).expect(429);
+    const served = await get(app, '/api/v1/nodes?limit=1', { ip, key: known });
+
+    expect(served.status).toBe(200);
+    expect(keyLookups).toBe(0);
+  });
+
   test('when a key goes past its per-key quota, then it gets 429 while another key from the same address still passes', async () => {
     const core = await coreWith({ RATE_LIMIT_PER_KEY_PER_MINUTE: '5' });
     const app = createApp(core);

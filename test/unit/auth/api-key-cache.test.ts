@@ -40,6 +40,24 @@ describe('API key cache', () => {
     expect(f.lookups).toEqual(['evk_key-one', 'evk_key-one']);
   });
 
+  test('when asked whether it holds a key, then only a key that authenticated, is still fresh, unexpired and not revoked counts, and nothing is looked up', async () => {
+    const f = fixture(10_000);
+    expect(f.cache.holds('evk_key-one')).toBe(false);
+    await f.cache.authenticate('evk_key-one');
+    await f.cache.authenticate('evk_key-two');
+    await f.cache.authenticate('evk_key-brief');
+    await f.cache.authenticate('evk_unknown');
+    expect([f.cache.holds('evk_key-one'), f.cache.holds('evk_key-brief'), f.cache.holds('evk_unknown')]).toEqual([true, true, false]);
+
+    f.cache.invalidate('two');
+    f.advance(6_000); // past the brief key's expiry, inside the TTL
+
+    expect([f.cache.holds('evk_key-one'), f.cache.holds('evk_key-two'), f.cache.holds('evk_key-brief')]).toEqual([true, false, false]);
+    f.advance(4_001);
+    expect(f.cache.holds('evk_key-one')).toBe(false);
+    expect(f.lookups).toEqual(['evk_key-one', 'evk_key-two', 'evk_key-brief', 'evk_unknown']);
+  });
+
   test('when a key is revoked, then invalidating its id makes the very next request ask the database, and the listeners hear of it', async () => {
     const f = fixture(60_000);
     const heard: string[] = [];
