@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import type { Core } from '../shared/core';
 import { authenticate, bearerCredentialOf } from './middleware/auth';
+import { looksLikeJwt } from '../shared/auth/user-tokens';
 import { errorHandler } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
 import { apiKeysRoutes } from './routes/api-keys.routes';
@@ -56,7 +57,8 @@ export function createApp(core: Core, lifecycle: Lifecycle = { ready: true }, op
   const rateLimits = createRateLimits(core, {
     knownGood: (req) => {
       const credential = bearerCredentialOf(req.headers.authorization);
-      return credential !== undefined && apiKeyCache.holds(credential);
+      // Sign-in tokens are never in the key cache: not worth hashing kilobytes to find that out.
+      return credential !== undefined && !looksLikeJwt(credential) && apiKeyCache.holds(credential);
     },
   });
   app.use(requestContext(core.log));

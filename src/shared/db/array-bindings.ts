@@ -8,8 +8,9 @@
  * encoding escapes and type-checks each element, a measurable share of a 10k-row insert.
  */
 export function numberArrayLiteral(values: ReadonlyArray<number | null>): string {
-  // Without nulls, join prints each number as String(v) does, with no array of texts in between.
-  if (!values.includes(null)) return `{${values.join(',')}}`;
+  // All numbers: join prints each as String(v) does, with no array of texts in between. (Not a
+  // check for null alone: join would print an undefined as an empty element, which Postgres takes.)
+  if (values.every((v) => typeof v === 'number')) return `{${values.join(',')}}`;
   return `{${values.map((v) => (v === null ? 'NULL' : String(v))).join(',')}}`;
 }
 

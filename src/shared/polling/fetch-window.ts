@@ -67,7 +67,9 @@ export async function* newestFirstPages(fetchPage: FetchPage, start: Date, end: 
       const page = newer.length === 0 ? { start: new Date(oldest), end: upper, entries } : { start: new Date(oldest + 1000), end: upper, entries: newer };
       upper = newer.length === 0 ? new Date(oldest - 1000) : new Date(oldest);
       if (upper.getTime() >= start.getTime()) {
-        next = fetchPage(start, upper);
+        const window = upper;
+        // Through a promise: a fetch that throws at once fails the next turn, not this page.
+        next = Promise.resolve().then(() => fetchPage(start, window));
         next.catch(() => undefined); // awaited on the next turn, or dropped in finally
       }
       yield page;
